@@ -1,0 +1,224 @@
+//! How the ball travels: one file per channel, all behind [`Channel`].
+//!
+//! A channel is *prepared* once in the parent, before any player starts: the
+//! parent makes the kernel objects (pipes, socket pairs, FIFOs) and hands one
+//! [`EndpointSpec`] to each player. A spec can be moved into a thread, kept
+//! across `fork`, or written as numbers on the command line of a re-executed
+//! player (descriptors inherited), so the *same* channel code runs between
+//! threads and between processes, and the difference between the two shows
+//! with the channel held fixed.
+//!
+//! Adding a channel is one new file with a type that implements [`Channel`],
+//! plus its line in [`ALL`].
+
+mod datagram;
+pub mod faulty;
+mod fifo;
+mod pipe;
+mod stream;
+mod tcp;
+mod udp;
+mod unix;
+mod unix_dgram;
+
+use crate::unit::UnitKind;
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use datagram::DatagramEndpoint;
+pub use stream::StreamEndpoint;
+
+/// A way to carry the ball between two players.
+pub trait Channel: Sync {
+    /// The name used on the command line (`--via NAME`).
+    fn name(&self) -> &'static str;
+    /// One line for `pingpong list`.
+    fn summary(&self) -> &'static str;
+    /// The largest ball the channel carries in one message.
+    fn max_size(&self) -> usize {
+        usize::MAX
+    }
+    /// Whether balls can be lost (then a missing reply is counted, not an error).
+    fn lossy(&self) -> bool {
+        false
+    }
+    /// Whether players of this unit can use the channel; `Err` says why not.
+    fn supports(&self, unit: UnitKind) -> Result<(), String> {
+        let _ = unit;
+        Ok(())
+    }
+    /// Makes the kernel objects and returns each player's end.
+    fn prepare(&self, setup: &Setup) -> Result<Pair>;
+}
+
+/// What a channel may need to prepare itself.
+pub struct Setup<'a> {
+    /// Ball size in bytes.
+    pub size: usize,
+    /// A private directory, removed after the measurement (for FIFOs).
+    pub dir: &'a Path,
+    /// How long a lossy channel waits for a reply before counting the ball lost.
+    pub loss_timeout: Duration,
+}
+
+/// Both players' ends of a prepared channel.
+pub struct Pair {
+    pub ping: EndpointSpec,
+    pub pong: EndpointSpec,
+}
+
+/// Every channel pingpong knows, in the order `list` shows them.
+pub static ALL: &[&dyn Channel] = &[
+    &pipe::Pipe,
+    &fifo::Fifo,
+    &unix::Unix,
+    &unix_dgram::UnixDgram,
+    &tcp::Tcp,
+    &udp::Udp,
+];
+
+/// Looks a channel up by its command-line name.
+pub fn by_name(name: &str) -> Option<&'static dyn Channel> {
+    ALL.iter().copied().find(|c| c.name() == name)
+}
+
+/// Names of all channels, for error messages.
+pub fn names() -> Vec<&'static str> {
+    ALL.iter().map(|c| c.name()).collect()
+}
+
+/// Why a channel operation did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum ChannelError {
+    #[error("the other player closed the channel")]
+    Closed,
+    #[error("nothing arrived within the loss timeout")]
+    TimedOut,
+    #[error("a message of {got} bytes arrived where {want} were expected")]
+    WrongLength { got: usize, want: usize },
+    #[error("stopped by the supervisor")]
+    Aborted,
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// One player's end of a channel, opened and ready to carry balls.
+pub trait Endpoint: Send {
+    /// Sends one whole ball.
+    fn send(&mut self, ball: &[u8]) -> Result<(), ChannelError>;
+    /// Receives one whole ball into `buf` (its length is the ball size).
+    fn recv(&mut self, buf: &mut [u8]) -> Result<(), ChannelError>;
+}
+
+/// A player's end of a channel, before it is opened: it can cross a thread,
+/// a `fork`, or an `exec` (as [`WireSpec`]).
+#[derive(Debug)]
+pub enum EndpointSpec {
+    /// A byte stream: separate read and write descriptors, or one socket.
+    Stream { rx: OwnedFd, tx: Option<OwnedFd> },
+    /// A datagram socket, connected to the peer.
+    Datagram { fd: OwnedFd },
+    /// Named pipes, opened by path by the player itself. `first_tx` says
+    /// whether the write side is opened first, so the two players open the
+    /// two FIFOs in the same order and cannot deadlock.
+    Fifo {
+        rx: PathBuf,
+        tx: PathBuf,
+        first_tx: bool,
+    },
+}
+
+/// [`EndpointSpec`] as written on a re-executed player's command line.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum WireSpec {
+    Stream { rx: RawFd, tx: Option<RawFd> },
+    Datagram { fd: RawFd },
+    Fifo { rx: PathBuf, tx: PathBuf, first_tx: bool },
+}
+
+impl EndpointSpec {
+    /// The descriptors a player process must inherit.
+    pub fn fds(&self) -> Vec<BorrowedFd<'_>> {
+        match self {
+            EndpointSpec::Stream { rx, tx } => {
+                let mut v = vec![rx.as_fd()];
+                v.extend(tx.as_ref().map(|t| t.as_fd()));
+                v
+            }
+            EndpointSpec::Datagram { fd } => vec![fd.as_fd()],
+            EndpointSpec::Fifo { .. } => vec![],
+        }
+    }
+
+    /// The spec as descriptor numbers; the descriptors stay owned by `self`.
+    pub fn to_wire(&self) -> WireSpec {
+        match self {
+            EndpointSpec::Stream { rx, tx } => WireSpec::Stream {
+                rx: rx.as_raw_fd(),
+                tx: tx.as_ref().map(|t| t.as_raw_fd()),
+            },
+            EndpointSpec::Datagram { fd } => WireSpec::Datagram {
+                fd: fd.as_raw_fd(),
+            },
+            EndpointSpec::Fifo { rx, tx, first_tx } => WireSpec::Fifo {
+                rx: rx.clone(),
+                tx: tx.clone(),
+                first_tx: *first_tx,
+            },
+        }
+    }
+
+    /// Takes ownership of descriptors inherited from the parent.
+    ///
+    /// # Safety
+    /// The numbers must be open descriptors that this process owns and that
+    /// nothing else will close: the re-executed player is given them for
+    /// exactly this purpose by [`crate::unit::process`].
+    pub unsafe fn from_wire(w: WireSpec) -> EndpointSpec {
+        // SAFETY: guaranteed by the caller, see above.
+        unsafe {
+            match w {
+                WireSpec::Stream { rx, tx } => EndpointSpec::Stream {
+                    rx: OwnedFd::from_raw_fd(rx),
+                    tx: tx.map(|t| OwnedFd::from_raw_fd(t)),
+                },
+                WireSpec::Datagram { fd } => EndpointSpec::Datagram {
+                    fd: OwnedFd::from_raw_fd(fd),
+                },
+                WireSpec::Fifo { rx, tx, first_tx } => EndpointSpec::Fifo { rx, tx, first_tx },
+            }
+        }
+    }
+
+    /// Opens the end for play. Opening may block (a FIFO waits for its peer);
+    /// the supervisor's deadline bounds it.
+    pub fn open(self) -> Result<Box<dyn Endpoint>, ChannelError> {
+        Ok(match self {
+            EndpointSpec::Stream { rx, tx } => Box::new(StreamEndpoint::new(rx, tx)),
+            EndpointSpec::Datagram { fd } => Box::new(DatagramEndpoint::new(fd)),
+            EndpointSpec::Fifo { rx, tx, first_tx } => Box::new(fifo::open(&rx, &tx, first_tx)?),
+        })
+    }
+}
+
+/// Runs a blocking system call again after `EINTR`, unless the supervisor
+/// asked players to stop.
+#[inline]
+pub(crate) fn retry<T>(
+    mut op: impl FnMut() -> rustix::io::Result<T>,
+) -> Result<T, ChannelError> {
+    loop {
+        match op() {
+            Ok(v) => return Ok(v),
+            Err(rustix::io::Errno::INTR) => {
+                if crate::stop::aborted() {
+                    return Err(ChannelError::Aborted);
+                }
+            }
+            Err(e) => return Err(ChannelError::Io(e.into())),
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! The command line, as the user types it (clap), and the parsing of its
+//! list and size values. Resolving these into a plan happens once, in
+//! [`crate::plan`], so the rest of the code never re-reads the command line.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pingpong",
+    version,
+    about = "Threads or processes? A ping-pong rally, timed, settles it on your machine.",
+    long_about = None
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Time a rally between two players: latency distribution and throughput.
+    Run(RunArgs),
+    /// Watch ping and pong take strict turns, slowed down (for learning).
+    Demo(DemoArgs),
+    /// List every unit × channel combination and whether it is valid.
+    List,
+    /// Play one player (pingpong's own use: the spawn start method re-executes this).
+    #[command(name = "__player", hide = true)]
+    Player { wire: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PatternArg {
+    /// One ball in flight, returned by pong: latency.
+    Rally,
+    /// A window of balls one way, acknowledged once: bandwidth (like osu_bw).
+    Stream,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum VerifyArg {
+    /// Sequence number and checksum of every ball.
+    All,
+    /// Sequence numbers of all, checksums of one ball in 16.
+    Sample,
+    /// Sequence numbers only.
+    Seq,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Where players live, comma-separated: threads, processes (spawn), processes-fork.
+    #[arg(long, short = 'b', default_value = "threads,processes", value_name = "UNITS")]
+    pub between: String,
+
+    /// How the ball travels, comma-separated: pipe, fifo, unix, unix-dgram, tcp, udp.
+    #[arg(long, short = 'v', default_value = "pipe", value_name = "CHANNELS")]
+    pub via: String,
+
+    /// Ball sizes, comma-separated, at least 4 bytes: 8, 4KiB, 1MiB…
+    #[arg(long, short = 's', default_value = "64", value_name = "SIZES")]
+    pub size: String,
+
+    /// rally (latency) or stream (bandwidth).
+    #[arg(long, value_enum, default_value_t = PatternArg::Rally)]
+    pub pattern: PatternArg,
+
+    /// Balls per acknowledged window in stream mode.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    pub window: u64,
+
+    /// Timed round trips per repetition (instead of --duration).
+    #[arg(long, short = 'n', conflicts_with = "duration", value_name = "N")]
+    pub rounds: Option<u64>,
+
+    /// Timed length of each repetition: 500ms, 2s… [default: 1s]
+    #[arg(long, short = 'd', value_name = "TIME")]
+    pub duration: Option<String>,
+
+    /// Untimed round trips before timing [default: 1000, fewer for large balls].
+    #[arg(long, value_name = "N")]
+    pub warmup: Option<u64>,
+
+    /// Repetitions of each combination, interleaved (A B A B…) so drift cancels.
+    #[arg(long, short = 'r', default_value_t = 3, value_name = "N")]
+    pub reps: u32,
+
+    /// Pin ping and pong to these two CPUs, e.g. 0,1.
+    #[arg(long, conflicts_with = "same_cpu", value_name = "PING,PONG")]
+    pub cpus: Option<String>,
+
+    /// Pin both players to one CPU (0 unless given).
+    #[arg(long, num_args = 0..=1, default_missing_value = "0", value_name = "CPU")]
+    pub same_cpu: Option<usize>,
+
+    /// What each receiver checks [default: all up to 64 KiB balls, sample above].
+    #[arg(long, value_enum)]
+    pub verify: Option<VerifyArg>,
+
+    /// Round trips per timed sample [default: 1, more if reading the clock is not negligible].
+    #[arg(long, value_name = "N")]
+    pub batch: Option<u64>,
+
+    /// Deadline for each match, set-up included [default: duration + 30s, or 60s with --rounds].
+    #[arg(long, value_name = "TIME")]
+    pub timeout: Option<String>,
+
+    /// How long a lossy channel (udp) waits for a reply before counting the ball lost.
+    #[arg(long, default_value = "200ms", value_name = "TIME")]
+    pub loss_timeout: String,
+
+    /// Write results as JSON (rewritten after every measurement).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Write one CSV row per measurement (rewritten after every measurement).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+
+    /// Write a Markdown summary (rewritten after every measurement).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+
+    /// Damage balls on purpose to test detection: corrupt:N, drop:N, dup:N.
+    #[arg(long, hide = true, value_name = "FAULT")]
+    pub inject: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where the players live: threads, processes or processes-fork.
+    #[arg(long, short = 'b', default_value = "threads", value_name = "UNIT")]
+    pub between: String,
+
+    /// How the ball travels: pipe, fifo, unix, unix-dgram, tcp, udp.
+    #[arg(long, short = 'v', default_value = "pipe", value_name = "CHANNEL")]
+    pub via: String,
+
+    /// Hits per player.
+    #[arg(long, short = 'n', default_value_t = 5, value_name = "N")]
+    pub hits: u64,
+
+    /// Pause before each hit, so it can be watched.
+    #[arg(long, default_value = "300ms", value_name = "TIME")]
+    pub pace: String,
+
+    /// Deadline for the whole demo [default: enough for the hits at that pace, plus 30s].
+    #[arg(long, value_name = "TIME")]
+    pub timeout: Option<String>,
+}
+
+/// Splits a comma-separated list, trimming blanks.
+pub fn split_list(s: &str) -> Vec<&str> {
+    s.split(',').map(str::trim).filter(|x| !x.is_empty()).collect()
+}
+
+/// Parses a size: `64`, `4KiB`, `4k`, `1MiB`, `1M` (binary units).
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    let cfg = parse_size::Config::new().with_binary();
+    cfg.parse_size(s)
+        .map(|v| v as usize)
+        .map_err(|_| format!("invalid size '{s}': use bytes or a unit, e.g. 64, 4KiB, 1MiB"))
+}
+
+/// Formats a size with the largest binary unit that divides it.
+pub fn format_size(n: usize) -> String {
+    const UNITS: [(usize, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    for (u, name) in UNITS {
+        if n >= u && n % u == 0 {
+            return format!("{} {name}", n / u);
+        }
+    }
+    format!("{n} B")
+}
+
+/// Parses a duration: `500ms`, `2s`, `1m`.
+pub fn parse_time(s: &str, flag: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s)
+        .map_err(|_| format!("invalid {flag} '{s}': use a time such as 500ms, 2s or 1m"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_binary_units() {
+        assert_eq!(parse_size("8"), Ok(8));
+        assert_eq!(parse_size("4KiB"), Ok(4096));
+        assert_eq!(parse_size("4k"), Ok(4096));
+        assert_eq!(parse_size("1MiB"), Ok(1 << 20));
+        assert!(parse_size("lots").is_err());
+    }
+
+    #[test]
+    fn sizes_print_in_the_largest_exact_unit() {
+        assert_eq!(format_size(8), "8 B");
+        assert_eq!(format_size(4096), "4 KiB");
+        assert_eq!(format_size(1 << 20), "1 MiB");
+        assert_eq!(format_size(1500), "1500 B");
+    }
+
+    #[test]
+    fn lists_ignore_blanks() {
+        assert_eq!(split_list("pipe, unix,,tcp"), vec!["pipe", "unix", "tcp"]);
+    }
+}

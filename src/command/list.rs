@@ -1,0 +1,38 @@
+//! `pingpong list`: every unit × channel combination and whether it is valid.
+
+use crate::channel;
+use crate::unit::UnitKind;
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::Table;
+
+pub fn render() -> String {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    let mut header = vec!["via".to_string(), "largest ball".to_string()];
+    header.extend(UnitKind::ALL.iter().map(|u| u.name().to_string()));
+    header.push("what it is".into());
+    t.set_header(header);
+    for c in channel::ALL {
+        let mut row = vec![
+            c.name().to_string(),
+            if c.max_size() == usize::MAX {
+                "any".into()
+            } else {
+                format!("{} B", c.max_size())
+            },
+        ];
+        for &u in &UnitKind::ALL {
+            row.push(match c.supports(u) {
+                Ok(()) => "valid".into(),
+                Err(why) => format!("no: {why}"),
+            });
+        }
+        row.push(c.summary().into());
+        t.add_row(row);
+    }
+    let mut out = format!("{t}\n");
+    for u in UnitKind::ALL {
+        out.push_str(&format!("{:<15} {}\n", u.name(), u.summary()));
+    }
+    out
+}

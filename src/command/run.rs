@@ -1,0 +1,221 @@
+//! `pingpong run`: the matrix, measured with repetitions interleaved
+//! (A B C A B C…), exported after every measurement, shown as a table.
+
+use crate::ball::Verify;
+use crate::cli::RunArgs;
+use crate::engine::{self, Match};
+use crate::error::{exit_code, Interrupted};
+use crate::measure::{checksum, clock, machine};
+use crate::output::{self, progress::Progress};
+use crate::player::{Length, Script};
+use crate::plan::RunPlan;
+use crate::results::{self, Failure, RunDocument, Settings, Skipped};
+use crate::summarize::{self, MatchInfo};
+use anyhow::Result;
+use std::io::Write;
+
+/// Runs the plan; returns whether every measurement succeeded with intact balls.
+pub fn run(args: &RunArgs) -> Result<bool> {
+    let plan = RunPlan::from_args(args)?;
+    let clock = clock::measure();
+    let checksum = checksum::measure();
+    let machine = machine::describe();
+    let mut doc = RunDocument {
+        schema: results::SCHEMA.into(),
+        schema_version: results::SCHEMA_VERSION,
+        pingpong_version: env!("CARGO_PKG_VERSION").into(),
+        command: std::env::args().collect(),
+        started_unix: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+        settings: Settings {
+            pattern: plan.pattern,
+            length: match plan.length {
+                Length::Rounds(_) => "rounds".into(),
+                Length::Time(_) => "duration".into(),
+            },
+            rounds: match plan.length {
+                Length::Rounds(n) => Some(n),
+                Length::Time(_) => None,
+            },
+            duration_s: match plan.length {
+                Length::Time(d) => Some(d.as_secs_f64()),
+                Length::Rounds(_) => None,
+            },
+            warmup_rounds: plan.warmup.unwrap_or(0),
+            repetitions: plan.reps,
+            placement: plan.placement.describe(),
+            verify: plan
+                .verify
+                .map(|v| v.name().to_string())
+                .unwrap_or_else(|| "all up to 64 KiB, sample above".into()),
+            timeout_s: plan.timeout.as_secs_f64(),
+        },
+        machine,
+        clock,
+        checksum,
+        measurements: Vec::new(),
+        combined: Vec::new(),
+        comparisons: Vec::new(),
+        skipped: plan
+            .skipped
+            .iter()
+            .map(|(c, why)| Skipped {
+                combo: c.combo(),
+                reason: why.clone(),
+            })
+            .collect(),
+        errors: Vec::new(),
+        notes: Vec::new(),
+    };
+    if plan.machine_notes() {
+        doc.notes.push(vm_note(&doc));
+    }
+    let progress = Progress::new(plan.cells.len() as u64 * plan.reps as u64);
+    for s in &doc.skipped {
+        progress.println(&format!("skipping {}: {}", s.combo.label(), s.reason));
+    }
+    let unit_names: Vec<&str> = plan.units.iter().map(|u| u.name()).collect();
+    let mut busy = 0usize;
+    'reps: for rep in 0..plan.reps {
+        for cell in &plan.cells {
+            let combo = cell.combo();
+            progress.start(&format!("{} (repetition {}/{})", combo.label(), rep + 1, plan.reps));
+            let verify = plan.verify.unwrap_or_else(|| Verify::default_for(cell.size));
+            let m = Match {
+                unit: cell.unit,
+                channel: cell.channel,
+                script: Script {
+                    size: cell.size,
+                    pattern: plan.pattern,
+                    length: plan.length,
+                    warmup_rounds: plan.warmup_for(cell.size),
+                    verify,
+                    batch: plan.batch,
+                    clock_cost_ns: doc.clock.cost_ns,
+                    lossy: cell.channel.lossy(),
+                    fault: plan.fault,
+                    pace: None,
+                },
+                placement: plan.placement,
+                timeout: plan.timeout,
+                loss_timeout: plan.loss_timeout,
+            };
+            match engine::play(&m, None) {
+                Ok(played) => {
+                    let meas = summarize::measurement(
+                        MatchInfo {
+                            combo,
+                            repetition: rep,
+                            pattern: plan.pattern,
+                            verify: verify.name(),
+                            lossy: cell.channel.lossy(),
+                            placement: &plan.placement,
+                        },
+                        &played,
+                    );
+                    if meas.load.is_busy() {
+                        busy += 1;
+                    }
+                    if !meas.verification.ok {
+                        progress.println(&format!(
+                            "warning: {} (repetition {}): damaged balls detected: {} lost, {} stale, {} out of order, {} corrupted",
+                            meas.combo.label(),
+                            rep + 1,
+                            meas.verification.lost,
+                            meas.verification.stale,
+                            meas.verification.out_of_order,
+                            meas.verification.corrupted
+                        ));
+                    }
+                    doc.measurements.push(meas);
+                }
+                Err(e) => {
+                    if exit_code(&e) != 1 {
+                        // Interrupted, or a usage error (fork refused): stop here,
+                        // keeping what was measured.
+                        summarise(&mut doc, &unit_names, busy);
+                        export(&plan, &doc)?;
+                        progress.finish();
+                        return Err(e);
+                    }
+                    progress.println(&format!("error: {} (repetition {}): {e:#}", combo.label(), rep + 1));
+                    doc.errors.push(Failure {
+                        combo,
+                        repetition: rep,
+                        error: format!("{e:#}"),
+                    });
+                }
+            }
+            summarise(&mut doc, &unit_names, busy);
+            export(&plan, &doc)?;
+            progress.done();
+            if crate::stop::interrupted() {
+                break 'reps;
+            }
+        }
+    }
+    progress.finish();
+    if crate::stop::interrupted() {
+        return Err(anyhow::Error::new(Interrupted));
+    }
+    let table = output::table::render(&doc);
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(table.as_bytes())?;
+    stdout.flush()?;
+    Ok(doc.errors.is_empty() && doc.measurements.iter().all(|m| m.verification.ok))
+}
+
+fn summarise(doc: &mut RunDocument, units: &[&str], busy: usize) {
+    doc.combined = summarize::combine(&doc.measurements);
+    doc.comparisons = summarize::compare(&doc.measurements, units);
+    let note = "the machine was not idle during";
+    doc.notes.retain(|n| !n.starts_with(note));
+    if busy > 0 {
+        doc.notes.push(format!(
+            "{note} {busy} of {} measurements (other processes or the hypervisor used more than {:.0}% of a CPU); \
+             compare only figures from the same run",
+            doc.measurements.len(),
+            crate::measure::load::BUSY_CPUS * 100.0
+        ));
+    }
+}
+
+fn export(plan: &RunPlan, doc: &RunDocument) -> Result<()> {
+    if let Some(p) = &plan.json {
+        output::json::write(p, doc)?;
+    }
+    if let Some(p) = &plan.csv {
+        output::csv::write(p, doc)?;
+    }
+    if let Some(p) = &plan.markdown {
+        output::markdown::write(p, doc)?;
+    }
+    Ok(())
+}
+
+fn vm_note(doc: &RunDocument) -> String {
+    format!(
+        "this is a virtual machine ({}): an idle vCPU halts and the host must wake it, so round trips \
+         across CPUs can be several times slower on an idle machine than on a busy one or on one CPU; \
+         pin with --cpus or --same-cpu and compare only within one run",
+        doc.machine.virtualization
+    )
+}
+
+impl RunPlan {
+    /// Whether to add the note on virtual machines: players on different
+    /// (or unpinned) CPUs of a virtual machine.
+    fn machine_notes(&self) -> bool {
+        let vm = machine_is_virtual();
+        let cross = !matches!(self.placement, crate::engine::Placement::Pinned { ping, pong } if ping == pong);
+        vm && cross
+    }
+}
+
+fn machine_is_virtual() -> bool {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .map(|c| c.split_whitespace().any(|f| f == "hypervisor"))
+        .unwrap_or(false)
+}

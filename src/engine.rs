@@ -1,0 +1,383 @@
+//! One match: prepare the channel, start both players, hold them at the
+//! start barrier, let them play, and supervise until both have reported —
+//! or end it, within the deadline, with an error that names the player and
+//! what it was doing. Whatever happens, every process is reaped and every
+//! file the match made is removed before this returns.
+
+use crate::channel::{Channel, Pair, Setup};
+use crate::error::Interrupted;
+use crate::measure::load::{self, Load};
+use crate::player::board::Board;
+use crate::player::control::{self, Msg, SupervisorLine};
+use crate::player::hits::Hit;
+use crate::player::report::PlayerReport;
+use crate::player::{Kit, PlayerSpec, Role, Script};
+use crate::unit::{Ending, Running, UnitKind};
+use anyhow::{anyhow, Context, Result};
+use rustix::event::{poll, PollFd, PollFlags};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+/// Where the two players run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// Wherever the kernel puts them.
+    Free,
+    /// Ping on the first CPU, pong on the second (may be the same).
+    Pinned { ping: usize, pong: usize },
+}
+
+impl Placement {
+    pub fn cpu(&self, role: Role) -> Option<usize> {
+        match (self, role) {
+            (Placement::Free, _) => None,
+            (Placement::Pinned { ping, .. }, Role::Ping) => Some(*ping),
+            (Placement::Pinned { pong, .. }, Role::Pong) => Some(*pong),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Placement::Free => "free".into(),
+            Placement::Pinned { ping, pong } if ping == pong => format!("same CPU {ping}"),
+            Placement::Pinned { ping, pong } => format!("CPUs {ping},{pong}"),
+        }
+    }
+}
+
+/// One match to play.
+pub struct Match<'a> {
+    pub unit: UnitKind,
+    pub channel: &'a dyn Channel,
+    pub script: Script,
+    pub placement: Placement,
+    /// The whole match, set-up included, must end within this.
+    pub timeout: Duration,
+    pub loss_timeout: Duration,
+}
+
+/// What a finished match hands back.
+pub struct Played {
+    pub ping: PlayerReport,
+    pub pong: PlayerReport,
+    pub load: Load,
+}
+
+/// How long stopped players get to end before we give up on them.
+const GRACE: Duration = Duration::from_secs(2);
+const TICK: Duration = Duration::from_millis(20);
+
+struct Seat {
+    role: Role,
+    unit: Box<dyn Running>,
+    line: SupervisorLine,
+    ready: bool,
+    report: Option<PlayerReport>,
+    failure: Option<String>,
+    ending: Option<Ending>,
+}
+
+/// Plays one match. `on_hit` receives demo-mode hits in the order they happened.
+pub fn play(m: &Match, on_hit: Option<&mut dyn FnMut(Hit) -> Result<()>>) -> Result<Played> {
+    let dir = tempfile::Builder::new()
+        .prefix("pingpong-")
+        .tempdir()
+        .context("making a private temporary directory")?;
+    let Pair { ping, pong } = m
+        .channel
+        .prepare(&Setup {
+            size: m.script.size,
+            dir: dir.path(),
+            loss_timeout: m.loss_timeout,
+        })
+        .with_context(|| format!("preparing channel {}", m.channel.name()))?;
+    let board = Board::new()?;
+    let (sup_ping, line_ping) = control::line()?;
+    let (sup_pong, line_pong) = control::line()?;
+    let (events_rx, events_tx) = if m.script.pace.is_some() || on_hit.is_some() {
+        let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
+        rustix::fs::fcntl_setfl(&r, rustix::fs::OFlags::NONBLOCK)?;
+        (Some(r), Some(w))
+    } else {
+        (None, None)
+    };
+    let dup = |fd: &Option<OwnedFd>| -> Result<Option<OwnedFd>> {
+        Ok(match fd {
+            Some(f) => Some(rustix::io::fcntl_dupfd_cloexec(f, 0)?),
+            None => None,
+        })
+    };
+    let spec = |role| PlayerSpec {
+        role,
+        cpu: m.placement.cpu(role),
+        script: m.script.clone(),
+    };
+    let ping_kit = Kit {
+        spec: spec(Role::Ping),
+        endpoint: ping,
+        line: line_ping,
+        board: board.share()?,
+        events: dup(&events_tx)?,
+    };
+    let pong_kit = Kit {
+        spec: spec(Role::Pong),
+        endpoint: pong,
+        line: line_pong,
+        board: board.share()?,
+        events: dup(&events_tx)?,
+    };
+    drop(events_tx);
+
+    // What a forked player must close: everything that is not its own.
+    let mut supervisor_fds: Vec<BorrowedFd> = vec![sup_ping.fd().as_fd(), sup_pong.fd().as_fd()];
+    supervisor_fds.extend(events_rx.as_ref().map(|e| e.as_fd()));
+    let mut foreign_to_ping = supervisor_fds.clone();
+    foreign_to_ping.extend(pong_kit.endpoint.fds());
+    foreign_to_ping.extend([pong_kit.line.go.as_fd(), pong_kit.line.out.as_fd()]);
+    let foreign_to_ping: Vec<i32> = foreign_to_ping.iter().map(|f| std::os::fd::AsRawFd::as_raw_fd(f)).collect();
+    let foreign_to_pong: Vec<i32> = supervisor_fds.iter().map(|f| std::os::fd::AsRawFd::as_raw_fd(f)).collect();
+    let borrow = |v: &[i32]| -> Vec<BorrowedFd<'static>> {
+        // SAFETY: the numbers are descriptors this function keeps open until
+        // both players are started; the borrows are used only by `fork` to
+        // close them in the child.
+        v.iter().map(|&f| unsafe { BorrowedFd::borrow_raw(f) }).collect()
+    };
+
+    crate::stop::reset_abort();
+    let mut seats: Vec<Seat> = Vec::with_capacity(2);
+    let ping_unit = m.unit.start(ping_kit, &borrow(&foreign_to_ping))?;
+    seats.push(Seat::new(Role::Ping, ping_unit, sup_ping));
+    let pong_unit = match m.unit.start(pong_kit, &borrow(&foreign_to_pong)) {
+        Ok(u) => u,
+        Err(e) => {
+            seats[0].unit.stop();
+            return Err(e);
+        }
+    };
+    seats.push(Seat::new(Role::Pong, pong_unit, sup_pong));
+
+    let mut sup = Supervisor {
+        seats,
+        board: &board,
+        deadline: Instant::now() + m.timeout,
+        timeout: m.timeout,
+        events: events_rx,
+        events_buf: Vec::new(),
+        on_hit,
+    };
+    let result = sup.run();
+    if result.is_err() {
+        sup.stop_all();
+    }
+    // Dropping the seats reaps every process (killing any still running).
+    drop(sup);
+    drop(dir);
+    result
+}
+
+impl Seat {
+    fn new(role: Role, unit: Box<dyn Running>, line: SupervisorLine) -> Seat {
+        Seat {
+            role,
+            unit,
+            line,
+            ready: false,
+            report: None,
+            failure: None,
+            ending: None,
+        }
+    }
+
+    fn who(&self) -> String {
+        match self.unit.pid() {
+            Some(pid) => format!("{} (process {pid})", self.role.name()),
+            None => format!("{} (thread)", self.role.name()),
+        }
+    }
+}
+
+struct Supervisor<'a, 'h> {
+    seats: Vec<Seat>,
+    board: &'a Board,
+    deadline: Instant,
+    timeout: Duration,
+    events: Option<OwnedFd>,
+    events_buf: Vec<u8>,
+    on_hit: Option<&'h mut (dyn FnMut(Hit) -> Result<()> + 'h)>,
+}
+
+impl Supervisor<'_, '_> {
+    fn run(&mut self) -> Result<Played> {
+        self.wait_until(|s| s.ready, "starting")?;
+        let pids: Vec<u32> = self.seats.iter().filter_map(|s| s.unit.pid()).collect();
+        let before = load::snapshot(&pids);
+        for s in &mut self.seats {
+            s.line.go()?;
+        }
+        self.wait_until(|s| s.report.is_some(), "playing")?;
+        let after = load::snapshot(&pids);
+        // Both reported: let them end (threads return, processes exit) and reap.
+        let _ = self.wait_until(|s| s.ending.is_some(), "ending");
+        let load = load::between(&before, &after);
+        let mut reports = self.seats.iter_mut().map(|s| s.report.take());
+        let ping = reports.next().flatten().ok_or_else(|| anyhow!("ping sent no report"))?;
+        let pong = reports.next().flatten().ok_or_else(|| anyhow!("pong sent no report"))?;
+        Ok(Played { ping, pong, load })
+    }
+
+    /// Supervises until `done` holds for both seats, a player fails or dies,
+    /// the deadline passes, or the user interrupts.
+    fn wait_until(&mut self, done: impl Fn(&Seat) -> bool, stage: &str) -> Result<()> {
+        loop {
+            self.pump()?;
+            if let Some(err) = self.failure() {
+                return Err(err);
+            }
+            if self.seats.iter().all(&done) {
+                return Ok(());
+            }
+            if crate::stop::interrupted() {
+                return Err(anyhow::Error::new(Interrupted));
+            }
+            if Instant::now() >= self.deadline {
+                let doing: Vec<String> = self
+                    .seats
+                    .iter()
+                    .map(|s| {
+                        let (phase, seq) = self.board.read(s.role);
+                        format!("{} was {}", s.who(), phase.describe(seq))
+                    })
+                    .collect();
+                return Err(anyhow!(
+                    "the match did not finish within {} (--timeout) while {stage}: {}",
+                    humantime::format_duration(self.timeout),
+                    doing.join("; ")
+                ));
+            }
+            self.wait_for_input();
+        }
+    }
+
+    /// Waits up to one tick for a message from a player.
+    fn wait_for_input(&self) {
+        let mut fds: Vec<PollFd> = self
+            .seats
+            .iter()
+            .filter(|s| !s.line.at_eof())
+            .map(|s| PollFd::new(s.line.fd(), PollFlags::IN))
+            .collect();
+        if let Some(e) = &self.events {
+            fds.push(PollFd::new(e, PollFlags::IN));
+        }
+        let tick = rustix::time::Timespec {
+            tv_sec: 0,
+            tv_nsec: TICK.as_nanos() as _,
+        };
+        if fds.is_empty() {
+            std::thread::sleep(TICK);
+        } else {
+            let _ = poll(&mut fds, Some(&tick));
+        }
+    }
+
+    /// Reads messages and hits, and notices players that ended.
+    fn pump(&mut self) -> Result<()> {
+        self.pump_hits()?;
+        for s in &mut self.seats {
+            for msg in s.line.pump()? {
+                match msg {
+                    Msg::Ready { .. } => s.ready = true,
+                    Msg::Report(r) => s.report = Some(*r),
+                    Msg::Failed { error } => s.failure = Some(error),
+                }
+            }
+            if s.ending.is_none() {
+                s.ending = s.unit.try_end();
+                if s.ending.is_some() {
+                    // Read what it said before it ended.
+                    for msg in s.line.pump()? {
+                        match msg {
+                            Msg::Ready { .. } => s.ready = true,
+                            Msg::Report(r) => s.report = Some(*r),
+                            Msg::Failed { error } => s.failure = Some(error),
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn pump_hits(&mut self) -> Result<()> {
+        let Some(fd) = &self.events else { return Ok(()) };
+        let mut chunk = [0u8; 4096];
+        loop {
+            match rustix::io::read(fd, &mut chunk) {
+                Ok(0) => break,
+                Ok(n) => self.events_buf.extend_from_slice(&chunk[..n]),
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(_) => break,
+            }
+        }
+        while let Some(nl) = self.events_buf.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.events_buf.drain(..=nl).collect();
+            let text = String::from_utf8_lossy(&line);
+            if let (Some(hit), Some(cb)) = (Hit::parse(&text), self.on_hit.as_mut()) {
+                cb(hit)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The first thing that went wrong, if anything did. A player that died
+    /// is the cause; its peer's "the other player closed the channel" only
+    /// the consequence, so deaths are named first.
+    fn failure(&self) -> Option<anyhow::Error> {
+        let mut causes = Vec::new();
+        for s in &self.seats {
+            match &s.ending {
+                Some(Ending::Clean) | None => {}
+                Some(e) if s.failure.is_none() && s.report.is_none() => {
+                    let (phase, seq) = self.board.read(s.role);
+                    causes.push(format!("{} {e} while {}", s.who(), phase.describe(seq)));
+                }
+                Some(_) => {}
+            }
+            if s.ending == Some(Ending::Clean) && s.report.is_none() && s.failure.is_none() {
+                causes.push(format!("{} ended without a report", s.who()));
+            }
+        }
+        for s in &self.seats {
+            if let Some(f) = &s.failure {
+                causes.push(f.clone());
+            }
+        }
+        if causes.is_empty() {
+            None
+        } else {
+            Some(anyhow!(causes.join("; then ")))
+        }
+    }
+
+    /// Stops every player and waits (bounded) for each to end.
+    fn stop_all(&mut self) {
+        let until = Instant::now() + GRACE;
+        for s in &mut self.seats {
+            s.line.hang_up();
+        }
+        while Instant::now() < until {
+            let mut running = false;
+            for s in &mut self.seats {
+                if s.ending.is_none() {
+                    s.unit.stop();
+                    s.ending = s.unit.try_end();
+                    running |= s.ending.is_none();
+                }
+            }
+            if !running {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}

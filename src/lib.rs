@@ -1,0 +1,85 @@
+//! pingpong: threads or processes? A ping-pong rally, timed, settles it.
+//!
+//! The crate is laid out along the path of a measurement: [`cli`] and
+//! [`plan`] turn the command line into a plan; [`engine`] plays one match
+//! between two [`player`]s living in a [`unit`] (thread or process) and
+//! exchanging [`ball`]s over a [`channel`]; [`measure`] records the clock,
+//! the CPU, the load and the machine around it; [`stats`] and [`summarize`]
+//! turn reports into [`results`]; [`output`] renders them.
+
+pub mod ball;
+pub mod channel;
+pub mod cli;
+pub mod command;
+pub mod engine;
+pub mod error;
+pub mod measure;
+pub mod output;
+pub mod plan;
+pub mod player;
+pub mod results;
+pub mod stats;
+pub mod stop;
+pub mod summarize;
+pub mod unit;
+
+use clap::Parser;
+use cli::{Cli, Command};
+
+/// Runs the command line and returns the process exit code.
+pub fn main_exit_code() -> i32 {
+    // A re-executed player skips clap and everything else: it only plays.
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some(unit::spawn::SUBCOMMAND) {
+        return match args.get(2) {
+            Some(wire) => unit::spawn::player_main(wire),
+            None => 2,
+        };
+    }
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+                let _ = e.print();
+                return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand { 2 } else { 0 };
+            }
+            // One line, naming the fix: clap's first line, then where to look.
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            eprintln!("{first} (see pingpong --help)");
+            return 2;
+        }
+    };
+    stop::install_handlers();
+    let result = match &cli.command {
+        Command::Run(a) => command::run::run(a).map(|ok| if ok { 0 } else { 1 }),
+        Command::Demo(a) => command::demo::run(a).map(|_| 0),
+        Command::List => print(&command::list::render()).map(|_| 0),
+        Command::Player { wire } => Ok(unit::spawn::player_main(wire)),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => 0,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            error::exit_code(&e)
+        }
+    }
+}
+
+fn print(s: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(s.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+/// `pingpong … | head` is not an error.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

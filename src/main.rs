@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(pingpong::main_exit_code());
+}

@@ -1,0 +1,82 @@
+//! Rendering results: one module per format. Exporters take a finished
+//! [`crate::results::RunDocument`] and know nothing of how it was measured.
+
+pub mod csv;
+pub mod json;
+pub mod markdown;
+pub mod progress;
+pub mod table;
+
+use std::io::Write;
+use std::path::Path;
+
+/// Writes a file whole: to a temporary sibling, then renamed over the
+/// target, so a reader (or a crash) never sees half a file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write {}: its directory is not writable", path.display()))?;
+    tmp.write_all(bytes)?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Formats nanoseconds with a unit that keeps 3–4 significant digits.
+pub fn ns(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".into();
+    }
+    if v < 1_000.0 {
+        format!("{v:.0} ns")
+    } else if v < 1_000_000.0 {
+        format!("{:.2} µs", v / 1e3)
+    } else if v < 1_000_000_000.0 {
+        format!("{:.2} ms", v / 1e6)
+    } else {
+        format!("{:.2} s", v / 1e9)
+    }
+}
+
+/// Formats a rate with k/M suffixes.
+pub fn rate(v: f64) -> String {
+    if v >= 1e6 {
+        format!("{:.2} M", v / 1e6)
+    } else if v >= 1e3 {
+        format!("{:.1} k", v / 1e3)
+    } else {
+        format!("{v:.0}")
+    }
+}
+
+/// Formats bytes per second in binary units.
+pub fn bandwidth(v: f64) -> String {
+    if v >= (1u64 << 30) as f64 {
+        format!("{:.2} GiB/s", v / (1u64 << 30) as f64)
+    } else if v >= (1u64 << 20) as f64 {
+        format!("{:.1} MiB/s", v / (1u64 << 20) as f64)
+    } else {
+        format!("{:.1} KiB/s", v / 1024.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_keep_a_readable_unit() {
+        assert_eq!(ns(250.0), "250 ns");
+        assert_eq!(ns(3_456.0), "3.46 µs");
+        assert_eq!(ns(12_345_678.0), "12.35 ms");
+        assert_eq!(ns(f64::NAN), "–");
+    }
+
+    #[test]
+    fn rates_and_bandwidths_scale() {
+        assert_eq!(rate(250_000.0), "250.0 k");
+        assert_eq!(rate(2_500_000.0), "2.50 M");
+        assert_eq!(bandwidth(3.0 * (1u64 << 30) as f64), "3.00 GiB/s");
+    }
+}

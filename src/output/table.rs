@@ -1,0 +1,92 @@
+//! The terminal table: one row per combination (all repetitions merged),
+//! then the pair-by-pair comparisons, notes, skips and errors.
+
+use super::{bandwidth, ns, rate};
+use crate::cli::format_size;
+use crate::results::RunDocument;
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{CellAlignment, ContentArrangement, Table};
+use std::fmt::Write;
+
+pub fn render(doc: &RunDocument) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "machine:  {}", doc.machine.one_line());
+    let _ = writeln!(
+        out,
+        "timing:   clock read {:.0} ns ({}), checksum {} {:.3} ns/byte{}, verify {}, {} repetition(s) interleaved, placement {}",
+        doc.clock.cost_ns,
+        doc.clock.source,
+        doc.checksum.algorithm,
+        doc.checksum.ns_per_byte,
+        if doc.checksum.hardware { " (hardware)" } else { "" },
+        doc.settings.verify,
+        doc.settings.repetitions,
+        doc.settings.placement,
+    );
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(vec![
+            "between", "via", "size", "median (95% CI)", "p99", "p99.9", "mean ± sd", "min", "max",
+            "per s", "bandwidth", "CPU/rt", "switches/rt", "balls checked",
+        ]);
+    for c in &doc.combined {
+        let l = &c.latency;
+        let checked: u64 = doc
+            .measurements
+            .iter()
+            .filter(|m| m.combo == c.combo)
+            .map(|m| m.verification.balls_checked)
+            .sum();
+        let verdict = if !c.verified_ok {
+            format!("{checked} — DAMAGED")
+        } else if c.lost > 0 {
+            format!("{checked} ({} lost)", c.lost)
+        } else {
+            format!("{checked} ok")
+        };
+        t.add_row(vec![
+            c.combo.unit.clone(),
+            c.combo.channel.clone(),
+            format_size(c.combo.size),
+            format!("{} ({}–{})", ns(l.median), ns(l.median_ci.0), ns(l.median_ci.1)),
+            ns(l.p99),
+            ns(l.p999),
+            format!("{} ± {}", ns(l.mean), ns(l.stdev)),
+            ns(l.min),
+            ns(l.max),
+            rate(c.rate_per_s),
+            bandwidth(c.bytes_per_s),
+            ns(c.cpu_per_round_ns),
+            format!("{:.2}", c.switches_per_round),
+            verdict,
+        ]);
+    }
+    for i in 3..=12 {
+        if let Some(col) = t.column_mut(i) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    let _ = writeln!(out, "{t}");
+    let what = match doc.settings.pattern {
+        crate::player::Pattern::Rally => "latency is per round trip (ping → pong → ping)",
+        crate::player::Pattern::Stream { .. } => "latency is per ball in a window; bandwidth is one way",
+    };
+    let _ = writeln!(out, "{what}; CPU/rt and switches/rt are both players' together.");
+    if !doc.comparisons.is_empty() {
+        let _ = writeln!(out, "\ncompared pair by pair (same channel, size and placement, repetitions interleaved):");
+        for c in &doc.comparisons {
+            let _ = writeln!(out, "  {}", crate::summarize::describe(c));
+        }
+    }
+    for s in &doc.skipped {
+        let _ = writeln!(out, "skipped {}: {}", s.combo.label(), s.reason);
+    }
+    for n in &doc.notes {
+        let _ = writeln!(out, "note: {n}");
+    }
+    for e in &doc.errors {
+        let _ = writeln!(out, "error in {} (repetition {}): {}", e.combo.label(), e.repetition + 1, e.error);
+    }
+    out
+}

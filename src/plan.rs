@@ -1,0 +1,330 @@
+//! From what the user typed to what pingpong will do: every flag resolved
+//! and checked once, every combination of the matrix validated, with a
+//! one-line usage error (exit code 2) naming the fix for anything wrong.
+
+use crate::ball::{self, Verify};
+use crate::channel::{self, faulty::Fault, Channel};
+use crate::cli::{self, PatternArg, RunArgs, VerifyArg};
+use crate::engine::Placement;
+use crate::error::usage;
+use crate::measure::placement;
+use crate::player::{Length, Pattern};
+use crate::unit::UnitKind;
+use anyhow::Result;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Balls larger than this are refused (memory for two buffers per player).
+pub const MAX_SIZE: usize = 1 << 30;
+
+/// One cell of the matrix.
+#[derive(Clone, Copy)]
+pub struct Cell {
+    pub unit: UnitKind,
+    pub channel: &'static dyn Channel,
+    pub size: usize,
+}
+
+impl Cell {
+    pub fn combo(&self) -> crate::results::Combo {
+        crate::results::Combo {
+            unit: self.unit.name().into(),
+            channel: self.channel.name().into(),
+            size: self.size,
+        }
+    }
+}
+
+/// Why a cell cannot be played, or `None` if it can.
+pub fn invalid_reason(unit: UnitKind, channel: &dyn Channel, size: usize) -> Option<String> {
+    if let Err(why) = channel.supports(unit) {
+        return Some(format!("{} cannot run between {}: {why}", channel.name(), unit.name()));
+    }
+    if size > channel.max_size() {
+        return Some(format!(
+            "{} cannot carry {} balls (at most {} bytes in one message): use a smaller --size or another --via",
+            channel.name(),
+            cli::format_size(size),
+            channel.max_size()
+        ));
+    }
+    None
+}
+
+pub struct RunPlan {
+    pub cells: Vec<Cell>,
+    pub skipped: Vec<(Cell, String)>,
+    pub units: Vec<UnitKind>,
+    pub pattern: Pattern,
+    pub length: Length,
+    pub warmup: Option<u64>,
+    pub reps: u32,
+    pub placement: Placement,
+    pub verify: Option<Verify>,
+    pub batch: Option<u64>,
+    pub timeout: Duration,
+    pub loss_timeout: Duration,
+    pub json: Option<PathBuf>,
+    pub csv: Option<PathBuf>,
+    pub markdown: Option<PathBuf>,
+    pub fault: Option<Fault>,
+}
+
+pub fn parse_units(s: &str) -> Result<Vec<UnitKind>> {
+    let names: Vec<&str> = UnitKind::ALL.iter().map(|u| u.name()).collect();
+    let mut v = Vec::new();
+    for name in cli::split_list(s) {
+        let u = UnitKind::parse(name).ok_or_else(|| {
+            usage(format!("unknown unit '{name}' for --between: choose from {}", names.join(", ")))
+        })?;
+        if !v.contains(&u) {
+            v.push(u);
+        }
+    }
+    if v.is_empty() {
+        return Err(usage(format!("--between is empty: choose from {}", names.join(", "))));
+    }
+    Ok(v)
+}
+
+pub fn parse_channels(s: &str) -> Result<Vec<&'static dyn Channel>> {
+    let mut v: Vec<&'static dyn Channel> = Vec::new();
+    let list = cli::split_list(s);
+    let all = list.contains(&"all");
+    for name in list {
+        if name == "all" {
+            continue;
+        }
+        let c = channel::by_name(name).ok_or_else(|| {
+            usage(format!(
+                "unknown channel '{name}' for --via: choose from {} (or all)",
+                channel::names().join(", ")
+            ))
+        })?;
+        if !v.iter().any(|x| x.name() == c.name()) {
+            v.push(c);
+        }
+    }
+    if all {
+        v = channel::ALL.to_vec();
+    }
+    if v.is_empty() {
+        return Err(usage(format!(
+            "--via is empty: choose from {}",
+            channel::names().join(", ")
+        )));
+    }
+    Ok(v)
+}
+
+pub fn parse_sizes(s: &str) -> Result<Vec<usize>> {
+    let mut v = Vec::new();
+    for item in cli::split_list(s) {
+        let n = cli::parse_size(item).map_err(usage)?;
+        if n < ball::MIN_SIZE {
+            return Err(usage(format!(
+                "--size {item} is too small: a ball carries at least its 32-bit sequence number, so use 4 bytes or more"
+            )));
+        }
+        if n > MAX_SIZE {
+            return Err(usage(format!("--size {item} is too large: use at most 1GiB")));
+        }
+        if !v.contains(&n) {
+            v.push(n);
+        }
+    }
+    if v.is_empty() {
+        return Err(usage("--size is empty: give sizes such as 8,4KiB,1MiB"));
+    }
+    Ok(v)
+}
+
+/// Checks a CPU number against the CPUs pingpong may use.
+pub fn check_cpu(cpu: usize) -> Result<usize> {
+    let allowed = placement::allowed_cpus();
+    if !allowed.contains(&cpu) {
+        return Err(usage(format!(
+            "CPU {cpu} is not available: pingpong may use CPUs {}",
+            placement::cpu_list(&allowed)
+        )));
+    }
+    Ok(cpu)
+}
+
+pub fn parse_placement(cpus: Option<&str>, same_cpu: Option<usize>) -> Result<Placement> {
+    if let Some(c) = same_cpu {
+        let c = check_cpu(c)?;
+        return Ok(Placement::Pinned { ping: c, pong: c });
+    }
+    let Some(s) = cpus else {
+        return Ok(Placement::Free);
+    };
+    let parts: Vec<&str> = cli::split_list(s);
+    let nums: Option<Vec<usize>> = parts.iter().map(|p| p.parse().ok()).collect();
+    match nums.as_deref() {
+        Some([a, b]) => Ok(Placement::Pinned {
+            ping: check_cpu(*a)?,
+            pong: check_cpu(*b)?,
+        }),
+        _ => Err(usage(format!(
+            "invalid --cpus '{s}': give two CPU numbers, ping's then pong's, e.g. --cpus 0,1"
+        ))),
+    }
+}
+
+impl RunPlan {
+    pub fn from_args(a: &RunArgs) -> Result<RunPlan> {
+        let units = parse_units(&a.between)?;
+        let channels = parse_channels(&a.via)?;
+        let sizes = parse_sizes(&a.size)?;
+        let pattern = match a.pattern {
+            PatternArg::Rally => Pattern::Rally,
+            PatternArg::Stream => {
+                if a.window == 0 {
+                    return Err(usage("--window 0: a window holds at least one ball"));
+                }
+                Pattern::Stream { window: a.window }
+            }
+        };
+        let duration = match &a.duration {
+            Some(d) => Some(cli::parse_time(d, "--duration").map_err(usage)?),
+            None => None,
+        };
+        let length = match (a.rounds, duration) {
+            (Some(0), _) => return Err(usage("--rounds 0: give at least one round")),
+            (Some(n), _) => Length::Rounds(n),
+            (None, Some(d)) if d.is_zero() => {
+                return Err(usage("--duration 0: give a positive time, e.g. 1s"))
+            }
+            (None, Some(d)) => Length::Time(d),
+            (None, None) => Length::Time(Duration::from_secs(1)),
+        };
+        if a.reps == 0 {
+            return Err(usage("--reps 0: give at least one repetition"));
+        }
+        if a.batch == Some(0) {
+            return Err(usage("--batch 0: a batch holds at least one round trip"));
+        }
+        let timeout = match &a.timeout {
+            Some(t) => {
+                let t = cli::parse_time(t, "--timeout").map_err(usage)?;
+                if t.is_zero() {
+                    return Err(usage("--timeout 0: give a positive time, e.g. 30s"));
+                }
+                t
+            }
+            None => match length {
+                Length::Time(d) => d + Duration::from_secs(30),
+                Length::Rounds(_) => Duration::from_secs(60),
+            },
+        };
+        let loss_timeout = cli::parse_time(&a.loss_timeout, "--loss-timeout").map_err(usage)?;
+        if loss_timeout.is_zero() {
+            return Err(usage("--loss-timeout 0: give a positive time, e.g. 200ms"));
+        }
+        let fault = match &a.inject {
+            Some(f) => Some(f.parse::<Fault>().map_err(usage)?),
+            None => None,
+        };
+        let placement = parse_placement(a.cpus.as_deref(), a.same_cpu)?;
+        let verify = a.verify.map(|v| match v {
+            VerifyArg::All => Verify::All,
+            VerifyArg::Sample => Verify::Sample,
+            VerifyArg::Seq => Verify::Seq,
+        });
+
+        let mut cells = Vec::new();
+        let mut skipped = Vec::new();
+        for &unit in &units {
+            for &channel in &channels {
+                for &size in &sizes {
+                    let cell = Cell { unit, channel, size };
+                    match invalid_reason(unit, channel, size) {
+                        None => cells.push(cell),
+                        Some(why) => skipped.push((cell, why)),
+                    }
+                }
+            }
+        }
+        if cells.is_empty() {
+            let why = skipped.first().map(|(_, w)| w.clone()).unwrap_or_default();
+            return Err(usage(why));
+        }
+        Ok(RunPlan {
+            cells,
+            skipped,
+            units,
+            pattern,
+            length,
+            warmup: a.warmup,
+            reps: a.reps,
+            placement,
+            verify,
+            batch: a.batch,
+            timeout,
+            loss_timeout,
+            json: a.json.clone(),
+            csv: a.csv.clone(),
+            markdown: a.markdown.clone(),
+            fault,
+        })
+    }
+
+    /// Untimed round trips (rally) or windows (stream) for a ball size:
+    /// 1,000 round trips, fewer for large balls (about 64 MiB of traffic).
+    pub fn warmup_for(&self, size: usize) -> u64 {
+        if let Some(w) = self.warmup {
+            return w;
+        }
+        match self.pattern {
+            Pattern::Rally => ((64usize << 20) / size).clamp(10, 1000) as u64,
+            Pattern::Stream { window } => ((256usize << 20) / (size * window as usize).max(1)).clamp(2, 50) as u64,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_usage(e: &anyhow::Error) -> bool {
+        crate::error::exit_code(e) == 2
+    }
+
+    #[test]
+    fn unknown_units_and_channels_are_usage_errors_that_name_the_choices() {
+        let e = parse_units("threads,fibers").err().unwrap();
+        assert!(is_usage(&e));
+        assert!(e.to_string().contains("threads, processes, processes-fork"));
+        let e = parse_channels("pipe,carrier-pigeon").err().unwrap();
+        assert!(is_usage(&e));
+        assert!(e.to_string().contains("pipe, fifo, unix"));
+    }
+
+    #[test]
+    fn udp_cannot_carry_more_than_a_datagram() {
+        let udp = channel::by_name("udp").unwrap();
+        assert!(invalid_reason(UnitKind::Thread, udp, 65_507).is_none());
+        let why = invalid_reason(UnitKind::Thread, udp, 65_508).unwrap();
+        assert!(why.contains("65507"), "{why}");
+    }
+
+    #[test]
+    fn sizes_below_a_sequence_number_are_refused() {
+        assert!(is_usage(&parse_sizes("3").err().unwrap()));
+        assert_eq!(parse_sizes("8,4KiB,8").unwrap(), vec![8, 4096]);
+    }
+
+    #[test]
+    fn all_expands_to_every_channel() {
+        assert_eq!(parse_channels("all").unwrap().len(), channel::ALL.len());
+    }
+
+    #[test]
+    fn cpus_take_exactly_two_numbers() {
+        assert!(is_usage(&parse_placement(Some("0"), None).err().unwrap()));
+        assert!(is_usage(&parse_placement(Some("a,b"), None).err().unwrap()));
+        assert!(is_usage(&parse_placement(Some("0,100000"), None).err().unwrap()));
+        assert_eq!(parse_placement(None, None).unwrap(), Placement::Free);
+    }
+}

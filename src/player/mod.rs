@@ -1,0 +1,193 @@
+//! The two players and what they do, whatever unit they live in.
+//!
+//! [`play`] is the whole life of a player: pin itself, open its end of the
+//! channel, report ready, wait at the start barrier, rally, report. A thread
+//! runs it on a `std::thread`, a forked process runs it right after `fork`,
+//! and a re-executed process runs it from the hidden `__player` subcommand:
+//! one piece of code, so threads and processes are compared on equal terms.
+
+pub mod board;
+pub mod control;
+pub mod hits;
+mod ping;
+mod pong;
+pub mod report;
+
+use crate::ball::Verify;
+use crate::channel::faulty::{Fault, Faulty};
+use crate::channel::{ChannelError, EndpointSpec};
+use crate::measure::placement;
+use board::{Board, Phase};
+use control::{Msg, PlayerLine};
+use serde::{Deserialize, Serialize};
+use std::os::fd::OwnedFd;
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Ping,
+    Pong,
+}
+
+impl Role {
+    pub fn index(self) -> usize {
+        self as usize
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Ping => "ping",
+            Role::Pong => "pong",
+        }
+    }
+}
+
+/// How balls are exchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Pattern {
+    /// One ball in flight: ping sends, pong returns it (latency).
+    Rally,
+    /// Ping sends `window` balls, pong acknowledges the window (bandwidth, like osu_bw).
+    Stream { window: u64 },
+}
+
+/// How long the timed part lasts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Length {
+    Rounds(u64),
+    Time(Duration),
+}
+
+/// What both players agree on before the first ball.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Script {
+    pub size: usize,
+    pub pattern: Pattern,
+    pub length: Length,
+    /// Untimed round trips (rally) or windows (stream) before timing starts.
+    pub warmup_rounds: u64,
+    pub verify: Verify,
+    /// Round trips per timed sample; `None` lets ping choose from the clock's cost.
+    pub batch: Option<u64>,
+    /// Cost of one clock read, ns (measured by the supervisor at start).
+    pub clock_cost_ns: f64,
+    /// Whether a missing reply is a loss to count (UDP) rather than a stall.
+    pub lossy: bool,
+    /// Damage done on purpose to pong's replies (tests).
+    pub fault: Option<Fault>,
+    /// Demo mode: each player waits this long before each hit and logs it.
+    pub pace: Option<Duration>,
+}
+
+impl Script {
+    /// Balls sent before the timed part: both players know it, so pong
+    /// starts its CPU accounting at the same ball as ping.
+    pub fn warmup_balls(&self) -> u64 {
+        match self.pattern {
+            Pattern::Rally => self.warmup_rounds,
+            Pattern::Stream { window } => self.warmup_rounds * window,
+        }
+    }
+}
+
+/// One player's part: its role, its CPU, the script.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PlayerSpec {
+    pub role: Role,
+    pub cpu: Option<usize>,
+    pub script: Script,
+}
+
+/// Everything a player needs to play.
+pub struct Kit {
+    pub spec: PlayerSpec,
+    pub endpoint: EndpointSpec,
+    pub line: PlayerLine,
+    pub board: Board,
+    /// Demo mode: where each hit is logged ("ping 3 <ns>"), shared by both players.
+    pub events: Option<OwnedFd>,
+}
+
+/// A player's failure, with what it was doing.
+#[derive(Debug, thiserror::Error)]
+#[error("{role}: {doing}: {cause}")]
+pub struct PlayError {
+    pub role: &'static str,
+    pub doing: String,
+    pub cause: String,
+}
+
+pub(crate) fn failure(role: Role, doing: String, cause: ChannelError) -> PlayError {
+    PlayError {
+        role: role.name(),
+        doing,
+        cause: cause.to_string(),
+    }
+}
+
+/// Plays one player's whole part and reports to the supervisor; never panics
+/// outward. Returns whether the player finished its rally.
+pub fn play(kit: Kit) -> bool {
+    let Kit {
+        spec,
+        endpoint,
+        line,
+        board,
+        events,
+    } = kit;
+    let role = spec.role;
+    match play_inner(&spec, endpoint, &line, &board, events) {
+        Ok(report) => {
+            board.post(role, Phase::Done, 0);
+            line.send(&Msg::Report(Box::new(report))).is_ok()
+        }
+        Err(e) => {
+            let _ = line.send(&Msg::Failed {
+                error: e.to_string(),
+            });
+            false
+        }
+    }
+}
+
+fn play_inner(
+    spec: &PlayerSpec,
+    endpoint: EndpointSpec,
+    line: &PlayerLine,
+    board: &Board,
+    events: Option<OwnedFd>,
+) -> anyhow::Result<report::PlayerReport> {
+    let role = spec.role;
+    board.post(role, Phase::Starting, 0);
+    if let Some(cpu) = spec.cpu {
+        placement::pin_to(cpu).map_err(|e| anyhow::anyhow!("{}: {e:#}", role.name()))?;
+    }
+    board.post(role, Phase::Opening, 0);
+    let mut ep = endpoint
+        .open()
+        .map_err(|e| failure(role, "opening its end of the channel".into(), e))?;
+    if role == Role::Pong {
+        if let Some(fault) = spec.script.fault {
+            ep = Faulty::wrap(ep, fault);
+        }
+    }
+    line.send(&Msg::Ready {
+        pid: std::process::id(),
+        tid: rustix::thread::gettid().as_raw_nonzero().get() as u32,
+    })?;
+    board.post(role, Phase::WaitingForGo, 0);
+    if !line.wait_go() {
+        anyhow::bail!(
+            "{}: the supervisor called the run off at the start barrier",
+            role.name()
+        );
+    }
+    let log = events.map(hits::HitLog::new);
+    let report = match role {
+        Role::Ping => ping::play(&spec.script, ep.as_mut(), board, log)?,
+        Role::Pong => pong::play(&spec.script, ep.as_mut(), board, log)?,
+    };
+    Ok(report)
+}

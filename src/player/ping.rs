@@ -1,0 +1,295 @@
+//! Ping: serves, times, and checks every ball that comes back.
+//!
+//! Timing follows core-to-core-latency: one clock read per sample, a sample
+//! being one round trip, or a batch of round trips divided by its size where
+//! reading the clock is not negligible against a round trip. Only samples in
+//! which every ball came back intact go into the histogram: a damaged ball is
+//! counted, never timed.
+
+use super::board::{Board, Phase};
+use super::hits::HitLog;
+use super::report::{PlayerReport, Tally, Timing};
+use super::{failure, Length, Pattern, PlayError, Role, Script};
+use crate::ball::{self, Check};
+use crate::channel::{ChannelError, Endpoint};
+use crate::measure::{placement, rusage};
+use hdrhistogram::Histogram;
+use std::time::Instant;
+
+/// Clock reads may cost at most this share of a sample.
+const CLOCK_SHARE: f64 = 0.01;
+/// How many times ping sends the final ball on a lossy channel before giving up.
+const END_TRIES: u32 = 5;
+
+struct Ping<'a> {
+    script: &'a Script,
+    ep: &'a mut dyn Endpoint,
+    board: &'a Board,
+    ball: Vec<u8>,
+    back: Vec<u8>,
+    tally: Tally,
+    seq: u64,
+    log: Option<HitLog>,
+}
+
+pub fn play(
+    script: &Script,
+    ep: &mut dyn Endpoint,
+    board: &Board,
+    log: Option<HitLog>,
+) -> Result<PlayerReport, PlayError> {
+    let mut ball = vec![0u8; script.size];
+    ball::fill_payload(&mut ball);
+    let back_len = match script.pattern {
+        Pattern::Rally => script.size,
+        Pattern::Stream { .. } => ack_size(script.size),
+    };
+    let mut p = Ping {
+        script,
+        ep,
+        board,
+        ball,
+        back: vec![0u8; back_len],
+        tally: Tally::default(),
+        seq: 0,
+        log,
+    };
+
+    // Warm-up: untimed, it also makes sure pong is in the rally.
+    let warm_start = Instant::now();
+    while p.seq < script.warmup_balls() {
+        p.exchange()?;
+    }
+    let warmup_rounds = p.seq;
+    let per_round_ns = if warmup_rounds > 0 {
+        warm_start.elapsed().as_nanos() as f64 / warmup_rounds as f64
+    } else {
+        0.0
+    };
+    let batch = match script.pattern {
+        Pattern::Rally => script
+            .batch
+            .unwrap_or_else(|| auto_batch(script.clock_cost_ns, per_round_ns)),
+        Pattern::Stream { window } => window,
+    };
+    let tally_warm = p.tally;
+    p.tally = Tally::default();
+
+    let cpu_first = placement::current_cpu();
+    let usage_before = rusage::thread_usage();
+    let mut hist = Histogram::<u64>::new(3).expect("3 significant figures is valid");
+    let start = Instant::now();
+    let mut last = start;
+    let mut timed = 0u64;
+    loop {
+        let mut intact = true;
+        match script.pattern {
+            Pattern::Rally => {
+                for _ in 0..batch {
+                    intact &= p.exchange()?;
+                }
+            }
+            Pattern::Stream { .. } => intact = p.exchange()?,
+        }
+        let now = Instant::now();
+        let ns = (now - last).as_nanos() as u64;
+        last = now;
+        timed += batch;
+        if intact {
+            hist.record((ns / batch).max(1)).ok();
+        }
+        let done = match script.length {
+            Length::Rounds(n) => timed >= n,
+            Length::Time(d) => now - start >= d,
+        };
+        if done || crate::stop::aborted() {
+            break;
+        }
+    }
+    let elapsed = last - start;
+    let usage = rusage::delta(&usage_before, &rusage::thread_usage());
+    let cpu_last = placement::current_cpu();
+    p.finish()?;
+    let mut tally = p.tally;
+    // Anomalies in the warm-up count too: a damaged ball is never fine.
+    tally.lost += tally_warm.lost;
+    tally.stale += tally_warm.stale;
+    tally.out_of_order += tally_warm.out_of_order;
+    tally.corrupted += tally_warm.corrupted;
+    Ok(PlayerReport {
+        role: Role::Ping,
+        pid: std::process::id(),
+        tid: rustix::thread::gettid().as_raw_nonzero().get() as u32,
+        cpu_first,
+        cpu_last,
+        allowed_cpus: placement::allowed_cpus(),
+        usage,
+        max_rss_kib: rusage::max_rss_kib(),
+        tally,
+        timing: Some(Timing {
+            rounds: timed,
+            warmup_rounds,
+            elapsed_ns: elapsed.as_nanos() as u64,
+            batch,
+            samples: hist.iter_recorded().map(|v| (v.value_iterated_to(), v.count_at_value())).collect(),
+        }),
+    })
+}
+
+/// Acknowledgements in stream mode are short balls.
+pub fn ack_size(size: usize) -> usize {
+    size.min(ball::HEADER)
+}
+
+/// Round trips per sample so that reading the clock costs at most
+/// [`CLOCK_SHARE`] of a sample.
+pub fn auto_batch(clock_cost_ns: f64, round_trip_ns: f64) -> u64 {
+    if round_trip_ns <= 0.0 || clock_cost_ns <= 0.0 {
+        return 1;
+    }
+    let need = clock_cost_ns / (CLOCK_SHARE * round_trip_ns);
+    need.ceil().clamp(1.0, 1_000_000.0) as u64
+}
+
+impl Ping<'_> {
+    /// One round trip (rally) or one window (stream). `Ok(false)` when a ball
+    /// came back damaged or not at all on a lossy channel.
+    #[inline]
+    fn exchange(&mut self) -> Result<bool, PlayError> {
+        match self.script.pattern {
+            Pattern::Rally => {
+                let seq = self.seq;
+                self.seq += 1;
+                if let Some(log) = &self.log {
+                    log.hit(Role::Ping, seq + 1, self.script.pace);
+                }
+                self.serve(seq)?;
+                self.receive(seq)
+            }
+            Pattern::Stream { window } => {
+                for _ in 0..window {
+                    let seq = self.seq;
+                    self.seq += 1;
+                    self.serve(seq)?;
+                }
+                self.receive(self.seq - 1)
+            }
+        }
+    }
+
+    #[inline]
+    fn serve(&mut self, seq: u64) -> Result<(), PlayError> {
+        self.board.post(Role::Ping, Phase::Sending, seq);
+        ball::stamp(&mut self.ball, seq, self.script.verify.checks_sum(seq));
+        self.ep
+            .send(&self.ball)
+            .map_err(|e| failure(Role::Ping, format!("sending ball #{seq}"), e))
+    }
+
+    /// Waits for the return of ball `seq` (or the acknowledgement of a window
+    /// ending with it), skipping and counting stale balls.
+    #[inline]
+    fn receive(&mut self, seq: u64) -> Result<bool, PlayError> {
+        self.board.post(Role::Ping, Phase::Receiving, seq);
+        loop {
+            match self.ep.recv(&mut self.back) {
+                Ok(()) => {}
+                Err(ChannelError::TimedOut) if self.script.lossy => {
+                    self.tally.lost += 1;
+                    return Ok(false);
+                }
+                Err(ChannelError::WrongLength { .. }) if self.script.lossy => {
+                    self.tally.corrupted += 1;
+                    return Ok(false);
+                }
+                Err(e) => {
+                    return Err(failure(Role::Ping, format!("waiting for ball #{seq} to come back"), e))
+                }
+            }
+            let size = self.back.len();
+            self.tally.received += 1;
+            let verify = self.script.verify;
+            match ball::check(&mut self.back, seq, verify) {
+                Check::Good => {
+                    if verify.checks_sum(seq) {
+                        self.tally.checksummed += 1;
+                    }
+                    return Ok(true);
+                }
+                Check::Corrupted => {
+                    self.tally.corrupted += 1;
+                    return Ok(false);
+                }
+                Check::WrongSeq(found) => {
+                    if ball::unwrap_seq(found, seq, size) < seq {
+                        // A duplicate or a late reply to an earlier ball: skip it.
+                        self.tally.stale += 1;
+                        continue;
+                    }
+                    self.tally.out_of_order += 1;
+                    return Ok(false);
+                }
+            }
+        }
+    }
+
+    /// Sends the final ball and waits for pong to answer it, so that both
+    /// players finish together and pong is never left waiting.
+    fn finish(&mut self) -> Result<(), PlayError> {
+        self.board.post(Role::Ping, Phase::Ending, self.seq);
+        let end = ball::end_seq(self.script.size);
+        ball::stamp(&mut self.ball, end, true);
+        for _ in 0..END_TRIES {
+            self.ep
+                .send(&self.ball)
+                .map_err(|e| failure(Role::Ping, "sending the final ball".into(), e))?;
+            loop {
+                match self.ep.recv(&mut self.back) {
+                    Ok(()) if ball::seq_of(&self.back) == ball::end_seq(self.back.len()) => {
+                        return Ok(())
+                    }
+                    Ok(()) => continue, // a stale ball still in flight
+                    Err(ChannelError::TimedOut) if self.script.lossy => break,
+                    Err(ChannelError::WrongLength { .. }) if self.script.lossy => continue,
+                    Err(e) => {
+                        return Err(failure(
+                            Role::Ping,
+                            "waiting for pong to answer the final ball".into(),
+                            e,
+                        ))
+                    }
+                }
+            }
+        }
+        // Lossy channel and every final ball lost: pong sees ping's Done on the board.
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cheap_clock_times_every_round_trip() {
+        assert_eq!(auto_batch(25.0, 4000.0), 1);
+    }
+
+    #[test]
+    fn an_expensive_clock_times_batches() {
+        // 25 ns clock, 200 ns round trip: 25 / (0.01 * 200) = 12.5 → 13.
+        assert_eq!(auto_batch(25.0, 200.0), 13);
+    }
+
+    #[test]
+    fn unknown_costs_time_every_round_trip() {
+        assert_eq!(auto_batch(0.0, 100.0), 1);
+        assert_eq!(auto_batch(20.0, 0.0), 1);
+    }
+
+    #[test]
+    fn acks_are_short() {
+        assert_eq!(ack_size(1 << 20), 16);
+        assert_eq!(ack_size(8), 8);
+    }
+}

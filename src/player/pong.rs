@@ -1,0 +1,127 @@
+//! Pong: returns every ball as it came (rally) or acknowledges each window
+//! (stream), checking each one on the way.
+
+use super::board::{Board, Phase};
+use super::hits::HitLog;
+use super::ping::ack_size;
+use super::report::{PlayerReport, Tally};
+use super::{failure, Pattern, PlayError, Role, Script};
+use crate::ball::{self, Check};
+use crate::channel::{ChannelError, Endpoint};
+use crate::measure::{placement, rusage};
+
+pub fn play(
+    script: &Script,
+    ep: &mut dyn Endpoint,
+    board: &Board,
+    log: Option<HitLog>,
+) -> Result<PlayerReport, PlayError> {
+    let size = script.size;
+    let end = ball::end_seq(size);
+    let mut buf = vec![0u8; size];
+    let mut ack = vec![0u8; ack_size(size)];
+    let mut tally = Tally::default();
+    let mut expected = 0u64;
+    // CPU accounting starts with the first timed ball, as ping's does.
+    let timed_from = script.warmup_balls();
+    let mut cpu_first = placement::current_cpu();
+    let mut usage_before = rusage::thread_usage();
+    loop {
+        board.post(Role::Pong, Phase::Receiving, expected);
+        match ep.recv(&mut buf) {
+            Ok(()) => {}
+            Err(ChannelError::TimedOut) if script.lossy => {
+                // Nothing came: was the final ball lost after ping finished?
+                if board.read(Role::Ping).0 == Phase::Done {
+                    break;
+                }
+                continue;
+            }
+            Err(ChannelError::WrongLength { .. }) if script.lossy => {
+                tally.corrupted += 1;
+                continue;
+            }
+            Err(e) => {
+                return Err(failure(
+                    Role::Pong,
+                    format!("waiting for ball #{expected}"),
+                    e,
+                ))
+            }
+        }
+        let found = ball::seq_of(&buf);
+        if found == end {
+            board.post(Role::Pong, Phase::Ending, expected);
+            ball::stamp(&mut ack, end, true);
+            let answer = match script.pattern {
+                Pattern::Rally => {
+                    ball::stamp(&mut buf, end, true);
+                    &buf
+                }
+                Pattern::Stream { .. } => &ack,
+            };
+            ep.send(answer)
+                .map_err(|e| failure(Role::Pong, "answering the final ball".into(), e))?;
+            break;
+        }
+        tally.received += 1;
+        let seq = match ball::check(&mut buf, expected, script.verify) {
+            Check::Good => {
+                if script.verify.checks_sum(expected) {
+                    tally.checksummed += 1;
+                }
+                expected
+            }
+            Check::Corrupted => {
+                tally.corrupted += 1;
+                expected
+            }
+            Check::WrongSeq(found) => {
+                let s = ball::unwrap_seq(found, expected, size);
+                if s < expected {
+                    tally.stale += 1;
+                } else {
+                    tally.lost += s - expected;
+                }
+                s
+            }
+        };
+        expected = expected.max(seq + 1);
+        if seq == timed_from && timed_from > 0 {
+            cpu_first = placement::current_cpu();
+            usage_before = rusage::thread_usage();
+        }
+        match script.pattern {
+            Pattern::Rally => {
+                if let Some(log) = &log {
+                    log.hit(Role::Pong, seq + 1, script.pace);
+                }
+                board.post(Role::Pong, Phase::Sending, seq);
+                ep.send(&buf)
+                    .map_err(|e| failure(Role::Pong, format!("returning ball #{seq}"), e))?;
+            }
+            Pattern::Stream { window } => {
+                if seq % window == window - 1 {
+                    ball::stamp(&mut ack, seq, true);
+                    board.post(Role::Pong, Phase::Sending, seq);
+                    ep.send(&ack).map_err(|e| {
+                        failure(Role::Pong, format!("acknowledging balls up to #{seq}"), e)
+                    })?;
+                }
+            }
+        }
+    }
+    let usage = rusage::delta(&usage_before, &rusage::thread_usage());
+    Ok(PlayerReport {
+        role: Role::Pong,
+        pid: std::process::id(),
+        tid: rustix::thread::gettid().as_raw_nonzero().get() as u32,
+        cpu_first,
+        cpu_last: placement::current_cpu(),
+        allowed_cpus: placement::allowed_cpus(),
+        usage,
+        max_rss_kib: rusage::max_rss_kib(),
+        tally,
+        timing: None,
+    })
+}

@@ -1,0 +1,177 @@
+//! The results of a run, as data: what `run` measured, flowing on to the
+//! exporters and (later) the verdict, with no reference back to how it was
+//! measured. This is the versioned JSON schema documented in the README.
+
+use crate::measure::checksum::ChecksumInfo;
+use crate::measure::clock::ClockInfo;
+use crate::measure::load::Load;
+use crate::measure::machine::Machine;
+use crate::player::report::{CpuUsage, Tally};
+use crate::player::Pattern;
+use crate::stats::Summary;
+use serde::{Deserialize, Serialize};
+
+/// Name of the schema in every JSON document pingpong writes.
+pub const SCHEMA: &str = "pingpong.results";
+/// Bumped on any change a reader must know about.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A whole `pingpong run`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunDocument {
+    pub schema: String,
+    pub schema_version: u32,
+    pub pingpong_version: String,
+    /// The command line, as given.
+    pub command: Vec<String>,
+    /// Seconds since the Unix epoch when the run started.
+    pub started_unix: u64,
+    pub machine: Machine,
+    pub clock: ClockInfo,
+    pub checksum: ChecksumInfo,
+    pub settings: Settings,
+    /// Every repetition of every combination, in the order measured (interleaved).
+    pub measurements: Vec<Measurement>,
+    /// Each combination over all its repetitions.
+    pub combined: Vec<Combined>,
+    /// Units compared pair by pair, with the channel, size and placement held fixed.
+    pub comparisons: Vec<Comparison>,
+    /// Combinations not run, and why.
+    pub skipped: Vec<Skipped>,
+    /// Measurements that failed, and why.
+    pub errors: Vec<Failure>,
+    /// Warnings a reader should see beside the figures.
+    pub notes: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Settings {
+    pub pattern: Pattern,
+    /// "rounds" or "duration".
+    pub length: String,
+    pub rounds: Option<u64>,
+    pub duration_s: Option<f64>,
+    pub warmup_rounds: u64,
+    pub repetitions: u32,
+    pub placement: String,
+    pub verify: String,
+    pub timeout_s: f64,
+}
+
+/// Identifies one combination of the matrix.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Combo {
+    pub unit: String,
+    pub channel: String,
+    pub size: usize,
+}
+
+impl Combo {
+    pub fn label(&self) -> String {
+        format!("{} · {} · {}", self.unit, self.channel, crate::cli::format_size(self.size))
+    }
+}
+
+/// One player's side of a measurement.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PlayerFigures {
+    pub pid: u32,
+    pub tid: u32,
+    pub cpu_first: usize,
+    pub cpu_last: usize,
+    pub usage: CpuUsage,
+    pub max_rss_kib: u64,
+    pub tally: Tally,
+}
+
+/// What was checked, over both players.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Verification {
+    /// "all", "sample" or "seq".
+    pub mode: String,
+    /// Balls whose sequence number was checked (both directions).
+    pub balls_checked: u64,
+    /// Balls whose checksum was checked too.
+    pub balls_checksummed: u64,
+    pub lost: u64,
+    pub stale: u64,
+    pub out_of_order: u64,
+    pub corrupted: u64,
+    /// No anomaly at all (on a lossy channel, losses are results, not failures).
+    pub ok: bool,
+}
+
+/// One repetition of one combination.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Measurement {
+    pub combo: Combo,
+    /// 0-based repetition number.
+    pub repetition: u32,
+    pub pattern: Pattern,
+    /// How the players were placed: what was asked and where they ran.
+    pub placement: String,
+    /// Round trips (rally) or balls (stream) timed.
+    pub rounds: u64,
+    pub warmup_rounds: u64,
+    pub elapsed_ns: u64,
+    /// "per round trip" or "batches of N" or "windows of N".
+    pub timing: String,
+    /// Per round trip (rally) or per ball (stream), ns.
+    pub latency: Summary,
+    /// Round trips (rally) or balls (stream) per second.
+    pub rate_per_s: f64,
+    /// Payload bytes moved per second (both directions for a rally).
+    pub bytes_per_s: f64,
+    pub verification: Verification,
+    pub ping: PlayerFigures,
+    pub pong: PlayerFigures,
+    pub load: Load,
+    /// Latency histogram, (ns, count), for plots and re-analysis.
+    pub histogram: Vec<(u64, u64)>,
+}
+
+/// One combination over all repetitions.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Combined {
+    pub combo: Combo,
+    pub repetitions: u32,
+    /// Merged over repetitions.
+    pub latency: Summary,
+    /// The median of each repetition, in order.
+    pub rep_medians: Vec<f64>,
+    pub rate_per_s: f64,
+    pub bytes_per_s: f64,
+    /// CPU time of both players per round trip (or ball), ns.
+    pub cpu_per_round_ns: f64,
+    /// Context switches of both players per round trip (or ball).
+    pub switches_per_round: f64,
+    pub verified_ok: bool,
+    pub lost: u64,
+}
+
+/// `unit` against `baseline`, pair by pair over the interleaved repetitions.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Comparison {
+    pub channel: String,
+    pub size: usize,
+    pub baseline: String,
+    pub unit: String,
+    /// median(unit, rep i) / median(baseline, rep i) for each repetition i.
+    pub ratios: Vec<f64>,
+    pub median_ratio: f64,
+    pub min_ratio: f64,
+    pub max_ratio: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Skipped {
+    pub combo: Combo,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Failure {
+    pub combo: Combo,
+    pub repetition: u32,
+    pub error: String,
+}

@@ -1,0 +1,153 @@
+//! `processes` (spawn): the player is our own binary, re-executed with the
+//! hidden `__player` subcommand. Its descriptors (its end of the channel, its
+//! control line, the board) are inherited: every descriptor pingpong makes is
+//! close-on-exec, and only this player's are opened up for this `exec`.
+//!
+//! Because the child `exec`s at once, this start method is safe from a
+//! multi-threaded parent, unlike `fork`.
+
+use super::process::ProcessPlayer;
+use super::Running;
+use crate::channel::{EndpointSpec, WireSpec};
+use crate::player::board::Board;
+use crate::player::control::PlayerLine;
+use crate::player::{play, Kit, PlayerSpec};
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+
+/// Everything a re-executed player is told on its command line.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Wire {
+    pub spec: PlayerSpec,
+    pub endpoint: WireSpec,
+    pub go: RawFd,
+    pub out: RawFd,
+    pub board: RawFd,
+    pub events: Option<RawFd>,
+    /// The supervisor's pid: the player exits if its parent is already gone.
+    pub parent: u32,
+}
+
+/// The hidden subcommand that plays a player.
+pub const SUBCOMMAND: &str = "__player";
+
+pub fn start(kit: Kit) -> Result<Box<dyn Running>> {
+    let role = kit.spec.role;
+    let wire = Wire {
+        spec: kit.spec.clone(),
+        endpoint: kit.endpoint.to_wire(),
+        go: kit.line.go.as_raw_fd(),
+        out: kit.line.out.as_raw_fd(),
+        board: kit.board.fd().as_raw_fd(),
+        events: kit.events.as_ref().map(|e| e.as_raw_fd()),
+        parent: std::process::id(),
+    };
+    let mut inherit: Vec<RawFd> = kit.endpoint.fds().iter().map(|f| f.as_raw_fd()).collect();
+    inherit.extend([wire.go, wire.out, wire.board]);
+    inherit.extend(wire.events);
+    let exe = std::env::current_exe().context("finding our own executable to re-execute")?;
+    let mut cmd = Command::new(exe);
+    cmd.arg(SUBCOMMAND)
+        .arg(serde_json::to_string(&wire)?)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    let parent = nix::unistd::getpid();
+    // SAFETY: runs in the child between fork and exec; it only makes
+    // async-signal-safe system calls (fcntl, prctl, getppid) and allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            for &fd in &inherit {
+                let flags = nix::libc::fcntl(fd, nix::libc::F_GETFD);
+                if flags < 0 || nix::libc::fcntl(fd, nix::libc::F_SETFD, flags & !nix::libc::FD_CLOEXEC) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            // Die with the supervisor, even if it is killed with SIGKILL.
+            if nix::libc::prctl(nix::libc::PR_SET_PDEATHSIG, nix::libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            if nix::libc::getppid() != parent.as_raw() {
+                return Err(std::io::Error::other("the supervisor is gone"));
+            }
+            Ok(())
+        });
+    }
+    let child = cmd
+        .spawn()
+        .with_context(|| format!("re-executing pingpong as the {} player", role.name()))?;
+    // The child has its own copies now; ours must go, so that a dead child
+    // shows up as end-of-file on the channel and on the control line.
+    drop(kit);
+    Ok(Box::new(ProcessPlayer {
+        role,
+        pid: nix::unistd::Pid::from_raw(child.id() as i32),
+        reaped: false,
+    }))
+}
+
+/// The `__player` subcommand: a re-executed player's whole life.
+pub fn player_main(arg: &str) -> i32 {
+    let wire: Wire = match serde_json::from_str(arg) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("pingpong {SUBCOMMAND}: this subcommand is for pingpong's own use ({e})");
+            return 2;
+        }
+    };
+    if nix::unistd::getppid().as_raw() as u32 != wire.parent {
+        return 1;
+    }
+    for fd in [wire.go, wire.out, wire.board]
+        .into_iter()
+        .chain(wire.events)
+    {
+        if rustix::io::fcntl_getfd(unsafe_borrow(fd)).is_err() {
+            eprintln!("pingpong {SUBCOMMAND}: descriptor {fd} was not inherited");
+            return 2;
+        }
+    }
+    // SAFETY: the supervisor opened these descriptors for this process alone
+    // (see `start`) and checked above that they are open; nothing else owns them.
+    let (endpoint, go, out, board, events) = unsafe {
+        (
+            EndpointSpec::from_wire(wire.endpoint),
+            OwnedFd::from_raw_fd(wire.go),
+            OwnedFd::from_raw_fd(wire.out),
+            OwnedFd::from_raw_fd(wire.board),
+            wire.events.map(|e| OwnedFd::from_raw_fd(e)),
+        )
+    };
+    // Close-on-exec again, so nothing we start later inherits them.
+    for fd in [&go, &out, &board] {
+        let _ = rustix::io::fcntl_setfd(fd.as_fd(), rustix::io::FdFlags::CLOEXEC);
+    }
+    let board = match Board::map(board) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("pingpong {SUBCOMMAND}: {e:#}");
+            return 1;
+        }
+    };
+    crate::stop::install_handlers();
+    let kit = Kit {
+        spec: wire.spec,
+        endpoint,
+        line: PlayerLine { go, out },
+        board,
+        events,
+    };
+    if play(kit) {
+        0
+    } else {
+        1
+    }
+}
+
+fn unsafe_borrow(fd: RawFd) -> std::os::fd::BorrowedFd<'static> {
+    // SAFETY: only used for an fcntl(F_GETFD) probe of whether `fd` is open;
+    // the borrow does not outlive that call in any meaningful way.
+    unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) }
+}
