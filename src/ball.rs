@@ -119,7 +119,10 @@ pub fn fill_payload(buf: &mut [u8]) {
 
 #[inline]
 fn pattern_byte(seq: u64, i: usize) -> u8 {
-    (seq as u8).wrapping_mul(31).wrapping_add(i as u8).wrapping_add(0xA5)
+    (seq as u8)
+        .wrapping_mul(31)
+        .wrapping_add(i as u8)
+        .wrapping_add(0xA5)
 }
 
 /// The sequence number a ball carries (only its low 32 bits for balls under 16 bytes).

@@ -20,7 +20,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Time a rally between two players: latency distribution and throughput.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Watch ping and pong take strict turns, slowed down (for learning).
     Demo(DemoArgs),
     /// List every unit × channel combination and whether it is valid.
@@ -51,7 +51,12 @@ pub enum VerifyArg {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Where players live, comma-separated: threads, processes (spawn), processes-fork.
-    #[arg(long, short = 'b', default_value = "threads,processes", value_name = "UNITS")]
+    #[arg(
+        long,
+        short = 'b',
+        default_value = "threads,processes",
+        value_name = "UNITS"
+    )]
     pub between: String,
 
     /// How the ball travels, comma-separated: pipe, fifo, unix, unix-dgram, tcp, udp.
@@ -152,7 +157,10 @@ pub struct DemoArgs {
 
 /// Splits a comma-separated list, trimming blanks.
 pub fn split_list(s: &str) -> Vec<&str> {
-    s.split(',').map(str::trim).filter(|x| !x.is_empty()).collect()
+    s.split(',')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .collect()
 }
 
 /// Parses a size: `64`, `4KiB`, `4k`, `1MiB`, `1M` (binary units).

@@ -134,13 +134,21 @@ pub fn play(m: &Match, on_hit: Option<&mut dyn FnMut(Hit) -> Result<()>>) -> Res
     let mut foreign_to_ping = supervisor_fds.clone();
     foreign_to_ping.extend(pong_kit.endpoint.fds());
     foreign_to_ping.extend([pong_kit.line.go.as_fd(), pong_kit.line.out.as_fd()]);
-    let foreign_to_ping: Vec<i32> = foreign_to_ping.iter().map(|f| std::os::fd::AsRawFd::as_raw_fd(f)).collect();
-    let foreign_to_pong: Vec<i32> = supervisor_fds.iter().map(|f| std::os::fd::AsRawFd::as_raw_fd(f)).collect();
+    let foreign_to_ping: Vec<i32> = foreign_to_ping
+        .iter()
+        .map(std::os::fd::AsRawFd::as_raw_fd)
+        .collect();
+    let foreign_to_pong: Vec<i32> = supervisor_fds
+        .iter()
+        .map(std::os::fd::AsRawFd::as_raw_fd)
+        .collect();
     let borrow = |v: &[i32]| -> Vec<BorrowedFd<'static>> {
         // SAFETY: the numbers are descriptors this function keeps open until
         // both players are started; the borrows are used only by `fork` to
         // close them in the child.
-        v.iter().map(|&f| unsafe { BorrowedFd::borrow_raw(f) }).collect()
+        v.iter()
+            .map(|&f| unsafe { BorrowedFd::borrow_raw(f) })
+            .collect()
     };
 
     crate::stop::reset_abort();
@@ -220,8 +228,14 @@ impl Supervisor<'_, '_> {
         let _ = self.wait_until(|s| s.ending.is_some(), "ending");
         let load = load::between(&before, &after);
         let mut reports = self.seats.iter_mut().map(|s| s.report.take());
-        let ping = reports.next().flatten().ok_or_else(|| anyhow!("ping sent no report"))?;
-        let pong = reports.next().flatten().ok_or_else(|| anyhow!("pong sent no report"))?;
+        let ping = reports
+            .next()
+            .flatten()
+            .ok_or_else(|| anyhow!("ping sent no report"))?;
+        let pong = reports
+            .next()
+            .flatten()
+            .ok_or_else(|| anyhow!("pong sent no report"))?;
         Ok(Played { ping, pong, load })
     }
 
@@ -309,7 +323,9 @@ impl Supervisor<'_, '_> {
     }
 
     fn pump_hits(&mut self) -> Result<()> {
-        let Some(fd) = &self.events else { return Ok(()) };
+        let Some(fd) = &self.events else {
+            return Ok(());
+        };
         let mut chunk = [0u8; 4096];
         loop {
             match rustix::io::read(fd, &mut chunk) {

@@ -38,7 +38,11 @@ impl Cell {
 /// Why a cell cannot be played, or `None` if it can.
 pub fn invalid_reason(unit: UnitKind, channel: &dyn Channel, size: usize) -> Option<String> {
     if let Err(why) = channel.supports(unit) {
-        return Some(format!("{} cannot run between {}: {why}", channel.name(), unit.name()));
+        return Some(format!(
+            "{} cannot run between {}: {why}",
+            channel.name(),
+            unit.name()
+        ));
     }
     if size > channel.max_size() {
         return Some(format!(
@@ -75,14 +79,20 @@ pub fn parse_units(s: &str) -> Result<Vec<UnitKind>> {
     let mut v = Vec::new();
     for name in cli::split_list(s) {
         let u = UnitKind::parse(name).ok_or_else(|| {
-            usage(format!("unknown unit '{name}' for --between: choose from {}", names.join(", ")))
+            usage(format!(
+                "unknown unit '{name}' for --between: choose from {}",
+                names.join(", ")
+            ))
         })?;
         if !v.contains(&u) {
             v.push(u);
         }
     }
     if v.is_empty() {
-        return Err(usage(format!("--between is empty: choose from {}", names.join(", "))));
+        return Err(usage(format!(
+            "--between is empty: choose from {}",
+            names.join(", ")
+        )));
     }
     Ok(v)
 }
@@ -127,7 +137,9 @@ pub fn parse_sizes(s: &str) -> Result<Vec<usize>> {
             )));
         }
         if n > MAX_SIZE {
-            return Err(usage(format!("--size {item} is too large: use at most 1GiB")));
+            return Err(usage(format!(
+                "--size {item} is too large: use at most 1GiB"
+            )));
         }
         if !v.contains(&n) {
             v.push(n);
@@ -238,7 +250,11 @@ impl RunPlan {
         for &unit in &units {
             for &channel in &channels {
                 for &size in &sizes {
-                    let cell = Cell { unit, channel, size };
+                    let cell = Cell {
+                        unit,
+                        channel,
+                        size,
+                    };
                     match invalid_reason(unit, channel, size) {
                         None => cells.push(cell),
                         Some(why) => skipped.push((cell, why)),
@@ -278,7 +294,9 @@ impl RunPlan {
         }
         match self.pattern {
             Pattern::Rally => ((64usize << 20) / size).clamp(10, 1000) as u64,
-            Pattern::Stream { window } => ((256usize << 20) / (size * window as usize).max(1)).clamp(2, 50) as u64,
+            Pattern::Stream { window } => {
+                ((256usize << 20) / (size * window as usize).max(1)).clamp(2, 50) as u64
+            }
         }
     }
 }
@@ -324,7 +342,9 @@ mod tests {
     fn cpus_take_exactly_two_numbers() {
         assert!(is_usage(&parse_placement(Some("0"), None).err().unwrap()));
         assert!(is_usage(&parse_placement(Some("a,b"), None).err().unwrap()));
-        assert!(is_usage(&parse_placement(Some("0,100000"), None).err().unwrap()));
+        assert!(is_usage(
+            &parse_placement(Some("0,100000"), None).err().unwrap()
+        ));
         assert_eq!(parse_placement(None, None).unwrap(), Placement::Free);
     }
 }

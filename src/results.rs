@@ -68,7 +68,12 @@ pub struct Combo {
 
 impl Combo {
     pub fn label(&self) -> String {
-        format!("{} · {} · {}", self.unit, self.channel, crate::cli::format_size(self.size))
+        format!(
+            "{} · {} · {}",
+            self.unit,
+            self.channel,
+            crate::cli::format_size(self.size)
+        )
     }
 }
 

@@ -151,7 +151,11 @@ mod tests {
         let v: Vec<u64> = (1..=99).collect();
         let s = Summary::of_samples(&v);
         assert_eq!(s.median, 50.0);
-        assert!(s.median_ci.0 < 50.0 && s.median_ci.1 > 50.0, "{:?}", s.median_ci);
+        assert!(
+            s.median_ci.0 < 50.0 && s.median_ci.1 > 50.0,
+            "{:?}",
+            s.median_ci
+        );
         // n = 99: ranks 40 and 61 (Conover's table gives 40..60 for 95 %).
         assert_eq!(median_ci_ranks(99), (40, 61));
         assert_eq!(s.min, 1.0);

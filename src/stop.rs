@@ -33,7 +33,11 @@ pub fn install_handlers() {
         SaFlags::empty(),
         SigSet::empty(),
     );
-    let wake = SigAction::new(SigHandler::Handler(on_wake), SaFlags::empty(), SigSet::empty());
+    let wake = SigAction::new(
+        SigHandler::Handler(on_wake),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
     // SAFETY: the handlers only store to atomics (async-signal-safe), and
     // replacing the default disposition of these signals has no other effect.
     unsafe {

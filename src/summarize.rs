@@ -25,9 +25,17 @@ pub fn placement_text(asked: &Placement, p: &Played) -> String {
     let ran = format!(
         "ping on CPU {}{}, pong on CPU {}{}",
         p.ping.cpu_first,
-        if p.ping.cpu_last != p.ping.cpu_first { format!("→{}", p.ping.cpu_last) } else { String::new() },
+        if p.ping.cpu_last != p.ping.cpu_first {
+            format!("→{}", p.ping.cpu_last)
+        } else {
+            String::new()
+        },
         p.pong.cpu_first,
-        if p.pong.cpu_last != p.pong.cpu_first { format!("→{}", p.pong.cpu_last) } else { String::new() },
+        if p.pong.cpu_last != p.pong.cpu_first {
+            format!("→{}", p.pong.cpu_last)
+        } else {
+            String::new()
+        },
     );
     format!("{}: {ran}", asked.describe())
 }
@@ -45,7 +53,11 @@ pub fn measurement(info: MatchInfo, played: &Played) -> Measurement {
     let timing = played.ping.timing.clone().unwrap_or_default();
     let hist = stats::histogram_from(&timing.samples);
     let secs = timing.elapsed_ns as f64 / 1e9;
-    let rate = if secs > 0.0 { timing.rounds as f64 / secs } else { 0.0 };
+    let rate = if secs > 0.0 {
+        timing.rounds as f64 / secs
+    } else {
+        0.0
+    };
     let size = info.combo.size as f64;
     let bytes_per_round = match info.pattern {
         Pattern::Rally => 2.0 * size,
@@ -107,11 +119,17 @@ pub fn combine(ms: &[Measurement]) -> Vec<Combined> {
             }
             let rounds: u64 = reps.iter().map(|m| m.rounds).sum();
             let secs: f64 = reps.iter().map(|m| m.elapsed_ns as f64 / 1e9).sum();
-            let bytes: f64 = reps.iter().map(|m| m.bytes_per_s * m.elapsed_ns as f64 / 1e9).sum();
+            let bytes: f64 = reps
+                .iter()
+                .map(|m| m.bytes_per_s * m.elapsed_ns as f64 / 1e9)
+                .sum();
             let cpu: u64 = reps
                 .iter()
                 .map(|m| {
-                    m.ping.usage.user_ns + m.ping.usage.system_ns + m.pong.usage.user_ns + m.pong.usage.system_ns
+                    m.ping.usage.user_ns
+                        + m.ping.usage.system_ns
+                        + m.pong.usage.user_ns
+                        + m.pong.usage.system_ns
                 })
                 .sum();
             let switches: u64 = reps
@@ -128,7 +146,11 @@ pub fn combine(ms: &[Measurement]) -> Vec<Combined> {
                 repetitions: reps.len() as u32,
                 latency: Summary::of(&h),
                 rep_medians: reps.iter().map(|m| m.latency.median).collect(),
-                rate_per_s: if secs > 0.0 { rounds as f64 / secs } else { 0.0 },
+                rate_per_s: if secs > 0.0 {
+                    rounds as f64 / secs
+                } else {
+                    0.0
+                },
                 bytes_per_s: if secs > 0.0 { bytes / secs } else { 0.0 },
                 cpu_per_round_ns: per(cpu as f64),
                 switches_per_round: per(switches as f64),
@@ -158,7 +180,10 @@ pub fn compare(ms: &[Measurement], units: &[&str]) -> Vec<Comparison> {
         let median_of = |unit: &str, rep: u32| {
             ms.iter()
                 .find(|m| {
-                    m.combo.unit == unit && m.combo.channel == channel && m.combo.size == size && m.repetition == rep
+                    m.combo.unit == unit
+                        && m.combo.channel == channel
+                        && m.combo.size == size
+                        && m.repetition == rep
                 })
                 .map(|m| m.latency.median)
                 .filter(|&v| v > 0.0)
@@ -195,7 +220,11 @@ pub fn describe(c: &Comparison) -> String {
         c.channel,
         format_size(c.size),
         c.median_ratio,
-        c.ratios.iter().map(|r| format!("{r:.2}")).collect::<Vec<_>>().join(", ")
+        c.ratios
+            .iter()
+            .map(|r| format!("{r:.2}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     )
 }
 
@@ -211,12 +240,21 @@ mod tests {
             tid: 1,
             cpu_first: 0,
             cpu_last: 0,
-            usage: CpuUsage { user_ns: 100, system_ns: 100, voluntary_switches: 1, involuntary_switches: 0 },
+            usage: CpuUsage {
+                user_ns: 100,
+                system_ns: 100,
+                voluntary_switches: 1,
+                involuntary_switches: 0,
+            },
             max_rss_kib: 0,
             tally: Tally::default(),
         };
         Measurement {
-            combo: Combo { unit: unit.into(), channel: "pipe".into(), size: 8 },
+            combo: Combo {
+                unit: unit.into(),
+                channel: "pipe".into(),
+                size: 8,
+            },
             repetition: rep,
             pattern: Pattern::Rally,
             placement: "free".into(),
@@ -246,7 +284,12 @@ mod tests {
 
     #[test]
     fn comparisons_pair_repetitions_in_order() {
-        let ms = vec![m("threads", 0, 1000), m("processes", 0, 1500), m("threads", 1, 2000), m("processes", 1, 2200)];
+        let ms = vec![
+            m("threads", 0, 1000),
+            m("processes", 0, 1500),
+            m("threads", 1, 2000),
+            m("processes", 1, 2200),
+        ];
         let c = compare(&ms, &["threads", "processes"]);
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].ratios, vec![1.5, 1.1]);

@@ -44,8 +44,10 @@ impl Channel for Fifo {
 /// The two players open them in the same order, so neither waits for the
 /// other forever; a peer that never comes is cut off by the supervisor.
 pub(super) fn open(rx: &Path, tx: &Path, first_tx: bool) -> Result<StreamEndpoint, ChannelError> {
-    let open_rx = || retry(|| rustix::fs::open(rx, OFlags::RDONLY | OFlags::CLOEXEC, RMode::empty()));
-    let open_tx = || retry(|| rustix::fs::open(tx, OFlags::WRONLY | OFlags::CLOEXEC, RMode::empty()));
+    let open_rx =
+        || retry(|| rustix::fs::open(rx, OFlags::RDONLY | OFlags::CLOEXEC, RMode::empty()));
+    let open_tx =
+        || retry(|| rustix::fs::open(tx, OFlags::WRONLY | OFlags::CLOEXEC, RMode::empty()));
     let (r, t) = if first_tx {
         let t = open_tx()?;
         (open_rx()?, t)

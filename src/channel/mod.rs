@@ -134,9 +134,18 @@ pub enum EndpointSpec {
 /// [`EndpointSpec`] as written on a re-executed player's command line.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum WireSpec {
-    Stream { rx: RawFd, tx: Option<RawFd> },
-    Datagram { fd: RawFd },
-    Fifo { rx: PathBuf, tx: PathBuf, first_tx: bool },
+    Stream {
+        rx: RawFd,
+        tx: Option<RawFd>,
+    },
+    Datagram {
+        fd: RawFd,
+    },
+    Fifo {
+        rx: PathBuf,
+        tx: PathBuf,
+        first_tx: bool,
+    },
 }
 
 impl EndpointSpec {
@@ -160,9 +169,7 @@ impl EndpointSpec {
                 rx: rx.as_raw_fd(),
                 tx: tx.as_ref().map(|t| t.as_raw_fd()),
             },
-            EndpointSpec::Datagram { fd } => WireSpec::Datagram {
-                fd: fd.as_raw_fd(),
-            },
+            EndpointSpec::Datagram { fd } => WireSpec::Datagram { fd: fd.as_raw_fd() },
             EndpointSpec::Fifo { rx, tx, first_tx } => WireSpec::Fifo {
                 rx: rx.clone(),
                 tx: tx.clone(),
@@ -207,9 +214,7 @@ impl EndpointSpec {
 /// Runs a blocking system call again after `EINTR`, unless the supervisor
 /// asked players to stop.
 #[inline]
-pub(crate) fn retry<T>(
-    mut op: impl FnMut() -> rustix::io::Result<T>,
-) -> Result<T, ChannelError> {
+pub(crate) fn retry<T>(mut op: impl FnMut() -> rustix::io::Result<T>) -> Result<T, ChannelError> {
     loop {
         match op() {
             Ok(v) => return Ok(v),

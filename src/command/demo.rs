@@ -7,9 +7,9 @@ use crate::channel;
 use crate::cli::{parse_time, DemoArgs};
 use crate::engine::{self, Match, Placement};
 use crate::error::usage;
+use crate::plan::{invalid_reason, parse_units};
 use crate::player::hits::Hit;
 use crate::player::{Length, Pattern, Role, Script};
-use crate::plan::{invalid_reason, parse_units};
 use anyhow::{bail, Result};
 use std::io::Write;
 use std::time::Duration;
@@ -101,7 +101,11 @@ pub fn run(a: &DemoArgs) -> Result<()> {
     let mut on_hit = |hit: Hit| -> Result<()> {
         referee.call(&hit)?;
         let t0 = *first.get_or_insert(hit.monotonic_ns);
-        let indent = if hit.role == Role::Ping { "" } else { "          " };
+        let indent = if hit.role == Role::Ping {
+            ""
+        } else {
+            "          "
+        };
         writeln!(
             out,
             "{indent}{} #{:<3} {:>9.3} ms   pid {:<7} tid {}",
@@ -117,7 +121,10 @@ pub fn run(a: &DemoArgs) -> Result<()> {
     engine::play(&m, Some(&mut on_hit))?;
     let hits = referee.hits;
     if hits != 2 * a.hits {
-        bail!("the demo ended after {hits} hits where {} were due", 2 * a.hits);
+        bail!(
+            "the demo ended after {hits} hits where {} were due",
+            2 * a.hits
+        );
     }
     println!("{hits} hits in strict turns: never two pings or two pongs in a row.");
     Ok(())
@@ -128,7 +135,13 @@ mod tests {
     use super::*;
 
     fn hit(role: Role, number: u64) -> Hit {
-        Hit { role, number, monotonic_ns: 0, pid: 1, tid: 1 }
+        Hit {
+            role,
+            number,
+            monotonic_ns: 0,
+            pid: 1,
+            tid: 1,
+        }
     }
 
     #[test]

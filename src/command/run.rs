@@ -7,8 +7,8 @@ use crate::engine::{self, Match};
 use crate::error::{exit_code, Interrupted};
 use crate::measure::{checksum, clock, machine};
 use crate::output::{self, progress::Progress};
-use crate::player::{Length, Script};
 use crate::plan::RunPlan;
+use crate::player::{Length, Script};
 use crate::results::{self, Failure, RunDocument, Settings, Skipped};
 use crate::summarize::{self, MatchInfo};
 use anyhow::Result;
@@ -81,8 +81,15 @@ pub fn run(args: &RunArgs) -> Result<bool> {
     'reps: for rep in 0..plan.reps {
         for cell in &plan.cells {
             let combo = cell.combo();
-            progress.start(&format!("{} (repetition {}/{})", combo.label(), rep + 1, plan.reps));
-            let verify = plan.verify.unwrap_or_else(|| Verify::default_for(cell.size));
+            progress.start(&format!(
+                "{} (repetition {}/{})",
+                combo.label(),
+                rep + 1,
+                plan.reps
+            ));
+            let verify = plan
+                .verify
+                .unwrap_or_else(|| Verify::default_for(cell.size));
             let m = Match {
                 unit: cell.unit,
                 channel: cell.channel,
@@ -140,7 +147,11 @@ pub fn run(args: &RunArgs) -> Result<bool> {
                         progress.finish();
                         return Err(e);
                     }
-                    progress.println(&format!("error: {} (repetition {}): {e:#}", combo.label(), rep + 1));
+                    progress.println(&format!(
+                        "error: {} (repetition {}): {e:#}",
+                        combo.label(),
+                        rep + 1
+                    ));
                     doc.errors.push(Failure {
                         combo,
                         repetition: rep,
@@ -197,7 +208,7 @@ fn export(plan: &RunPlan, doc: &RunDocument) -> Result<()> {
 
 fn vm_note(doc: &RunDocument) -> String {
     format!(
-        "this is a virtual machine ({}): an idle vCPU halts and the host must wake it, so round trips \
+        "this machine is virtual ({}): an idle vCPU halts and the host must wake it, so round trips \
          across CPUs can be several times slower on an idle machine than on a busy one or on one CPU; \
          pin with --cpus or --same-cpu and compare only within one run",
         doc.machine.virtualization

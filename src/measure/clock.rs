@@ -47,7 +47,11 @@ pub fn measure() -> ClockInfo {
     ClockInfo {
         source: clock_source(),
         cost_ns: per_read[per_read.len() / 2],
-        resolution_ns: if resolution == u64::MAX { 0 } else { resolution },
+        resolution_ns: if resolution == u64::MAX {
+            0
+        } else {
+            resolution
+        },
     }
 }
 

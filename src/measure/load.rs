@@ -58,8 +58,11 @@ fn system_ticks() -> (u64, u64) {
         .filter_map(|x| x.parse().ok())
         .collect();
     // user nice system idle iowait irq softirq steal ...
+    // Interrupt time is left out: it is mostly the wake-ups and (for
+    // loopback sockets) the packet processing that our own rally causes, and
+    // the kernel charges it to no process, so it would look like others' load.
     let get = |i: usize| v.get(i).copied().unwrap_or(0);
-    (get(0) + get(1) + get(2) + get(5) + get(6), get(7))
+    (get(0) + get(1) + get(2), get(7))
 }
 
 /// utime + stime of a process (all its threads), ticks.
@@ -73,14 +76,19 @@ fn process_ticks(pid: u32) -> u64 {
     };
     let f: Vec<&str> = rest.split_whitespace().collect();
     // rest starts at field 3 (state); utime is field 14, stime 15.
-    let get = |i: usize| f.get(i - 3).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+    let get = |i: usize| {
+        f.get(i - 3)
+            .and_then(|x| x.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     get(14) + get(15)
 }
 
 /// Samples the system and our processes (pingpong itself plus `players`).
 pub fn snapshot(players: &[u32]) -> Snapshot {
     let (busy, steal) = system_ticks();
-    let ours = process_ticks(std::process::id()) + players.iter().map(|&p| process_ticks(p)).sum::<u64>();
+    let ours =
+        process_ticks(std::process::id()) + players.iter().map(|&p| process_ticks(p)).sum::<u64>();
     Snapshot {
         at: Instant::now(),
         busy,

@@ -27,7 +27,9 @@ pub struct Machine {
 }
 
 fn read(path: &str) -> Option<String> {
-    std::fs::read_to_string(path).ok().map(|s| s.trim().to_string())
+    std::fs::read_to_string(path)
+        .ok()
+        .map(|s| s.trim().to_string())
 }
 
 fn cpu_model() -> String {
@@ -71,7 +73,10 @@ fn online_cpus() -> Vec<usize> {
     if let Ok(dir) = std::fs::read_dir("/sys/devices/system/cpu") {
         for e in dir.flatten() {
             let name = e.file_name().to_string_lossy().to_string();
-            if let Some(n) = name.strip_prefix("cpu").and_then(|n| n.parse::<usize>().ok()) {
+            if let Some(n) = name
+                .strip_prefix("cpu")
+                .and_then(|n| n.parse::<usize>().ok())
+            {
                 let online = read(&format!("/sys/devices/system/cpu/cpu{n}/online"))
                     .map(|s| s == "1")
                     .unwrap_or(true);

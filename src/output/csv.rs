@@ -4,12 +4,43 @@ use crate::results::RunDocument;
 use std::path::Path;
 
 pub const HEADER: &[&str] = &[
-    "unit", "channel", "size_bytes", "repetition", "placement", "rounds", "elapsed_ns", "timing",
-    "median_ns", "median_ci_low_ns", "median_ci_high_ns", "mean_ns", "stdev_ns", "min_ns", "p90_ns",
-    "p99_ns", "p999_ns", "max_ns", "rate_per_s", "bytes_per_s", "ping_user_ns", "ping_system_ns",
-    "ping_vcsw", "ping_ivcsw", "pong_user_ns", "pong_system_ns", "pong_vcsw", "pong_ivcsw",
-    "balls_checked", "balls_checksummed", "lost", "stale", "out_of_order", "corrupted", "verified_ok",
-    "others_load_cpus", "steal_cpus",
+    "unit",
+    "channel",
+    "size_bytes",
+    "repetition",
+    "placement",
+    "rounds",
+    "elapsed_ns",
+    "timing",
+    "median_ns",
+    "median_ci_low_ns",
+    "median_ci_high_ns",
+    "mean_ns",
+    "stdev_ns",
+    "min_ns",
+    "p90_ns",
+    "p99_ns",
+    "p999_ns",
+    "max_ns",
+    "rate_per_s",
+    "bytes_per_s",
+    "ping_user_ns",
+    "ping_system_ns",
+    "ping_vcsw",
+    "ping_ivcsw",
+    "pong_user_ns",
+    "pong_system_ns",
+    "pong_vcsw",
+    "pong_ivcsw",
+    "balls_checked",
+    "balls_checksummed",
+    "lost",
+    "stale",
+    "out_of_order",
+    "corrupted",
+    "verified_ok",
+    "others_load_cpus",
+    "steal_cpus",
 ];
 
 pub fn render(doc: &RunDocument) -> anyhow::Result<Vec<u8>> {
@@ -58,7 +89,7 @@ pub fn render(doc: &RunDocument) -> anyhow::Result<Vec<u8>> {
             format!("{:.3}", m.load.steal_cpus),
         ])?;
     }
-    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 pub fn write(path: &Path, doc: &RunDocument) -> anyhow::Result<()> {

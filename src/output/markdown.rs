@@ -13,8 +13,8 @@ pub fn render(doc: &RunDocument) -> String {
     let _ = writeln!(s, "Machine: {}  ", doc.machine.one_line());
     let _ = writeln!(
         s,
-        "Clock: {} ns per read ({}); checksum: {} at {:.3} ns/byte\n",
-        format!("{:.1}", doc.clock.cost_ns),
+        "Clock: {:.1} ns per read ({}); checksum: {} at {:.3} ns/byte\n",
+        doc.clock.cost_ns,
         doc.clock.source,
         doc.checksum.algorithm,
         doc.checksum.ns_per_byte
@@ -45,7 +45,10 @@ pub fn render(doc: &RunDocument) -> String {
         );
     }
     if !doc.comparisons.is_empty() {
-        let _ = writeln!(s, "\n## Comparisons (ratio of medians, interleaved repetitions)\n");
+        let _ = writeln!(
+            s,
+            "\n## Comparisons (ratio of medians, interleaved repetitions)\n"
+        );
         for c in &doc.comparisons {
             let _ = writeln!(s, "- {}", crate::summarize::describe(c));
         }
@@ -54,7 +57,13 @@ pub fn render(doc: &RunDocument) -> String {
         let _ = writeln!(s, "\n> {n}");
     }
     for e in &doc.errors {
-        let _ = writeln!(s, "\n**Error** in {} (repetition {}): {}", e.combo.label(), e.repetition + 1, e.error);
+        let _ = writeln!(
+            s,
+            "\n**Error** in {} (repetition {}): {}",
+            e.combo.label(),
+            e.repetition + 1,
+            e.error
+        );
     }
     s
 }

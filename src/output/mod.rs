@@ -14,9 +14,16 @@ use std::path::Path;
 /// target, so a reader (or a crash) never sees half a file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use anyhow::Context;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write {}: its directory is not writable", path.display()))?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| {
+        format!(
+            "cannot write {}: its directory is not writable",
+            path.display()
+        )
+    })?;
     tmp.write_all(bytes)?;
     tmp.persist(path)
         .with_context(|| format!("cannot write {}", path.display()))?;

@@ -27,8 +27,20 @@ pub fn render(doc: &RunDocument) -> String {
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(vec![
-            "between", "via", "size", "median (95% CI)", "p99", "p99.9", "mean ± sd", "min", "max",
-            "per s", "bandwidth", "CPU/rt", "switches/rt", "balls checked",
+            "between",
+            "via",
+            "size",
+            "median (95% CI)",
+            "p99",
+            "p99.9",
+            "mean ± sd",
+            "min",
+            "max",
+            "per s",
+            "bandwidth",
+            "CPU/rt",
+            "switches/rt",
+            "balls checked",
         ]);
     for c in &doc.combined {
         let l = &c.latency;
@@ -49,7 +61,12 @@ pub fn render(doc: &RunDocument) -> String {
             c.combo.unit.clone(),
             c.combo.channel.clone(),
             format_size(c.combo.size),
-            format!("{} ({}–{})", ns(l.median), ns(l.median_ci.0), ns(l.median_ci.1)),
+            format!(
+                "{} ({}–{})",
+                ns(l.median),
+                ns(l.median_ci.0),
+                ns(l.median_ci.1)
+            ),
             ns(l.p99),
             ns(l.p999),
             format!("{} ± {}", ns(l.mean), ns(l.stdev)),
@@ -70,11 +87,19 @@ pub fn render(doc: &RunDocument) -> String {
     let _ = writeln!(out, "{t}");
     let what = match doc.settings.pattern {
         crate::player::Pattern::Rally => "latency is per round trip (ping → pong → ping)",
-        crate::player::Pattern::Stream { .. } => "latency is per ball in a window; bandwidth is one way",
+        crate::player::Pattern::Stream { .. } => {
+            "latency is per ball in a window; bandwidth is one way"
+        }
     };
-    let _ = writeln!(out, "{what}; CPU/rt and switches/rt are both players' together.");
+    let _ = writeln!(
+        out,
+        "{what}; CPU/rt and switches/rt are both players' together."
+    );
     if !doc.comparisons.is_empty() {
-        let _ = writeln!(out, "\ncompared pair by pair (same channel, size and placement, repetitions interleaved):");
+        let _ = writeln!(
+            out,
+            "\ncompared pair by pair (same channel, size and placement, repetitions interleaved):"
+        );
         for c in &doc.comparisons {
             let _ = writeln!(out, "  {}", crate::summarize::describe(c));
         }
@@ -86,7 +111,13 @@ pub fn render(doc: &RunDocument) -> String {
         let _ = writeln!(out, "note: {n}");
     }
     for e in &doc.errors {
-        let _ = writeln!(out, "error in {} (repetition {}): {}", e.combo.label(), e.repetition + 1, e.error);
+        let _ = writeln!(
+            out,
+            "error in {} (repetition {}): {}",
+            e.combo.label(),
+            e.repetition + 1,
+            e.error
+        );
     }
     out
 }

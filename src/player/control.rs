@@ -125,7 +125,8 @@ impl SupervisorLine {
         let mut msgs = Vec::new();
         while let Some(nl) = self.buf.iter().position(|&b| b == b'\n') {
             let line: Vec<u8> = self.buf.drain(..=nl).collect();
-            let msg = serde_json::from_slice(&line[..nl]).context("malformed message from a player")?;
+            let msg =
+                serde_json::from_slice(&line[..nl]).context("malformed message from a player")?;
             msgs.push(msg);
         }
         Ok(msgs)

@@ -24,7 +24,14 @@ impl HitLog {
         let now = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
         let ns = now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64;
         let tid = rustix::thread::gettid().as_raw_nonzero().get();
-        let line = format!("{} {} {} {} {}\n", role.name(), hit, ns, std::process::id(), tid);
+        let line = format!(
+            "{} {} {} {} {}\n",
+            role.name(),
+            hit,
+            ns,
+            std::process::id(),
+            tid
+        );
         let _ = rustix::io::write(&self.fd, line.as_bytes());
     }
 }

@@ -131,7 +131,10 @@ pub fn play(
             warmup_rounds,
             elapsed_ns: elapsed.as_nanos() as u64,
             batch,
-            samples: hist.iter_recorded().map(|v| (v.value_iterated_to(), v.count_at_value())).collect(),
+            samples: hist
+                .iter_recorded()
+                .map(|v| (v.value_iterated_to(), v.count_at_value()))
+                .collect(),
         }),
     })
 }
@@ -203,7 +206,11 @@ impl Ping<'_> {
                     return Ok(false);
                 }
                 Err(e) => {
-                    return Err(failure(Role::Ping, format!("waiting for ball #{seq} to come back"), e))
+                    return Err(failure(
+                        Role::Ping,
+                        format!("waiting for ball #{seq} to come back"),
+                        e,
+                    ))
                 }
             }
             let size = self.back.len();

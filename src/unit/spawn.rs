@@ -61,7 +61,9 @@ pub fn start(kit: Kit) -> Result<Box<dyn Running>> {
         cmd.pre_exec(move || {
             for &fd in &inherit {
                 let flags = nix::libc::fcntl(fd, nix::libc::F_GETFD);
-                if flags < 0 || nix::libc::fcntl(fd, nix::libc::F_SETFD, flags & !nix::libc::FD_CLOEXEC) < 0 {
+                if flags < 0
+                    || nix::libc::fcntl(fd, nix::libc::F_SETFD, flags & !nix::libc::FD_CLOEXEC) < 0
+                {
                     return Err(std::io::Error::last_os_error());
                 }
             }
