@@ -16,17 +16,46 @@ pub const SCHEMA: &str = "pingpong.results";
 /// Bumped on any change a reader must know about.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// A whole `pingpong run`.
+/// What opens every JSON document pingpong writes, whatever the experiment:
+/// a reader (the verdict, a notebook) checks `schema` and `schema_version`,
+/// then dispatches on `experiment`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct RunDocument {
+pub struct Header {
     pub schema: String,
     pub schema_version: u32,
+    /// "run", or the name of another experiment ("spawn", "memory", "faults"…).
+    pub experiment: String,
     pub pingpong_version: String,
     /// The command line, as given.
     pub command: Vec<String>,
-    /// Seconds since the Unix epoch when the run started.
+    /// Seconds since the Unix epoch when the experiment started.
     pub started_unix: u64,
     pub machine: Machine,
+}
+
+impl Header {
+    /// A header for `experiment`, describing this machine now.
+    pub fn new(experiment: &str) -> Header {
+        Header {
+            schema: SCHEMA.into(),
+            schema_version: SCHEMA_VERSION,
+            experiment: experiment.into(),
+            pingpong_version: env!("CARGO_PKG_VERSION").into(),
+            command: std::env::args().collect(),
+            started_unix: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+            machine: crate::measure::machine::describe(),
+        }
+    }
+}
+
+/// A whole `pingpong run`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunDocument {
+    #[serde(flatten)]
+    pub header: Header,
     pub clock: ClockInfo,
     pub checksum: ChecksumInfo,
     pub settings: Settings,

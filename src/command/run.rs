@@ -5,11 +5,11 @@ use crate::ball::Verify;
 use crate::cli::RunArgs;
 use crate::engine::{self, Match};
 use crate::error::{exit_code, Interrupted};
-use crate::measure::{checksum, clock, machine};
+use crate::measure::{checksum, clock};
 use crate::output::{self, progress::Progress};
 use crate::plan::RunPlan;
 use crate::player::{Length, Script};
-use crate::results::{self, Failure, RunDocument, Settings, Skipped};
+use crate::results::{Failure, Header, RunDocument, Settings, Skipped};
 use crate::summarize::{self, MatchInfo};
 use anyhow::Result;
 use std::io::Write;
@@ -19,16 +19,8 @@ pub fn run(args: &RunArgs) -> Result<bool> {
     let plan = RunPlan::from_args(args)?;
     let clock = clock::measure();
     let checksum = checksum::measure();
-    let machine = machine::describe();
     let mut doc = RunDocument {
-        schema: results::SCHEMA.into(),
-        schema_version: results::SCHEMA_VERSION,
-        pingpong_version: env!("CARGO_PKG_VERSION").into(),
-        command: std::env::args().collect(),
-        started_unix: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0),
+        header: Header::new("run"),
         settings: Settings {
             pattern: plan.pattern,
             length: match plan.length {
@@ -52,7 +44,6 @@ pub fn run(args: &RunArgs) -> Result<bool> {
                 .unwrap_or_else(|| "all up to 64 KiB, sample above".into()),
             timeout_s: plan.timeout.as_secs_f64(),
         },
-        machine,
         clock,
         checksum,
         measurements: Vec::new(),
@@ -211,7 +202,7 @@ fn vm_note(doc: &RunDocument) -> String {
         "this machine is virtual ({}): an idle vCPU halts and the host must wake it, so round trips \
          across CPUs can be several times slower on an idle machine than on a busy one or on one CPU; \
          pin with --cpus or --same-cpu and compare only within one run",
-        doc.machine.virtualization
+        doc.header.machine.virtualization
     )
 }
 

@@ -10,14 +10,11 @@ use std::path::Path;
 pub fn render(doc: &RunDocument) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# pingpong run\n");
-    let _ = writeln!(s, "Machine: {}  ", doc.machine.one_line());
+    let _ = writeln!(s, "Machine: {}  ", doc.header.machine.one_line());
     let _ = writeln!(
         s,
         "Clock: {:.1} ns per read ({}); checksum: {} at {:.3} ns/byte\n",
-        doc.clock.cost_ns,
-        doc.clock.source,
-        doc.checksum.algorithm,
-        doc.checksum.ns_per_byte
+        doc.clock.cost_ns, doc.clock.source, doc.checksum.algorithm, doc.checksum.ns_per_byte
     );
     let _ = writeln!(
         s,

@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 pub fn render(doc: &RunDocument) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "machine:  {}", doc.machine.one_line());
+    let _ = writeln!(out, "machine:  {}", doc.header.machine.one_line());
     let _ = writeln!(
         out,
         "timing:   clock read {:.0} ns ({}), checksum {} {:.3} ns/byte{}, verify {}, {} repetition(s) interleaved, placement {}",
