@@ -19,6 +19,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Judge every claim of the study notes from fresh measurements.
+    Verdict(VerdictArgs),
     /// Time a rally between two players: latency distribution and throughput.
     Run(Box<RunArgs>),
     /// Watch ping and pong take strict turns, slowed down (for learning).
@@ -130,6 +132,33 @@ pub struct RunArgs {
     /// Damage balls on purpose to test detection: corrupt:N, drop:N, dup:N.
     #[arg(long, hide = true, value_name = "FAULT")]
     pub inject: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerdictArgs {
+    /// Fewer, shorter measurements (under 15 s); intervals are wider.
+    #[arg(long, conflicts_with = "thorough")]
+    pub quick: bool,
+
+    /// More and longer measurements; intervals are narrower.
+    #[arg(long)]
+    pub thorough: bool,
+
+    /// Language of the table and report: en, or ru (Russian beside English).
+    #[arg(long, default_value = "en", value_name = "LANG")]
+    pub lang: String,
+
+    /// Judge a saved verdict JSON again, without measuring.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["quick", "thorough"])]
+    pub from: Option<PathBuf>,
+
+    /// Write the verdicts, evidence and underlying runs as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Write the verdicts as a Markdown report.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

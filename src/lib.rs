@@ -22,6 +22,7 @@ pub mod stats;
 pub mod stop;
 pub mod summarize;
 pub mod unit;
+pub mod verdict;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -62,6 +63,7 @@ pub fn main_exit_code() -> i32 {
     };
     stop::install_handlers();
     let result = match &cli.command {
+        Command::Verdict(a) => verdict::run(a).map(|_| 0),
         Command::Run(a) => command::run::run(a).map(|ok| if ok { 0 } else { 1 }),
         Command::Demo(a) => command::demo::run(a).map(|_| 0),
         Command::List => print(&command::list::render()).map(|_| 0),

@@ -14,9 +14,24 @@ use crate::summarize::{self, MatchInfo};
 use anyhow::Result;
 use std::io::Write;
 
-/// Runs the plan; returns whether every measurement succeeded with intact balls.
+/// Runs the command; returns whether every measurement succeeded with intact balls.
 pub fn run(args: &RunArgs) -> Result<bool> {
     let plan = RunPlan::from_args(args)?;
+    let progress = Progress::new(plan.cells.len() as u64 * plan.reps as u64);
+    let doc = measure(&plan, &progress)?;
+    progress.finish();
+    let table = output::table::render(&doc);
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(table.as_bytes())?;
+    stdout.flush()?;
+    Ok(doc.errors.is_empty() && doc.measurements.iter().all(|m| m.verification.ok))
+}
+
+/// Measures every cell of the plan, repetitions interleaved, exporting
+/// after each measurement. Failed matches are recorded in the document;
+/// an interruption or a usage error (a refused fork) ends it early, with
+/// what was measured already exported.
+pub fn measure(plan: &RunPlan, progress: &Progress) -> Result<RunDocument> {
     let clock = clock::measure();
     let checksum = checksum::measure();
     let mut doc = RunDocument {
@@ -63,7 +78,6 @@ pub fn run(args: &RunArgs) -> Result<bool> {
     if plan.machine_notes() {
         doc.notes.push(vm_note(&doc));
     }
-    let progress = Progress::new(plan.cells.len() as u64 * plan.reps as u64);
     for s in &doc.skipped {
         progress.println(&format!("skipping {}: {}", s.combo.label(), s.reason));
     }
@@ -134,7 +148,7 @@ pub fn run(args: &RunArgs) -> Result<bool> {
                         // Interrupted, or a usage error (fork refused): stop here,
                         // keeping what was measured.
                         summarise(&mut doc, &unit_names, busy);
-                        export(&plan, &doc)?;
+                        export(plan, &doc)?;
                         progress.finish();
                         return Err(e);
                     }
@@ -151,22 +165,18 @@ pub fn run(args: &RunArgs) -> Result<bool> {
                 }
             }
             summarise(&mut doc, &unit_names, busy);
-            export(&plan, &doc)?;
+            export(plan, &doc)?;
             progress.done();
             if crate::stop::interrupted() {
                 break 'reps;
             }
         }
     }
-    progress.finish();
     if crate::stop::interrupted() {
+        progress.finish();
         return Err(anyhow::Error::new(Interrupted));
     }
-    let table = output::table::render(&doc);
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(table.as_bytes())?;
-    stdout.flush()?;
-    Ok(doc.errors.is_empty() && doc.measurements.iter().all(|m| m.verification.ok))
+    Ok(doc)
 }
 
 fn summarise(doc: &mut RunDocument, units: &[&str], busy: usize) {

@@ -1,0 +1,247 @@
+//! `pingpong verdict`: runs a curated plan of experiments and gives every
+//! claim of the study notes a verdict computed from the figures just
+//! measured — with the figures, the rule that turned them into a word, and
+//! the command that reproduces each experiment alone.
+//!
+//! Measuring (experiments → [`evidence::Evidence`]) and judging (evidence →
+//! words, [`rules`]) are kept apart, so rules are tested on synthetic
+//! figures, and `--from` judges a saved run again without measuring.
+
+pub mod claims;
+pub mod demos;
+pub mod evidence;
+pub mod rally;
+pub mod render;
+pub mod rules;
+
+use crate::cli::{RunArgs, VerdictArgs};
+use crate::command::run;
+use crate::error::usage;
+use crate::output::{self, progress::Progress};
+use crate::plan::RunPlan;
+use crate::results::{Header, RunDocument};
+use anyhow::{Context, Result};
+use evidence::{Evidence, Missing};
+use rules::Judgement;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Verdict {
+    pub id: String,
+    pub claim_en: String,
+    pub claim_ru: String,
+    pub judgement: Judgement,
+}
+
+/// What `verdict --json` writes and `--from` reads.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct VerdictDocument {
+    #[serde(flatten)]
+    pub header: Header,
+    /// "quick", "default" or "thorough".
+    pub mode: String,
+    pub lang: String,
+    pub evidence: Evidence,
+    pub verdicts: Vec<Verdict>,
+    /// The documents of the experiments run, whole (histograms included).
+    pub runs: Vec<RunDocument>,
+}
+
+/// How much to measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Quick,
+    Default,
+    Thorough,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Quick => "quick",
+            Mode::Default => "default",
+            Mode::Thorough => "thorough",
+        }
+    }
+    /// (duration per repetition, repetitions)
+    fn rally(self) -> (&'static str, u32) {
+        match self {
+            Mode::Quick => ("100ms", 2),
+            Mode::Default => ("300ms", 3),
+            Mode::Thorough => ("1s", 5),
+        }
+    }
+}
+
+/// One rally experiment of the plan.
+struct RallyStep {
+    placement: &'static str,
+    args: RunArgs,
+}
+
+impl RallyStep {
+    fn command(&self) -> String {
+        let a = &self.args;
+        let mut c = format!(
+            "pingpong run --between {} --via {} --size {} --duration {} --reps {}",
+            a.between,
+            a.via,
+            a.size,
+            a.duration.as_deref().unwrap_or("1s"),
+            a.reps
+        );
+        if let Some(cpu) = a.same_cpu {
+            c.push_str(&format!(" --same-cpu {cpu}"));
+        }
+        c
+    }
+}
+
+fn rally_args(mode: Mode, same_cpu: Option<usize>) -> RunArgs {
+    let (duration, reps) = mode.rally();
+    RunArgs {
+        between: "threads,processes".into(),
+        via: "pipe,unix,tcp".into(),
+        size: "64".into(),
+        pattern: crate::cli::PatternArg::Rally,
+        window: 64,
+        rounds: None,
+        duration: Some(duration.into()),
+        warmup: None,
+        reps,
+        cpus: None,
+        same_cpu,
+        verify: None,
+        batch: None,
+        timeout: None,
+        loss_timeout: "200ms".into(),
+        json: None,
+        csv: None,
+        markdown: None,
+        inject: None,
+    }
+}
+
+/// Judges every claim from the evidence.
+pub fn judge_all(ev: &Evidence) -> Vec<Verdict> {
+    claims::all()
+        .iter()
+        .map(|c| Verdict {
+            id: c.id.clone(),
+            claim_en: c.en.clone(),
+            claim_ru: c.ru.clone(),
+            judgement: rules::judge(&c.id, ev),
+        })
+        .collect()
+}
+
+pub fn run(a: &VerdictArgs) -> Result<()> {
+    let lang = match a.lang.as_str() {
+        "en" | "ru" => a.lang.clone(),
+        other => return Err(usage(format!("unknown --lang '{other}': choose en or ru"))),
+    };
+    let doc = match &a.from {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let mut doc: VerdictDocument = serde_json::from_str(&text).map_err(|e| {
+                usage(format!(
+                    "{} is not a pingpong verdict JSON ({e}): give a file written by `pingpong verdict --json`",
+                    path.display()
+                ))
+            })?;
+            // Judged again from the saved evidence: the same rules, no measuring.
+            doc.verdicts = judge_all(&doc.evidence);
+            doc.lang = lang;
+            doc
+        }
+        None => {
+            let mode = if a.quick {
+                Mode::Quick
+            } else if a.thorough {
+                Mode::Thorough
+            } else {
+                Mode::Default
+            };
+            measure(mode, lang)?
+        }
+    };
+    if let Some(p) = &a.json {
+        let mut bytes = serde_json::to_vec_pretty(&doc)?;
+        bytes.push(b'\n');
+        output::write_atomically(p, &bytes)?;
+    }
+    if let Some(p) = &a.markdown {
+        output::write_atomically(p, render::markdown(&doc).as_bytes())?;
+    }
+    let mut out = std::io::stdout().lock();
+    out.write_all(render::table(&doc).as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+fn measure(mode: Mode, lang: String) -> Result<VerdictDocument> {
+    let mut ev = Evidence::default();
+    ev.demos
+        .insert("threads_share_a_pid".into(), demos::threads_share_a_pid());
+    ev.demos.insert(
+        "the_os_makes_a_process".into(),
+        demos::the_os_makes_a_process(),
+    );
+    ev.demos.insert(
+        "threads_share_globals".into(),
+        demos::threads_share_globals(),
+    );
+
+    let cpu = crate::measure::placement::allowed_cpus()
+        .first()
+        .copied()
+        .unwrap_or(0);
+    let steps = [
+        RallyStep {
+            placement: "same-cpu",
+            args: rally_args(mode, Some(cpu)),
+        },
+        RallyStep {
+            placement: "free",
+            args: rally_args(mode, None),
+        },
+    ];
+    let plans: Vec<RunPlan> = steps
+        .iter()
+        .map(|s| RunPlan::from_args(&s.args))
+        .collect::<Result<_>>()?;
+    let total: u64 = plans
+        .iter()
+        .map(|p| p.cells.len() as u64 * p.reps as u64)
+        .sum();
+    let progress = Progress::new(total);
+    let mut runs = Vec::new();
+    for (step, plan) in steps.iter().zip(&plans) {
+        match run::measure(plan, &progress) {
+            Ok(doc) => {
+                rally::collect(&mut ev, &doc, step.placement, &step.command());
+                runs.push(doc);
+            }
+            Err(e) if crate::error::exit_code(&e) == 130 => return Err(e),
+            Err(e) => {
+                ev.missing.insert(
+                    "rally".into(),
+                    Missing {
+                        why: format!("the rally failed: {e:#}"),
+                    },
+                );
+            }
+        }
+    }
+    progress.finish();
+    Ok(VerdictDocument {
+        header: Header::new("verdict"),
+        mode: mode.name().into(),
+        lang,
+        verdicts: judge_all(&ev),
+        evidence: ev,
+        runs,
+    })
+}

@@ -1,0 +1,50 @@
+//! Evidence from `pingpong run`: threads against processes over the same
+//! kernel channels, with both players on one CPU and placed freely.
+
+use super::evidence::{Evidence, Figure};
+use crate::results::RunDocument;
+
+/// Adds the figures of a run document under `rally.PLACEMENT.…`.
+pub fn collect(ev: &mut Evidence, doc: &RunDocument, placement: &str, command: &str) {
+    for c in &doc.comparisons {
+        ev.put(
+            format!("rally.{placement}.{}.ratio", c.channel),
+            Figure {
+                value: c.median_ratio,
+                low: c.min_ratio,
+                high: c.max_ratio,
+                unit: "×".into(),
+                what: format!(
+                    "{} ÷ {} round trip over {} ({}), median of per-repetition ratios (range over {} interleaved repetitions)",
+                    c.unit,
+                    c.baseline,
+                    c.channel,
+                    crate::cli::format_size(c.size),
+                    c.ratios.len()
+                ),
+                command: command.into(),
+            },
+        );
+    }
+    for c in &doc.combined {
+        ev.put(
+            format!(
+                "rally.{placement}.{}.{}.median",
+                c.combo.channel, c.combo.unit
+            ),
+            Figure {
+                value: c.latency.median,
+                low: c.latency.median_ci.0,
+                high: c.latency.median_ci.1,
+                unit: "ns".into(),
+                what: format!(
+                    "median round trip, {} over {} ({}), 95% confidence interval",
+                    c.combo.unit,
+                    c.combo.channel,
+                    crate::cli::format_size(c.combo.size)
+                ),
+                command: command.into(),
+            },
+        );
+    }
+}

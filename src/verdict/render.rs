@@ -1,0 +1,124 @@
+//! The verdict as a terminal table and as Markdown.
+
+use super::{claims, VerdictDocument};
+use crate::verdict::evidence::show;
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width};
+use std::fmt::Write;
+
+/// The figures a verdict rests on, one per line.
+fn figures(doc: &VerdictDocument, keys: &[String]) -> String {
+    keys.iter()
+        .filter_map(|k| doc.evidence.figures.get(k).map(|f| (k, f)))
+        .map(|(k, f)| format!("{k} = {}", show(f)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn table(doc: &VerdictDocument) -> String {
+    let ru = doc.lang == "ru";
+    let mut out = String::new();
+    let _ = writeln!(out, "machine: {}", doc.header.machine.one_line());
+    let _ = writeln!(out, "{}", claims::source_note(ru));
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(160)
+        .set_header(if ru {
+            vec![
+                "id",
+                "утверждение",
+                "вердикт",
+                "на чём основан (правило и цифры)",
+            ]
+        } else {
+            vec!["id", "claim", "verdict", "evidence (rule and figures)"]
+        });
+    for v in &doc.verdicts {
+        let claim = if ru {
+            format!("{}\n({})", v.claim_ru, v.claim_en)
+        } else {
+            v.claim_en.clone()
+        };
+        let word = if ru {
+            format!(
+                "{}\n({})",
+                v.judgement.word.label(true),
+                v.judgement.word.label(false)
+            )
+        } else {
+            v.judgement.word.label(false)
+        };
+        let mut evidence = v.judgement.rule.clone();
+        let figs = figures(doc, &v.judgement.figures);
+        if !figs.is_empty() {
+            evidence.push('\n');
+            evidence.push_str(&figs);
+        }
+        t.add_row(vec![v.id.clone(), claim, word, evidence]);
+    }
+    let widths = [6, 44, 22, 88];
+    for (i, w) in widths.into_iter().enumerate() {
+        if let Some(c) = t.column_mut(i) {
+            c.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(w)));
+        }
+    }
+    let _ = writeln!(out, "{t}");
+    let _ = writeln!(out, "{}", tally(doc));
+    out
+}
+
+fn tally(doc: &VerdictDocument) -> String {
+    use crate::verdict::rules::Word;
+    let count =
+        |f: &dyn Fn(&Word) -> bool| doc.verdicts.iter().filter(|v| f(&v.judgement.word)).count();
+    format!(
+        "{} claims: {} hold, {} fail, {} depend, {} show no clear difference, {} not measurable here",
+        doc.verdicts.len(),
+        count(&|w| matches!(w, Word::Holds)),
+        count(&|w| matches!(w, Word::Fails)),
+        count(&|w| matches!(w, Word::Depends { .. })),
+        count(&|w| matches!(w, Word::NoClearDifference)),
+        count(&|w| matches!(w, Word::NotMeasurable { .. })),
+    )
+}
+
+pub fn markdown(doc: &VerdictDocument) -> String {
+    let ru = doc.lang == "ru";
+    let mut s = String::new();
+    let _ = writeln!(s, "# pingpong verdict\n");
+    let _ = writeln!(s, "Machine: {}\n", doc.header.machine.one_line());
+    let _ = writeln!(s, "{}\n", claims::source_note(ru));
+    let _ = writeln!(s, "| id | claim | verdict | evidence |");
+    let _ = writeln!(s, "|---|---|---|---|");
+    let esc = |x: &str| x.replace('|', "\\|").replace('\n', "<br>");
+    for v in &doc.verdicts {
+        let claim = if ru {
+            format!("{} ({})", v.claim_ru, v.claim_en)
+        } else {
+            v.claim_en.clone()
+        };
+        let mut ev = v.judgement.rule.clone();
+        let figs = figures(doc, &v.judgement.figures);
+        if !figs.is_empty() {
+            ev.push('\n');
+            ev.push_str(&figs);
+        }
+        if !v.judgement.commands.is_empty() {
+            ev.push_str(&format!(
+                "\nreproduce: `{}`",
+                v.judgement.commands.join("`, `")
+            ));
+        }
+        let _ = writeln!(
+            s,
+            "| {} | {} | **{}** | {} |",
+            v.id,
+            esc(&claim),
+            v.judgement.word.label(ru),
+            esc(&ev)
+        );
+    }
+    let _ = writeln!(s, "\n{}", tally(doc));
+    s
+}
