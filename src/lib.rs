@@ -17,6 +17,7 @@ pub mod measure;
 pub mod output;
 pub mod plan;
 pub mod player;
+pub mod report;
 pub mod results;
 pub mod stats;
 pub mod stop;

@@ -175,6 +175,9 @@ pub fn run(a: &VerdictArgs) -> Result<()> {
     if let Some(p) = &a.markdown {
         output::write_atomically(p, render::markdown(&doc).as_bytes())?;
     }
+    if let Some(p) = &a.html {
+        output::write_atomically(p, crate::report::html::render(&doc).as_bytes())?;
+    }
     let mut out = std::io::stdout().lock();
     out.write_all(render::table(&doc).as_bytes())?;
     out.flush()?;
@@ -220,7 +223,9 @@ fn measure(mode: Mode, lang: String) -> Result<VerdictDocument> {
     let mut runs = Vec::new();
     for (step, plan) in steps.iter().zip(&plans) {
         match run::measure(plan, &progress) {
-            Ok(doc) => {
+            Ok(mut doc) => {
+                // The command that reproduces this experiment alone, not the verdict's own.
+                doc.header.command = step.command().split(' ').map(String::from).collect();
                 rally::collect(&mut ev, &doc, step.placement, &step.command());
                 runs.push(doc);
             }
