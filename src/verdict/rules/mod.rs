@@ -3,6 +3,9 @@
 //! every word is computed from the figures just measured, and a difference
 //! inside the noise never becomes "holds".
 
+mod experiments;
+mod faults;
+
 use super::evidence::{against, show, Compared, Evidence};
 use serde::{Deserialize, Serialize};
 
@@ -48,7 +51,7 @@ pub struct Judgement {
     pub commands: Vec<String>,
 }
 
-fn missing(ev: &Evidence, experiment: &str, fallback: &str) -> Judgement {
+pub(crate) fn missing(ev: &Evidence, experiment: &str, fallback: &str) -> Judgement {
     let why = ev
         .missing
         .get(experiment)
@@ -213,15 +216,6 @@ fn network(ev: &Evidence) -> Judgement {
 
 /// The verdict on claim `id` from `ev`.
 pub fn judge(id: &str, ev: &Evidence) -> Judgement {
-    let not_yet = |exp: &str| {
-        missing(
-            ev,
-            exp,
-            &format!(
-                "needs the `{exp}` experiment, which this build of pingpong does not have yet"
-            ),
-        )
-    };
     match id {
         "T1" => demo(ev, "threads_share_a_pid", "T1"),
         "P2" => demo(ev, "threads_share_a_pid", "P2"),
@@ -231,18 +225,13 @@ pub fn judge(id: &str, ev: &Evidence) -> Judgement {
         "A3" => processes_slower(ev, &["same-cpu", "free"], "threads and processes exchanging data over the same kernel channels"),
         "A4" => switching(ev),
         "P7" => network(ev),
-        "T3" | "T7" | "P3" | "T8" | "A5" => not_yet("scale"),
-        "T4" => not_yet("responsive"),
-        "T6" | "A1" => not_yet("overlap"),
-        "T10" => not_yet("contention"),
-        "P9" => not_yet("memory"),
-        "P12" | "A2" | "A6" | "A9" => not_yet("spawn"),
-        "T11" | "P6" => not_yet("faults stop"),
-        "T12" => not_yet("faults crash"),
-        "T13" => not_yet("faults deadlock"),
-        "T9" | "P4" | "P10" => not_yet("faults isolation"),
-        "P8" => not_yet("faults pool"),
-        "A7" => not_yet("faults zombies"),
+        "T3" | "T7" | "P3" | "T8" | "A5" => experiments::scale(ev, id),
+        "T4" => experiments::responsive(ev),
+        "T6" | "A1" => experiments::overlap(ev),
+        "T10" => experiments::contention(ev),
+        "P9" => experiments::memory(ev),
+        "P12" | "A2" | "A6" | "A9" => experiments::spawn_cost(ev, id),
+        "T11" | "P6" | "T12" | "T13" | "T9" | "P4" | "P10" | "P8" | "A7" => faults::judge(ev, id),
         "P5" => missing(ev, "python", "needs CPython experiments (pingpong python), not built yet"),
         other => missing(ev, other, &format!("no rule for claim {other}")),
     }
