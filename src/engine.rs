@@ -66,6 +66,9 @@ pub struct Played {
 /// How long stopped players get to end before we give up on them.
 const GRACE: Duration = Duration::from_secs(2);
 const TICK: Duration = Duration::from_millis(20);
+/// How long a player's failure waits for its peer's death to show (see
+/// `let_deaths_show`); a death shows within microseconds of its end-of-file.
+const SETTLE: Duration = Duration::from_millis(200);
 
 struct Seat {
     role: Role,
@@ -244,8 +247,11 @@ impl Supervisor<'_, '_> {
     fn wait_until(&mut self, done: impl Fn(&Seat) -> bool, stage: &str) -> Result<()> {
         loop {
             self.pump()?;
-            if let Some(err) = self.failure() {
-                return Err(err);
+            if self.failure().is_some() {
+                self.let_deaths_show();
+                if let Some(err) = self.failure() {
+                    return Err(err);
+                }
             }
             if self.seats.iter().all(&done) {
                 return Ok(());
@@ -343,6 +349,28 @@ impl Supervisor<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    /// A killed player shows first as end-of-file to its peer, and the
+    /// peer's "the other player closed the channel" can reach us before the
+    /// death is visible to `waitpid` (the kernel closes a dying process's
+    /// descriptors before it becomes a zombie). So before naming what went
+    /// wrong, give each process player that has not said why it stopped a
+    /// moment to be seen ending: then the death, the cause, is named.
+    fn let_deaths_show(&mut self) {
+        let until = Instant::now() + SETTLE;
+        loop {
+            let unexplained = self.seats.iter().any(|s| {
+                s.unit.pid().is_some()
+                    && s.ending.is_none()
+                    && s.failure.is_none()
+                    && s.report.is_none()
+            });
+            if !unexplained || Instant::now() >= until || self.pump().is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 
     /// The first thing that went wrong, if anything did. A player that died
