@@ -2,7 +2,7 @@
 //! descriptor and no mapping behind. Its own test binary with one test, so
 //! no other test opens descriptors meanwhile.
 
-use pingpong::channel::{self, Channel, Endpoint, Setup};
+use pingpong::channel::{self, Setup};
 use std::time::Duration;
 
 fn fds() -> usize {
