@@ -11,10 +11,21 @@
 //! Adding a channel is one new file with a type that implements [`Channel`],
 //! plus its line in [`ALL`].
 
+mod condvar;
+mod crossbeam;
 mod datagram;
+mod eventfd;
 pub mod faulty;
 mod fifo;
+mod flume;
+mod futex;
+mod local;
+mod mpsc;
 mod pipe;
+pub mod ring;
+pub mod shm;
+mod slot;
+mod spin;
 mod stream;
 mod tcp;
 mod udp;
@@ -50,6 +61,11 @@ pub trait Channel: Sync {
         let _ = unit;
         Ok(())
     }
+    /// A line for the run's notes when this channel is measured (how it
+    /// behaves where that matters for reading its figures).
+    fn note(&self) -> Option<&'static str> {
+        None
+    }
     /// Makes the kernel objects and returns each player's end.
     fn prepare(&self, setup: &Setup) -> Result<Pair>;
 }
@@ -78,6 +94,15 @@ pub static ALL: &[&dyn Channel] = &[
     &unix_dgram::UnixDgram,
     &tcp::Tcp,
     &udp::Udp,
+    &spin::Spin,
+    &futex::Futex,
+    &futex::SpinFutex,
+    &eventfd::EventFd,
+    &ring::ShmRing,
+    &condvar::Condvar,
+    &mpsc::Mpsc,
+    &crossbeam::Crossbeam,
+    &flume::Flume,
 ];
 
 /// Looks a channel up by its command-line name.
@@ -129,6 +154,35 @@ pub enum EndpointSpec {
         tx: PathBuf,
         first_tx: bool,
     },
+    /// A shared memory region (memfd) and, for `eventfd`, this player's
+    /// doorbell then the peer's. `side` is 0 for ping, 1 for pong.
+    Shared {
+        mem: OwnedFd,
+        len: usize,
+        side: u8,
+        kind: SharedKind,
+        bells: Vec<OwnedFd>,
+    },
+    /// An in-process end (threads only): it cannot cross a process boundary.
+    Local(LocalEnd),
+}
+
+/// Which endpoint a shared region is opened as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SharedKind {
+    /// The one-ball slot, waiting as said.
+    Slot(shm::Wait),
+    /// The SPSC byte ring.
+    Ring,
+}
+
+/// An opened in-process endpoint, carried to its thread.
+pub struct LocalEnd(pub Box<dyn Endpoint>);
+
+impl std::fmt::Debug for LocalEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LocalEnd")
+    }
 }
 
 /// [`EndpointSpec`] as written on a re-executed player's command line.
@@ -146,6 +200,13 @@ pub enum WireSpec {
         tx: PathBuf,
         first_tx: bool,
     },
+    Shared {
+        mem: RawFd,
+        len: usize,
+        side: u8,
+        kind: SharedKind,
+        bells: Vec<RawFd>,
+    },
 }
 
 impl EndpointSpec {
@@ -159,12 +220,19 @@ impl EndpointSpec {
             }
             EndpointSpec::Datagram { fd } => vec![fd.as_fd()],
             EndpointSpec::Fifo { .. } => vec![],
+            EndpointSpec::Shared { mem, bells, .. } => {
+                let mut v = vec![mem.as_fd()];
+                v.extend(bells.iter().map(|b| b.as_fd()));
+                v
+            }
+            EndpointSpec::Local(_) => vec![],
         }
     }
 
     /// The spec as descriptor numbers; the descriptors stay owned by `self`.
-    pub fn to_wire(&self) -> WireSpec {
-        match self {
+    /// An in-process end has none and cannot cross an `exec`.
+    pub fn to_wire(&self) -> Result<WireSpec> {
+        Ok(match self {
             EndpointSpec::Stream { rx, tx } => WireSpec::Stream {
                 rx: rx.as_raw_fd(),
                 tx: tx.as_ref().map(|t| t.as_raw_fd()),
@@ -175,7 +243,23 @@ impl EndpointSpec {
                 tx: tx.clone(),
                 first_tx: *first_tx,
             },
-        }
+            EndpointSpec::Shared {
+                mem,
+                len,
+                side,
+                kind,
+                bells,
+            } => WireSpec::Shared {
+                mem: mem.as_raw_fd(),
+                len: *len,
+                side: *side,
+                kind: *kind,
+                bells: bells.iter().map(|b| b.as_raw_fd()).collect(),
+            },
+            EndpointSpec::Local(_) => {
+                anyhow::bail!("this channel is threads only: its ends cannot cross an exec")
+            }
+        })
     }
 
     /// Takes ownership of descriptors inherited from the parent.
@@ -196,6 +280,19 @@ impl EndpointSpec {
                     fd: OwnedFd::from_raw_fd(fd),
                 },
                 WireSpec::Fifo { rx, tx, first_tx } => EndpointSpec::Fifo { rx, tx, first_tx },
+                WireSpec::Shared {
+                    mem,
+                    len,
+                    side,
+                    kind,
+                    bells,
+                } => EndpointSpec::Shared {
+                    mem: OwnedFd::from_raw_fd(mem),
+                    len,
+                    side,
+                    kind,
+                    bells: bells.into_iter().map(|b| OwnedFd::from_raw_fd(b)).collect(),
+                },
             }
         }
     }
@@ -207,6 +304,21 @@ impl EndpointSpec {
             EndpointSpec::Stream { rx, tx } => Box::new(StreamEndpoint::new(rx, tx)),
             EndpointSpec::Datagram { fd } => Box::new(DatagramEndpoint::new(fd)),
             EndpointSpec::Fifo { rx, tx, first_tx } => Box::new(fifo::open(&rx, &tx, first_tx)?),
+            EndpointSpec::Shared {
+                mem,
+                len,
+                side,
+                kind: SharedKind::Slot(wait),
+                bells,
+            } => Box::new(slot::SlotEndpoint::open(mem, len, side, wait, bells)?),
+            EndpointSpec::Shared {
+                mem,
+                len,
+                side,
+                kind: SharedKind::Ring,
+                ..
+            } => Box::new(ring::RingEndpoint::open(mem, len, side)?),
+            EndpointSpec::Local(LocalEnd(ep)) => ep,
         })
     }
 }

@@ -78,6 +78,13 @@ pub fn measure(plan: &RunPlan, progress: &Progress) -> Result<RunDocument> {
     if plan.machine_notes() {
         doc.notes.push(vm_note(&doc));
     }
+    for cell in &plan.cells {
+        if let Some(note) = cell.channel.note() {
+            if !doc.notes.iter().any(|n| n == note) {
+                doc.notes.push(note.to_string());
+            }
+        }
+    }
     for s in &doc.skipped {
         progress.println(&format!("skipping {}: {}", s.combo.label(), s.reason));
     }

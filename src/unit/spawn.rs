@@ -38,7 +38,7 @@ pub fn start(kit: Kit) -> Result<Box<dyn Running>> {
     let role = kit.spec.role;
     let wire = Wire {
         spec: kit.spec.clone(),
-        endpoint: kit.endpoint.to_wire(),
+        endpoint: kit.endpoint.to_wire()?,
         go: kit.line.go.as_raw_fd(),
         out: kit.line.out.as_raw_fd(),
         board: kit.board.fd().as_raw_fd(),
