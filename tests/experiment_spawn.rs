@@ -10,6 +10,8 @@ fn spawn_quick_times_every_method_with_and_without_a_heap() {
         .collect();
     for m in [
         "fork",
+        "vfork",
+        "posix-spawn",
         "reexec",
         "std-thread",
         "pthread",
@@ -23,8 +25,8 @@ fn spawn_quick_times_every_method_with_and_without_a_heap() {
         .filter(|r| r["parent_heap_bytes"].as_u64() == Some(16 << 20))
         .count();
     assert_eq!(
-        with_heap, 4,
-        "fork, posix_spawn, re-exec, thread again with the heap"
+        with_heap, 5,
+        "fork, vfork, posix_spawn, re-exec, thread again with the heap"
     );
     for r in results {
         let n = r["iterations"].as_u64().unwrap();

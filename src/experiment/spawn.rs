@@ -52,6 +52,7 @@ pub struct SpawnArgs {
 #[serde(rename_all = "kebab-case")]
 pub enum Method {
     Fork,
+    Vfork,
     PosixSpawn,
     Reexec,
     StdThread,
@@ -64,6 +65,7 @@ impl Method {
     pub fn describe(self) -> &'static str {
         match self {
             Method::Fork => "fork + _exit + waitpid",
+            Method::Vfork => "vfork (clone VM|VFORK) + _exit + waitpid",
             Method::PosixSpawn => "posix_spawn (vfork) + exec /bin/true + waitpid",
             Method::Reexec => "re-exec of pingpong (spawn start method) + waitpid",
             Method::StdThread => "std::thread::spawn + join",
@@ -78,6 +80,7 @@ impl Method {
         match (self, heap) {
             (Method::Fork, false) => 1000.0,
             (Method::Fork, true) => 60.0,
+            (Method::Vfork, _) => 1000.0,
             (Method::PosixSpawn, _) => 200.0,
             (Method::Reexec, false) => 100.0,
             (Method::Reexec, true) => 40.0,
@@ -173,6 +176,7 @@ pub fn run(args: &SpawnArgs) -> Result<i32> {
     let factor = args.iterations * if c.quick { 0.1 } else { 1.0 };
     let plain = [
         Method::Fork,
+        Method::Vfork,
         Method::PosixSpawn,
         Method::Reexec,
         Method::StdThread,
@@ -182,6 +186,7 @@ pub fn run(args: &SpawnArgs) -> Result<i32> {
     ];
     let heavy = [
         Method::Fork,
+        Method::Vfork,
         Method::PosixSpawn,
         Method::Reexec,
         Method::StdThread,
@@ -291,7 +296,7 @@ fn measure(m: Method, n: u64, deadline: &Deadline) -> Result<Timings> {
     };
     let what = m.describe();
     match m {
-        Method::Fork | Method::PosixSpawn | Method::Reexec => {
+        Method::Fork | Method::Vfork | Method::PosixSpawn | Method::Reexec => {
             let threads = crate::unit::fork::thread_count()?;
             if m == Method::Fork && threads != 1 {
                 bail!("refusing to fork from {threads} threads (unsafe); this is a bug in the experiment's ordering");
@@ -441,6 +446,9 @@ impl Program {
                 nix::unistd::ForkResult::Parent { child } => Ok(child),
             };
         }
+        if self.method == Method::Vfork {
+            return vfork_exit();
+        }
         let mut argv: Vec<*mut nix::libc::c_char> =
             self.argv.iter().map(|a| a.as_ptr() as *mut _).collect();
         argv.push(std::ptr::null_mut());
@@ -471,6 +479,42 @@ impl Program {
         }
         Ok(Pid::from_raw(pid))
     }
+}
+
+/// A child made like `vfork`: it shares our memory and we are suspended
+/// until it leaves; it runs on its own small stack and only calls `_exit`.
+fn vfork_exit() -> Result<Pid> {
+    extern "C" fn child(_: *mut nix::libc::c_void) -> nix::libc::c_int {
+        // SAFETY: `_exit` is async-signal-safe and touches no shared state.
+        unsafe { nix::libc::_exit(0) }
+    }
+    thread_local! {
+        static STACK: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 64 * 1024]);
+    }
+    STACK.with(|st| {
+        let mut st = st.borrow_mut();
+        // The stack grows down: pass its 16-byte-aligned top.
+        let top = (st.as_mut_ptr() as usize + st.len()) & !15;
+        // SAFETY: `child` runs on the stack above (ours, alive and not used
+        // by anything else while the parent is suspended by CLONE_VFORK),
+        // touches no memory of ours, and only calls `_exit`. SIGCHLD makes
+        // it an ordinary child for `waitpid`.
+        let pid = unsafe {
+            nix::libc::clone(
+                child,
+                top as *mut nix::libc::c_void,
+                nix::libc::CLONE_VM | nix::libc::CLONE_VFORK | nix::libc::SIGCHLD,
+                std::ptr::null_mut(),
+            )
+        };
+        if pid < 0 {
+            bail!(
+                "clone(CLONE_VM | CLONE_VFORK): {}",
+                std::io::Error::last_os_error()
+            );
+        }
+        Ok(Pid::from_raw(pid))
+    })
 }
 
 /// Blocks in `waitpid`; the armed [`Alarm`] interrupts it past the deadline,
