@@ -17,6 +17,11 @@ fn responsive_quick_answers_every_ping_in_every_placement() {
             "other processes"
         ]
     );
+    let keys: Vec<&str> = results.iter().map(|r| r["key"].as_str().unwrap()).collect();
+    assert_eq!(
+        keys,
+        ["none", "same-thread", "other-thread", "other-process"]
+    );
     for r in results {
         let pings = r["pings"].as_u64().unwrap();
         assert!(pings > 0);

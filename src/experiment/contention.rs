@@ -46,7 +46,7 @@ pub struct Settings {
 pub struct ContentionResult {
     /// "threads" or "processes-fork".
     pub unit: String,
-    /// "local sums", "atomic", "mutex", "rwlock" or "channel".
+    /// "per-worker", "atomic", "mutex", "rwlock" or "channel".
     pub method: String,
     pub workers: usize,
     pub adds: u64,
@@ -85,8 +85,8 @@ pub fn expected_total(workers: usize, adds: u64) -> u64 {
     ((workers as u128 * (m * (m + 1) / 2)) % (1u128 << 64)) as u64
 }
 
-const THREAD_METHODS: [&str; 5] = ["local sums", "atomic", "mutex", "rwlock", "channel"];
-const PROCESS_METHODS: [&str; 3] = ["local sums", "atomic", "mutex"];
+const THREAD_METHODS: [&str; 5] = ["per-worker", "atomic", "mutex", "rwlock", "channel"];
+const PROCESS_METHODS: [&str; 3] = ["per-worker", "atomic", "mutex"];
 
 pub fn run(args: &ContentionArgs) -> Result<i32> {
     let c = &args.common;
@@ -204,7 +204,7 @@ fn threads(method: &str, workers: usize, adds: u64, d: &Deadline) -> Result<(u64
                     }
                     let v = std::hint::black_box(i);
                     match method {
-                        "local sums" => local = local.wrapping_add(v),
+                        "per-worker" => local = local.wrapping_add(v),
                         "atomic" => {
                             atomic.fetch_add(v, Ordering::Relaxed);
                         }
@@ -246,7 +246,7 @@ fn threads(method: &str, workers: usize, adds: u64, d: &Deadline) -> Result<(u64
             return Err(e);
         }
         Ok(match method {
-            "local sums" => merged,
+            "per-worker" => merged,
             "atomic" => atomic.load(Ordering::Relaxed),
             "mutex" => *mutex.lock().unwrap_or_else(|e| e.into_inner()),
             "rwlock" => *rwlock.read().unwrap_or_else(|e| e.into_inner()),
@@ -327,7 +327,7 @@ fn processes(method: &str, workers: usize, adds: u64, d: &Deadline) -> Result<(u
             for i in 1..=adds {
                 let v = std::hint::black_box(i);
                 match method {
-                    "local sums" => local = local.wrapping_add(v),
+                    "per-worker" => local = local.wrapping_add(v),
                     "atomic" => {
                         total.fetch_add(v, Ordering::Relaxed);
                     }
@@ -352,7 +352,7 @@ fn processes(method: &str, workers: usize, adds: u64, d: &Deadline) -> Result<(u
     }
     let cpu = super::children_cpu_ns().saturating_sub(cpu0);
     let total = match method {
-        "local sums" => (0..workers)
+        "per-worker" => (0..workers)
             .map(|k| map.atomic_u64(4 + k).load(Ordering::Acquire))
             .fold(0u64, u64::wrapping_add),
         _ => map.atomic_u64(0).load(Ordering::Acquire),

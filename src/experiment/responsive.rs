@@ -27,7 +27,7 @@ pub struct ResponsiveArgs {
     #[arg(long, value_name = "TIME", default_value = "5ms")]
     pub every: String,
 
-    /// How long each placement is measured [default: 1s; --quick 150ms].
+    /// How long each placement is measured [default: 750ms; --quick 150ms].
     #[arg(long, short = 'd', value_name = "TIME")]
     pub duration: Option<String>,
 
@@ -56,6 +56,8 @@ pub struct Settings {
 
 #[derive(Debug, Serialize)]
 pub struct ResponsiveResult {
+    /// Stable name: "none", "same-thread", "other-thread", "other-process".
+    pub key: String,
     /// "no heavy work", "same thread", "other threads", "other processes".
     pub heavy_work: String,
     pub workers: usize,
@@ -105,7 +107,7 @@ pub fn run(args: &ResponsiveArgs) -> Result<i32> {
     let duration = match &args.duration {
         Some(d) => crate::cli::parse_time(d, "--duration").map_err(usage)?,
         None if c.quick => Duration::from_millis(150),
-        None => Duration::from_secs(1),
+        None => Duration::from_millis(750),
     };
     let chunk = crate::cli::parse_time(&args.chunk, "--chunk").map_err(usage)?;
     if every.is_zero() || duration < every || chunk.is_zero() {
@@ -144,6 +146,7 @@ pub fn run(args: &ResponsiveArgs) -> Result<i32> {
             Ok(lat) => {
                 let answered = lat.len() as u64;
                 s.push(ResponsiveResult {
+                    key: key(mode).into(),
                     heavy_work: mode.into(),
                     workers: if mode == "no heavy work" { 0 } else { workers },
                     pings,
@@ -160,6 +163,16 @@ pub fn run(args: &ResponsiveArgs) -> Result<i32> {
         humantime::format_duration(chunk)
     ));
     s.finish()
+}
+
+/// The stable name of a placement, for readers of the JSON.
+fn key(mode: &str) -> &'static str {
+    match mode {
+        "same thread" => "same-thread",
+        "other threads" => "other-thread",
+        "other processes" => "other-process",
+        _ => "none",
+    }
 }
 
 /// Kernel iterations that take about `chunk`: doubled until a run takes at

@@ -26,7 +26,7 @@ pub struct ScaleArgs {
     #[arg(long, value_name = "COUNTS")]
     pub workers: Option<String>,
 
-    /// Total work: SplitMix64 iterations [default: 2^26; --quick 2^21].
+    /// Total work: SplitMix64 iterations [default: 2^25; --quick 2^21].
     #[arg(long, value_name = "N")]
     pub work: Option<u64>,
 
@@ -145,7 +145,7 @@ pub fn run(args: &ScaleArgs) -> Result<i32> {
     if let Some(&n) = workers.iter().find(|&&n| n > 1024) {
         return Err(usage(format!("invalid --workers '{n}': at most 1024")));
     }
-    let work = args.work.unwrap_or(if c.quick { 1 << 21 } else { 1 << 26 });
+    let work = args.work.unwrap_or(if c.quick { 1 << 21 } else { 1 << 25 });
     if work == 0 {
         return Err(usage(
             "invalid --work '0': give a positive number of iterations",
@@ -225,6 +225,14 @@ pub fn run(args: &ScaleArgs) -> Result<i32> {
                     base = Some(wall);
                 }
                 let sp = base.map(|b| super::speedup(b, wall)).unwrap_or(f64::NAN);
+                let share = crate::stats::median(&cpu) / wall;
+                if n == 1 && share < 0.9 {
+                    s.note(format!(
+                        "the machine was busy: one {unit} worker ({placement}) got only {:.0}% of a CPU \
+                         (CPU time / wall time), so speedups in this run understate what the CPUs can do",
+                        share * 100.0
+                    ));
+                }
                 let verified = sums.iter().all(|&x| x == expected);
                 if !verified {
                     s.note(format!(
