@@ -341,7 +341,7 @@ fn processes(method: &str, workers: usize, adds: u64, d: &Deadline) -> Result<(u
     }
     drop(w);
     let mut buf = vec![0u8; workers];
-    super::read_within(r.as_fd(), &mut buf, d, "the adding processes")?;
+    super::read_within(r.as_fd(), &mut buf, d, "the adding processes").map_err(super::or_killed)?;
     let wall = t0.elapsed().as_nanos() as u64;
     let statuses = kids.reap_all(d, "an adding process")?;
     if !statuses

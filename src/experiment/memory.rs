@@ -396,7 +396,8 @@ fn processes(n: usize, d: &Deadline, fork: bool) -> Result<(MemoryResult, usize)
     }
     drop(ready_w);
     let mut buf = vec![0u8; n];
-    super::read_within(ready_r.as_fd(), &mut buf, d, "the idle children's start")?;
+    super::read_within(ready_r.as_fd(), &mut buf, d, "the idle children's start")
+        .map_err(super::or_killed)?;
     let mut mems = Vec::with_capacity(n);
     let mut unreadable = 0;
     let mut vsz_total = 0i64;

@@ -396,6 +396,16 @@ pub fn reap(pid: Pid, deadline: &Deadline, what: &str) -> Result<WaitStatus> {
     }
 }
 
+/// For an error met while children of a [`Children`] guard are alive: they
+/// are killed and reaped as the guard drops, and the message says so.
+pub fn or_killed(e: anyhow::Error) -> anyhow::Error {
+    if e.chain().any(|c| c.is::<Interrupted>()) {
+        e
+    } else {
+        anyhow!("{e:#}; the child processes were killed and reaped")
+    }
+}
+
 /// SIGKILL, then a blocking reap (a killed child cannot refuse to die).
 pub fn kill_and_reap(pid: Pid) {
     let _ = kill(pid, Signal::SIGKILL);

@@ -294,7 +294,8 @@ fn processes(pipe: bool, n: usize, wait: Duration, d: &Deadline) -> Result<usize
         }
     }
     let mut buf = vec![0u8; n];
-    super::read_within(done_r.as_fd(), &mut buf, d, "the waiting processes")?;
+    super::read_within(done_r.as_fd(), &mut buf, d, "the waiting processes")
+        .map_err(super::or_killed)?;
     let statuses = kids.reap_all(d, "a waiting process")?;
     if !statuses
         .iter()

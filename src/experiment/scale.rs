@@ -12,7 +12,7 @@
 use super::{Children, CommonArgs, Deadline, Row, Session};
 use crate::error::usage;
 use crate::output::ns;
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::Args;
 use serde::Serialize;
 use std::os::fd::{AsFd, AsRawFd};
@@ -340,8 +340,7 @@ fn processes(work: u64, n: usize, pin: Option<usize>, d: &Deadline) -> Result<(u
     }
     drop(w);
     let mut buf = vec![0u8; 8 * n];
-    super::read_within(r.as_fd(), &mut buf, d, "the worker processes")
-        .context("a worker process failed (was it refused its CPU?)")?;
+    super::read_within(r.as_fd(), &mut buf, d, "the worker processes").map_err(super::or_killed)?;
     let statuses = kids.reap_all(d, "a worker process")?;
     let wall = t0.elapsed().as_nanos() as u64;
     if !statuses

@@ -436,7 +436,8 @@ fn processes(via: Via, rounds: u64, ws: usize, cpu: usize, d: &Deadline) -> Resu
     }
     drop((a, b, res_w));
     let mut buf = [0u8; 8];
-    super::read_within(res_r.as_fd(), &mut buf, d, "the process rally")?;
+    super::read_within(res_r.as_fd(), &mut buf, d, "the process rally")
+        .map_err(super::or_killed)?;
     let statuses = kids.reap_all(d, "a rally player")?;
     if !statuses
         .iter()
