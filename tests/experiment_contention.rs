@@ -1,4 +1,5 @@
-mod common;
+mod experiments_common;
+use experiments_common as common;
 
 #[test]
 fn contention_quick_checks_every_total() {

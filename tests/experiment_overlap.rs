@@ -1,4 +1,5 @@
-mod common;
+mod experiments_common;
+use experiments_common as common;
 
 #[test]
 fn overlap_quick_completes_every_wait() {

@@ -1,4 +1,5 @@
-mod common;
+mod experiments_common;
+use experiments_common as common;
 
 #[test]
 fn responsive_quick_answers_every_ping_in_every_placement() {

@@ -1,4 +1,5 @@
-mod common;
+mod experiments_common;
+use experiments_common as common;
 
 /// SplitMix64, written again here so the test does not trust the code it tests.
 fn splitmix64(x: u64) -> u64 {

@@ -1,4 +1,5 @@
-mod common;
+mod experiments_common;
+use experiments_common as common;
 
 #[test]
 fn spawn_quick_times_every_method_with_and_without_a_heap() {

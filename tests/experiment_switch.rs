@@ -1,4 +1,5 @@
-mod common;
+mod experiments_common;
+use experiments_common as common;
 
 #[test]
 fn switch_quick_plays_pipe_and_futex_between_threads_and_processes() {
