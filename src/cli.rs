@@ -27,6 +27,20 @@ pub enum Command {
     Demo(DemoArgs),
     /// List every unit × channel combination and whether it is valid.
     List,
+    /// Cost of creating and ending a thread, task or process (P12, A2, A6, A9).
+    Spawn(crate::experiment::spawn::SpawnArgs),
+    /// Memory added per idle thread or process: RSS, PSS, USS, virtual (P9).
+    Memory(crate::experiment::memory::MemoryArgs),
+    /// CPU-bound work split over 1..N threads or processes: speedup, efficiency (T3, T7, P3, T8, A5).
+    Scale(crate::experiment::scale::ScaleArgs),
+    /// Context-switch cost: a blocking rally pinned to one CPU (A4).
+    Switch(crate::experiment::switch::SwitchArgs),
+    /// N workers adding to one total: local sums, atomic, Mutex, RwLock, channel (T10).
+    Contention(crate::experiment::contention::ContentionArgs),
+    /// N units blocked on I/O at once vs one after another (T6, A1).
+    Overlap(crate::experiment::overlap::OverlapArgs),
+    /// Latency of an interface that answers pings while heavy work runs (T4).
+    Responsive(crate::experiment::responsive::ResponsiveArgs),
     /// Play one player (pingpong's own use: the spawn start method re-executes this).
     #[command(name = "__player", hide = true)]
     Player { wire: String },

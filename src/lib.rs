@@ -13,6 +13,7 @@ pub mod cli;
 pub mod command;
 pub mod engine;
 pub mod error;
+pub mod experiment;
 pub mod measure;
 pub mod output;
 pub mod plan;
@@ -37,6 +38,9 @@ pub fn main_exit_code() -> i32 {
             Some(wire) => unit::spawn::player_main(wire),
             None => 2,
         };
+    }
+    if let Some(code) = experiment::child_main(&args) {
+        return code;
     }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -68,6 +72,13 @@ pub fn main_exit_code() -> i32 {
         Command::Run(a) => command::run::run(a).map(|ok| if ok { 0 } else { 1 }),
         Command::Demo(a) => command::demo::run(a).map(|_| 0),
         Command::List => print(&command::list::render()).map(|_| 0),
+        Command::Spawn(a) => experiment::spawn::run(a),
+        Command::Memory(a) => experiment::memory::run(a),
+        Command::Scale(a) => experiment::scale::run(a),
+        Command::Switch(a) => experiment::switch::run(a),
+        Command::Contention(a) => experiment::contention::run(a),
+        Command::Overlap(a) => experiment::overlap::run(a),
+        Command::Responsive(a) => experiment::responsive::run(a),
         Command::Player { wire } => Ok(unit::spawn::player_main(wire)),
     };
     match result {
