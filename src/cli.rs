@@ -25,6 +25,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// List every unit × channel combination and whether it is valid.
     List,
+    /// Show faults happening, contained in sacrificial children: crash, stop, deadlock, race, isolation, zombies, pool.
+    Faults(FaultsArgs),
     /// Play one player (pingpong's own use: the spawn start method re-executes this).
     #[command(name = "__player", hide = true)]
     Player { wire: String },
@@ -153,6 +155,29 @@ pub struct DemoArgs {
     /// Deadline for the whole demo [default: enough for the hits at that pace, plus 30s].
     #[arg(long, value_name = "TIME")]
     pub timeout: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FaultsArgs {
+    /// Experiments to run [default: all]: crash, stop, deadlock, race, isolation, zombies, pool.
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+
+    /// Smaller workloads and shorter grace periods (seconds, not minutes).
+    #[arg(long)]
+    pub quick: bool,
+
+    /// Write results as JSON (rewritten after every experiment).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Write one CSV row per case (rewritten after every experiment).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+
+    /// Write a Markdown table (rewritten after every experiment).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
 }
 
 /// Splits a comma-separated list, trimming blanks.

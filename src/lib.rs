@@ -13,6 +13,7 @@ pub mod cli;
 pub mod command;
 pub mod engine;
 pub mod error;
+pub mod faults;
 pub mod measure;
 pub mod output;
 pub mod plan;
@@ -35,6 +36,10 @@ pub fn main_exit_code() -> i32 {
             Some(wire) => unit::spawn::player_main(wire),
             None => 2,
         };
+    }
+    // So does a sacrificial child of `pingpong faults`: it only suffers its fault.
+    if args.get(1).map(String::as_str) == Some(faults::SUBCOMMAND) {
+        return faults::child_main(&args[2..]);
     }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -65,6 +70,7 @@ pub fn main_exit_code() -> i32 {
         Command::Run(a) => command::run::run(a).map(|ok| if ok { 0 } else { 1 }),
         Command::Demo(a) => command::demo::run(a).map(|_| 0),
         Command::List => print(&command::list::render()).map(|_| 0),
+        Command::Faults(a) => faults::run(a).map(|ok| if ok { 0 } else { 1 }),
         Command::Player { wire } => Ok(unit::spawn::player_main(wire)),
     };
     match result {
