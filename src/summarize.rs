@@ -284,18 +284,21 @@ mod tests {
 
     #[test]
     fn comparisons_pair_repetitions_in_order() {
+        // Values under 2048 ns are exact in a 3-significant-figure histogram.
         let ms = vec![
             m("threads", 0, 1000),
             m("processes", 0, 1500),
-            m("threads", 1, 2000),
-            m("processes", 1, 2200),
+            m("threads", 1, 1800),
+            m("processes", 1, 1980),
         ];
         let c = compare(&ms, &["threads", "processes"]);
         assert_eq!(c.len(), 1);
-        assert_eq!(c[0].ratios, vec![1.5, 1.1]);
+        assert_eq!(c[0].ratios.len(), 2);
+        assert!((c[0].ratios[0] - 1.5).abs() < 1e-12);
+        assert!((c[0].ratios[1] - 1.1).abs() < 1e-12);
         assert!((c[0].median_ratio - 1.3).abs() < 1e-12);
-        assert_eq!(c[0].min_ratio, 1.1);
-        assert_eq!(c[0].max_ratio, 1.5);
+        assert!((c[0].min_ratio - 1.1).abs() < 1e-12);
+        assert!((c[0].max_ratio - 1.5).abs() < 1e-12);
     }
 
     #[test]
@@ -305,14 +308,14 @@ mod tests {
 
     #[test]
     fn combining_merges_repetitions_and_normalises_per_round() {
-        let ms = vec![m("threads", 0, 1000), m("threads", 1, 3000)];
+        let ms = vec![m("threads", 0, 1000), m("threads", 1, 2000)];
         let c = combine(&ms);
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].repetitions, 2);
         assert_eq!(c[0].latency.count, 20);
-        assert_eq!(c[0].rep_medians, vec![1000.0, 3000.0]);
-        // 20 rounds in 40 µs.
-        assert!((c[0].rate_per_s - 500_000.0).abs() < 1e-6);
+        assert_eq!(c[0].rep_medians, vec![1000.0, 2000.0]);
+        // 20 rounds in 30 µs.
+        assert!((c[0].rate_per_s - 20.0 / 30e-6).abs() < 1e-6);
         // 400 ns of CPU per repetition, 10 rounds each.
         assert!((c[0].cpu_per_round_ns - 40.0).abs() < 1e-9);
         assert!((c[0].switches_per_round - 0.2).abs() < 1e-9);
