@@ -46,6 +46,23 @@ fn every_experiment_leaves_no_process_behind_and_every_export_is_written() {
     ] {
         assert!(names.contains(&e), "no row for {e}");
     }
+    // Every finding the verdict reads is there, and each shows its claim here.
+    for key in [
+        "crash.thread-kills-program",
+        "crash.process-contained",
+        "stop.thread-unstoppable",
+        "stop.process-killed",
+        "deadlock.detected",
+        "isolation.thread-write-visible",
+        "isolation.fork-write-invisible",
+        "pool.process-pool-recovers",
+        "zombies.seen-and-reaped",
+    ] {
+        let d = &doc["demos"][format!("faults.{key}")];
+        assert_eq!(d["shows_claim"], true, "{key}: {d:#}");
+    }
+    assert!(doc["demos"]["faults.race.lost-updates"]["shown"].is_string());
+    assert!(doc["demos"]["faults.isolation.foreign-read-refused"]["shown"].is_string());
     let csv = std::fs::read_to_string(&csv).unwrap();
     assert!(csv.starts_with("experiment,case,unit,outcome,status,survived,notice_ns"));
     assert_eq!(csv.lines().count(), names.len() + 1);
