@@ -591,6 +591,9 @@ pub fn command(args: &[String]) -> Result<Command> {
     let exe = std::env::current_exe().context("finding our own executable to re-execute")?;
     let mut cmd = Command::new(exe);
     cmd.arg(SUBCOMMAND).args(args);
+    // A deliberate panic should not spend its time (our time to notice)
+    // capturing and symbolising a backtrace that nobody reads.
+    cmd.env("RUST_BACKTRACE", "0");
     let parent = nix::unistd::getpid();
     // SAFETY: runs in the child between fork and exec, and makes only
     // async-signal-safe system calls (prctl, getppid, setrlimit); it allocates nothing.

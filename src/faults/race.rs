@@ -32,15 +32,21 @@ pub fn run(quick: bool) -> Vec<Row> {
 /// Total after `threads` threads each added 1 `per_thread` times, split or atomic.
 pub fn count(threads: u64, per_thread: u64, split: bool) -> (u64, f64) {
     let counter = AtomicU64::new(0);
+    // All start together, so that they overlap even on a busy machine.
+    let start = std::sync::Barrier::new(threads as usize);
     let t0 = std::time::Instant::now();
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {
+                start.wait();
                 for _ in 0..per_thread {
                     if split {
                         // Read, then write back: another thread's increment
                         // between the two is overwritten (a lost update).
-                        let v = counter.load(Ordering::Relaxed);
+                        // (`black_box` keeps the optimiser from merging the
+                        // loop's loads and stores into one, which relaxed
+                        // atomics would allow.)
+                        let v = std::hint::black_box(counter.load(Ordering::Relaxed));
                         counter.store(v + 1, Ordering::Relaxed);
                     } else {
                         counter.fetch_add(1, Ordering::Relaxed);
