@@ -41,6 +41,8 @@ pub enum Command {
     Overlap(crate::experiment::overlap::OverlapArgs),
     /// Latency of an interface that answers pings while heavy work runs (T4).
     Responsive(crate::experiment::responsive::ResponsiveArgs),
+    /// Show faults happening, contained in sacrificial children: crash, stop, deadlock, race, isolation, zombies, pool.
+    Faults(FaultsArgs),
     /// Play one player (pingpong's own use: the spawn start method re-executes this).
     #[command(name = "__player", hide = true)]
     Player { wire: String },
@@ -200,6 +202,29 @@ pub struct DemoArgs {
     /// Deadline for the whole demo [default: enough for the hits at that pace, plus 30s].
     #[arg(long, value_name = "TIME")]
     pub timeout: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FaultsArgs {
+    /// Experiments to run [default: all]: crash, stop, deadlock, race, isolation, zombies, pool.
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+
+    /// Smaller workloads and shorter grace periods (seconds, not minutes).
+    #[arg(long)]
+    pub quick: bool,
+
+    /// Write results as JSON (rewritten after every experiment).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Write one CSV row per case (rewritten after every experiment).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+
+    /// Write a Markdown table (rewritten after every experiment).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
 }
 
 /// Splits a comma-separated list, trimming blanks.

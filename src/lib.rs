@@ -14,6 +14,7 @@ pub mod command;
 pub mod engine;
 pub mod error;
 pub mod experiment;
+pub mod faults;
 pub mod measure;
 pub mod output;
 pub mod plan;
@@ -41,6 +42,10 @@ pub fn main_exit_code() -> i32 {
     }
     if let Some(code) = experiment::child_main(&args) {
         return code;
+    }
+    // So does a sacrificial child of `pingpong faults`: it only suffers its fault.
+    if args.get(1).map(String::as_str) == Some(faults::SUBCOMMAND) {
+        return faults::child_main(&args[2..]);
     }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -79,6 +84,7 @@ pub fn main_exit_code() -> i32 {
         Command::Contention(a) => experiment::contention::run(a),
         Command::Overlap(a) => experiment::overlap::run(a),
         Command::Responsive(a) => experiment::responsive::run(a),
+        Command::Faults(a) => faults::run(a).map(|ok| if ok { 0 } else { 1 }),
         Command::Player { wire } => Ok(unit::spawn::player_main(wire)),
     };
     match result {
