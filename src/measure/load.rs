@@ -84,6 +84,11 @@ fn process_ticks(pid: u32) -> u64 {
     get(14) + get(15)
 }
 
+/// CPU seconds used by the whole system so far (all CPUs, interrupts left out).
+pub fn system_busy_seconds() -> f64 {
+    system_ticks().0 as f64 / ticks_per_second()
+}
+
 /// Samples the system and our processes (pingpong itself plus `players`).
 pub fn snapshot(players: &[u32]) -> Snapshot {
     let (busy, steal) = system_ticks();

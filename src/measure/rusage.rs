@@ -40,6 +40,20 @@ pub fn max_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU time of this process and of every descendant it has reaped so far
+/// (`RUSAGE_SELF` + `RUSAGE_CHILDREN`, which counts grandchildren that the
+/// children reaped), seconds.
+pub fn family_cpu_seconds() -> f64 {
+    let secs = |who| {
+        getrusage(who)
+            .map(|u| {
+                (u.user_time().num_microseconds() + u.system_time().num_microseconds()) as f64 / 1e6
+            })
+            .unwrap_or(0.0)
+    };
+    secs(UsageWho::RUSAGE_SELF) + secs(UsageWho::RUSAGE_CHILDREN)
+}
+
 /// CPU time of the calling process so far (user + system), nanoseconds.
 pub fn process_cpu_ns() -> u64 {
     getrusage(UsageWho::RUSAGE_SELF)

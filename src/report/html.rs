@@ -7,6 +7,7 @@ use crate::stats;
 use crate::verdict::evidence::show;
 use crate::verdict::rules::Word;
 use crate::verdict::VerdictDocument;
+use serde_json::Value;
 use std::fmt::Write;
 
 const STYLE: &str = r#"
@@ -149,6 +150,22 @@ pub fn render(doc: &VerdictDocument) -> String {
             );
         }
     }
+    if let Some(f) = doc
+        .experiments
+        .iter()
+        .find(|e| e.get("experiment").and_then(Value::as_str) == Some("faults"))
+    {
+        let _ = write!(
+            s,
+            "<h2>{}</h2><p>{}</p>{}",
+            t("What a fault does", "Что делает сбой"),
+            esc(&format!(
+                "Each fault ran inside a sacrificial child of pingpong. Reproduce: {}",
+                command_of(f)
+            )),
+            faults_table(f)
+        );
+    }
     s.push_str("</body></html>\n");
     s
 }
@@ -170,7 +187,208 @@ pub fn plots(doc: &VerdictDocument) -> Vec<(String, String)> {
             out.push(p);
         }
     }
+    let find = |name: &str| {
+        doc.experiments
+            .iter()
+            .find(|e| e.get("experiment").and_then(Value::as_str) == Some(name))
+    };
+    out.extend(find("spawn").and_then(spawn_bars));
+    out.extend(find("memory").and_then(memory_lines));
+    out.extend(find("scale").and_then(speedup_lines));
     out
+}
+
+fn results(doc: &Value) -> &[Value] {
+    doc.get("results")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+}
+
+fn text<'a>(v: &'a Value, key: &str) -> &'a str {
+    v.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+fn command_of(doc: &Value) -> String {
+    doc.get("command")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
+fn spawn_bars(doc: &Value) -> Option<(String, String)> {
+    let mut methods: Vec<String> = Vec::new();
+    for r in results(doc) {
+        let m = text(r, "method").to_string();
+        if !m.is_empty() && !methods.contains(&m) {
+            methods.push(m);
+        }
+    }
+    let heap_of = |r: &Value| {
+        r.get("parent_heap_bytes")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0)
+    };
+    let big = results(doc).iter().map(heap_of).fold(0.0, f64::max);
+    let bar = |method: &str, with_heap: bool| {
+        let r = results(doc)
+            .iter()
+            .find(|r| text(r, "method") == method && (heap_of(r) > 0.0) == with_heap)?;
+        let t = r.get("total")?;
+        Some(Bar {
+            value: t.get("median")?.as_f64()?,
+            low: t.get("median")?.as_f64()?,
+            high: t.get("p99")?.as_f64()?,
+        })
+    };
+    let groups: Vec<(String, Vec<Option<Bar>>)> = methods
+        .iter()
+        .map(|m| (m.clone(), vec![bar(m, false), bar(m, true)]))
+        .collect();
+    if groups.is_empty() {
+        return None;
+    }
+    let series = vec![
+        "small parent".to_string(),
+        format!("parent with {:.0} MiB resident", big / (1u64 << 20) as f64),
+    ];
+    Some((
+        svg::bars("Creating and ending one unit", "create + join/wait (log scale)", &series, &groups, true, &|v| ns(v)),
+        format!(
+            "Median time to create a unit and join or reap it (whiskers: 99th percentile), with a small parent and with a large resident heap, which makes fork copy page tables. Reproduce: {}",
+            command_of(doc)
+        ),
+    ))
+}
+
+fn memory_lines(doc: &Value) -> Option<(String, String)> {
+    let mut units: Vec<String> = Vec::new();
+    for r in results(doc) {
+        let u = text(r, "unit").to_string();
+        if !u.is_empty() && !units.contains(&u) {
+            units.push(u);
+        }
+    }
+    let lines: Vec<Line> = units
+        .iter()
+        .map(|u| Line {
+            name: u.clone(),
+            points: results(doc)
+                .iter()
+                .filter(|r| text(r, "unit") == u)
+                .filter_map(|r| {
+                    Some((
+                        r.get("units")?.as_f64()?,
+                        r.get("pss_kib_per_unit")?.as_f64()?,
+                    ))
+                })
+                .collect(),
+            dashed: false,
+        })
+        .filter(|l| !l.points.is_empty())
+        .collect();
+    if lines.is_empty() {
+        return None;
+    }
+    Some((
+        svg::lines("Memory per idle unit", "units at once (log scale)", "PSS per unit, KiB (log scale)", &lines, true, true, &|v| format!("{v:.0}"), &|v| format!("{v:.0}")),
+        format!("Proportional set size added per idle unit, against how many are alive at once. Reproduce: {}", command_of(doc)),
+    ))
+}
+
+fn speedup_lines(doc: &Value) -> Option<(String, String)> {
+    let mut lines = Vec::new();
+    let mut max_workers: f64 = 1.0;
+    let cpus = doc
+        .pointer("/settings/allowed_cpus")
+        .and_then(Value::as_f64)
+        .unwrap_or(1.0);
+    for unit in ["threads", "processes-fork"] {
+        for placement in ["all CPUs", "one CPU"] {
+            let points: Vec<(f64, f64)> = results(doc)
+                .iter()
+                .filter(|r| text(r, "unit") == unit && text(r, "placement") == placement)
+                .filter_map(|r| Some((r.get("workers")?.as_f64()?, r.get("speedup")?.as_f64()?)))
+                .collect();
+            max_workers = points.iter().map(|p| p.0).fold(max_workers, f64::max);
+            if !points.is_empty() {
+                lines.push(Line {
+                    name: format!("{unit}, {placement}"),
+                    points,
+                    dashed: false,
+                });
+            }
+        }
+    }
+    if lines.is_empty() {
+        return None;
+    }
+    let ideal: Vec<(f64, f64)> = (1..=max_workers as usize)
+        .map(|w| (w as f64, (w as f64).min(cpus)))
+        .collect();
+    lines.push(Line {
+        name: "ideal".into(),
+        points: ideal,
+        dashed: true,
+    });
+    Some((
+        svg::lines(
+            "Speedup of CPU-bound work",
+            "workers",
+            "speedup over one worker",
+            &lines,
+            false,
+            false,
+            // Workers are whole: label only the whole ticks.
+            &|v| if v.fract().abs() < 1e-9 { format!("{v:.0}") } else { String::new() },
+            &|v| format!("{v:.1}"),
+        ),
+        format!(
+            "Fixed total work split over 1..N threads or processes, on all CPUs and pinned to one; the dashed line is the ideal (one CPU per worker, up to {cpus:.0}). Reproduce: {}",
+            command_of(doc)
+        ),
+    ))
+}
+
+/// The fault experiments' outcomes, as a table.
+fn faults_table(doc: &Value) -> String {
+    let mut s = String::from("<table><tr><th>experiment</th><th>case</th><th>unit</th><th>outcome</th><th>status</th><th>program survived</th><th>noticed after</th></tr>");
+    for r in results_rows(doc) {
+        let survived = match r.get("survived").and_then(Value::as_bool) {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "–",
+        };
+        let notice = r
+            .get("notice_ns")
+            .and_then(Value::as_f64)
+            .map(ns)
+            .unwrap_or_else(|| "–".into());
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{survived}</td><td>{}</td></tr>",
+            esc(text(r, "experiment")),
+            esc(text(r, "case")),
+            esc(text(r, "unit")),
+            esc(text(r, "outcome")),
+            esc(text(r, "status")),
+            esc(&notice)
+        );
+    }
+    s.push_str("</table>");
+    s
+}
+
+fn results_rows(doc: &Value) -> &[Value] {
+    doc.get("rows")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 fn latency_bars(run: &RunDocument, placement: &str) -> Option<(String, String)> {

@@ -13,6 +13,7 @@ pub mod evidence;
 pub mod rally;
 pub mod render;
 pub mod rules;
+pub mod sources;
 
 use crate::cli::{RunArgs, VerdictArgs};
 use crate::command::run;
@@ -44,8 +45,11 @@ pub struct VerdictDocument {
     pub lang: String,
     pub evidence: Evidence,
     pub verdicts: Vec<Verdict>,
-    /// The documents of the experiments run, whole (histograms included).
+    /// The documents of the rallies run, whole (histograms included).
     pub runs: Vec<RunDocument>,
+    /// The documents of the other experiments, as they wrote them.
+    #[serde(default)]
+    pub experiments: Vec<serde_json::Value>,
 }
 
 /// How much to measure.
@@ -64,6 +68,35 @@ impl Mode {
             Mode::Thorough => "thorough",
         }
     }
+    /// The experiments beyond the rally, with their arguments in this mode.
+    fn steps(self) -> Vec<sources::Step> {
+        use sources::Step;
+        let quick = self == Mode::Quick;
+        let q: &[&str] = if quick { &["--quick"] } else { &[] };
+        let with = |extra: &[&'static str]| -> Vec<&'static str> {
+            q.iter().chain(extra).copied().collect()
+        };
+        vec![
+            Step::new("spawn", &with(&[])),
+            Step::new(
+                "memory",
+                &with(if quick { &[] } else { &["--units", "1,10,100"] }),
+            ),
+            Step::new(
+                "scale",
+                &with(match self {
+                    Mode::Quick => &["--workers", "1,2", "--work", "8388608", "--reps", "3"],
+                    Mode::Default => &["--workers", "1,2", "--reps", "3"],
+                    Mode::Thorough => &["--reps", "5"],
+                }),
+            ),
+            Step::new("contention", &with(&[])),
+            Step::new("overlap", &with(&[])),
+            Step::new("responsive", &with(&[])),
+            Step::new("faults", &with(&[])),
+        ]
+    }
+
     /// (duration per repetition, repetitions)
     fn rally(self) -> (&'static str, u32) {
         match self {
@@ -215,12 +248,15 @@ fn measure(mode: Mode, lang: String) -> Result<VerdictDocument> {
         .iter()
         .map(|s| RunPlan::from_args(&s.args))
         .collect::<Result<_>>()?;
+    let experiments = mode.steps();
     let total: u64 = plans
         .iter()
         .map(|p| p.cells.len() as u64 * p.reps as u64)
-        .sum();
+        .sum::<u64>()
+        + experiments.len() as u64;
     let progress = Progress::new(total);
     let mut runs = Vec::new();
+    let mut experiment_docs = Vec::new();
     for (step, plan) in steps.iter().zip(&plans) {
         match run::measure(plan, &progress) {
             Ok(mut doc) => {
@@ -240,6 +276,21 @@ fn measure(mode: Mode, lang: String) -> Result<VerdictDocument> {
             }
         }
     }
+    for step in &experiments {
+        progress.start(&format!("`{}`", step.command()));
+        match sources::run(step, std::time::Duration::from_secs(180)) {
+            Ok(ran) => {
+                sources::collect(&mut ev, step, &ran);
+                experiment_docs.push(ran.doc);
+            }
+            Err(e) if crate::error::exit_code(&e) == 130 => return Err(e),
+            Err(e) => {
+                progress.println(&format!("warning: {e:#}"));
+                sources::failed(&mut ev, step, &e);
+            }
+        }
+        progress.done();
+    }
     progress.finish();
     Ok(VerdictDocument {
         header: Header::new("verdict"),
@@ -248,5 +299,6 @@ fn measure(mode: Mode, lang: String) -> Result<VerdictDocument> {
         verdicts: judge_all(&ev),
         evidence: ev,
         runs,
+        experiments: experiment_docs,
     })
 }

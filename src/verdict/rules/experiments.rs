@@ -145,6 +145,14 @@ fn cpus(ev: &Evidence) -> usize {
         .unwrap_or(0)
 }
 
+/// Other processes' load (CPUs) during the scaling experiment, if measured.
+fn scale_load(ev: &Evidence) -> f64 {
+    ev.figure("load.scale").map(|f| f.value).unwrap_or(0.0)
+}
+
+/// Above this, the machine was too busy for a CPU-bound verdict.
+const BUSY: f64 = crate::verdict::sources::BUSY_CPUS;
+
 pub fn scale(ev: &Evidence, id: &str) -> Judgement {
     let key = match id {
         "P3" => "scale.processes.speedup",
@@ -161,24 +169,52 @@ pub fn scale(ev: &Evidence, id: &str) -> Judgement {
             "needs at least two CPUs to run two units at once; this machine lets pingpong use one",
         );
     }
+    let load = scale_load(ev);
+    let busy = load > BUSY;
+    let busy_word = || {
+        Word::Depends {
+        on: format!("the machine's load: other processes used {load:.2} CPUs meanwhile, so the units could not all get a CPU; rerun on a quieter machine"),
+    }
+    };
+    // How many units ran at once: CPU time ÷ wall time.
+    let par_key = if id == "P3" {
+        "scale.processes.parallelism"
+    } else {
+        "scale.threads.parallelism"
+    };
+    let par = ev.figure(par_key);
+    let at_once = par.is_some_and(|p| p.low > SERIAL);
+    let one_at_a_time = par.is_none_or(|p| p.high < 1.0 + 5.0 * MARGIN);
     let free = ev.figure("scale.threads.speedup");
     let parallel = against(f, PARALLEL) == Compared::Above;
     let serial = f.high < SERIAL;
+    let par_text = par
+        .map(|p| format!("; CPU time ÷ wall time {}", show(p)))
+        .unwrap_or_default();
     let (word, rule) = match id {
         "T3" => (
-            if parallel { Word::Fails } else if serial { Word::Holds } else { Word::NoClearDifference },
-            format!("fails when CPU-bound Rust threads run faster together than alone (speedup over {PARALLEL}× with {} CPUs), holds when they do not speed up at all (under {SERIAL}×); measured speedup {}", cpus(ev), show(f)),
+            if at_once || parallel { Word::Fails } else if busy { busy_word() } else if serial && one_at_a_time { Word::Holds } else { Word::NoClearDifference },
+            format!(
+                "fails when CPU-bound Rust threads are seen running at once (CPU time over {SERIAL}× wall time, or a speedup over {PARALLEL}× with {} CPUs); \
+                 holds only when they neither speed up nor use more than one CPU on an otherwise idle machine; measured speedup {}{par_text}; others' load {load:.2} CPUs",
+                cpus(ev),
+                show(f)
+            ),
         ),
         "T7" | "P3" => (
-            if parallel { Word::Holds } else if serial { Word::Fails } else { Word::Depends { on: "the load on the machine and the number of free cores".into() } },
-            format!("holds when the same CPU-bound work split over the cores runs over {PARALLEL}× faster than on one unit; measured speedup {}", show(f)),
+            if parallel || (id == "P3" && at_once) { Word::Holds } else if busy { busy_word() } else if serial { Word::Fails } else { Word::Depends { on: "the number of free cores".into() } },
+            format!(
+                "holds when the same CPU-bound work split over the cores runs over {PARALLEL}× faster than on one unit{}; measured speedup {}{par_text}; others' load {load:.2} CPUs",
+                if id == "P3" { " (or the processes are seen running at once)" } else { "" },
+                show(f)
+            ),
         ),
         "T8" => {
             let free_parallel = free.is_some_and(|fr| against(fr, PARALLEL) == Compared::Above);
             (
-                if serial && free_parallel { Word::Holds } else if parallel { Word::Fails } else { Word::NoClearDifference },
+                if serial && free_parallel { Word::Holds } else if parallel { Word::Fails } else if busy { busy_word() } else { Word::NoClearDifference },
                 format!(
-                    "holds when threads pinned to one CPU gain under {SERIAL}× while unpinned threads gain over {PARALLEL}×; measured pinned {}, unpinned {}",
+                    "holds when threads pinned to one CPU gain under {SERIAL}× while unpinned threads gain over {PARALLEL}×; measured pinned {}, unpinned {}; others' load {load:.2} CPUs",
                     show(f),
                     free.map(show).unwrap_or_else(|| "not measured".into())
                 ),
@@ -198,10 +234,14 @@ pub fn scale(ev: &Evidence, id: &str) -> Judgement {
             )
         }
     };
+    let mut figures = vec![key.to_string()];
+    if par.is_some() && matches!(id, "T3" | "T7" | "P3") {
+        figures.push(par_key.into());
+    }
     Judgement {
         word,
         rule,
-        figures: vec![key.into()],
+        figures,
         commands: vec![f.command.clone()],
     }
 }
@@ -387,6 +427,28 @@ mod tests {
         assert_eq!(scale(&ev, "T7").word, Word::Fails);
         let ev = with(&[two, ("scale.threads.speedup", fig(1.4, 1.2, 1.6))]);
         assert_eq!(scale(&ev, "T3").word, Word::NoClearDifference);
+    }
+
+    #[test]
+    fn a_busy_machine_makes_scaling_depend_on_load_not_hold() {
+        let ev = with(&[
+            ("scale.cpus", fig(2.0, 2.0, 2.0)),
+            ("scale.threads.speedup", fig(1.0, 0.99, 1.01)),
+            ("scale.threads.parallelism", fig(1.0, 1.0, 1.0)),
+            ("load.scale", fig(0.9, 0.9, 0.9)),
+        ]);
+        assert!(matches!(scale(&ev, "T3").word, Word::Depends { .. }));
+        assert!(matches!(scale(&ev, "T7").word, Word::Depends { .. }));
+    }
+
+    #[test]
+    fn threads_seen_using_two_cpus_refute_t3_even_without_a_speedup() {
+        let ev = with(&[
+            ("scale.cpus", fig(2.0, 2.0, 2.0)),
+            ("scale.threads.speedup", fig(1.1, 1.0, 1.2)),
+            ("scale.threads.parallelism", fig(1.9, 1.9, 1.9)),
+        ]);
+        assert_eq!(scale(&ev, "T3").word, Word::Fails);
     }
 
     #[test]
