@@ -12,8 +12,7 @@
 #   pipe:     ours (elapsed_ns / rounds, from the JSON) / perf (usecs/op) ≤ 1.05
 #   tcp, udp: ours (median round trip) / sockperf (median round trip)  ≤ 1.10
 #
-# Placements (CPU numbers are those of the first two allowed CPUs, 0 and 1 by
-# default; set CPU_A / CPU_B to change them):
+# Placements (CPUs A=0 and B=1 unless CPU_A / CPU_B say otherwise):
 #   same CPU  peer under `taskset -c A`; pingpong --same-cpu A (checked in the JSON)
 #   free      peer under `taskset -c A,B`; pingpong with default placement, also
 #             under `taskset -c A,B`, so both may use the same two CPUs
