@@ -22,6 +22,7 @@ mod futex;
 mod local;
 mod mpsc;
 mod pipe;
+mod queue;
 pub mod ring;
 pub mod shm;
 mod slot;
