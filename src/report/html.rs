@@ -109,7 +109,10 @@ pub fn render(doc: &VerdictDocument) -> String {
         } else {
             esc(&v.claim_en)
         };
-        let mut ev = esc(&v.judgement.rule);
+        let mut ev = match crate::verdict::claims::experiment_line(&v.id, ru) {
+            Some(line) => format!("<div>{}</div>{}", esc(&line), esc(&v.judgement.rule)),
+            None => esc(&v.judgement.rule),
+        };
         for k in &v.judgement.figures {
             if let Some(f) = doc.evidence.figures.get(k) {
                 let _ = write!(

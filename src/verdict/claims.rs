@@ -43,6 +43,19 @@ pub fn all() -> &'static [Claim] {
     &file().claims
 }
 
+/// The claim with this id.
+pub fn by_id(id: &str) -> Option<&'static Claim> {
+    all().iter().find(|c| c.id == id)
+}
+
+/// In Russian, how the claim is decided, to stand before the (English) rule.
+pub fn experiment_line(id: &str, ru: bool) -> Option<String> {
+    if !ru {
+        return None;
+    }
+    by_id(id).map(|c| format!("Как проверяется: {}. Правило (англ.):", c.experiment_ru))
+}
+
 pub fn source_note(ru: bool) -> &'static str {
     if ru {
         &file().source_note_ru

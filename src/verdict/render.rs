@@ -49,7 +49,10 @@ pub fn table(doc: &VerdictDocument) -> String {
         } else {
             v.judgement.word.label(false)
         };
-        let mut evidence = v.judgement.rule.clone();
+        let mut evidence = match claims::experiment_line(&v.id, ru) {
+            Some(line) => format!("{line}\n{}", v.judgement.rule),
+            None => v.judgement.rule.clone(),
+        };
         let figs = figures(doc, &v.judgement.figures);
         if !figs.is_empty() {
             evidence.push('\n');
@@ -98,7 +101,10 @@ pub fn markdown(doc: &VerdictDocument) -> String {
         } else {
             v.claim_en.clone()
         };
-        let mut ev = v.judgement.rule.clone();
+        let mut ev = match claims::experiment_line(&v.id, ru) {
+            Some(line) => format!("{line}\n{}", v.judgement.rule),
+            None => v.judgement.rule.clone(),
+        };
         let figs = figures(doc, &v.judgement.figures);
         if !figs.is_empty() {
             ev.push('\n');
