@@ -43,6 +43,8 @@ pub enum Command {
     Responsive(crate::experiment::responsive::ResponsiveArgs),
     /// Show faults happening, contained in sacrificial children: crash, stop, deadlock, race, isolation, zombies, pool.
     Faults(FaultsArgs),
+    /// The same experiments in CPython (threading, multiprocessing): rally, spawn, scale, pickling, memory, faults (P5).
+    Python(crate::python::PythonArgs),
     /// Play one player (pingpong's own use: the spawn start method re-executes this).
     #[command(name = "__player", hide = true)]
     Player { wire: String },

@@ -19,6 +19,7 @@ pub mod measure;
 pub mod output;
 pub mod plan;
 pub mod player;
+pub mod python;
 pub mod report;
 pub mod results;
 pub mod stats;
@@ -85,6 +86,7 @@ pub fn main_exit_code() -> i32 {
         Command::Overlap(a) => experiment::overlap::run(a),
         Command::Responsive(a) => experiment::responsive::run(a),
         Command::Faults(a) => faults::run(a).map(|ok| if ok { 0 } else { 1 }),
+        Command::Python(a) => python::run(a),
         Command::Player { wire } => Ok(unit::spawn::player_main(wire)),
     };
     match result {

@@ -93,7 +93,7 @@ pub fn render(doc: &VerdictDocument) -> String {
 
     let _ = write!(
         s,
-        "<h2>{}</h2><table><tr><th>id</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        "<h2>{}</h2><table><tr><th>id</th><th>{}</th><th>{}</th><th>CPython</th><th>{}</th></tr>",
         t("Verdicts", "Вердикты"),
         t("claim", "утверждение"),
         t("verdict", "вердикт"),
@@ -132,9 +132,27 @@ pub fn render(doc: &VerdictDocument) -> String {
         } else {
             w.label(false)
         };
+        // The CPython column: its word, its rule and figures as a tooltip.
+        let cpython = match &v.cpython {
+            Some(j) => {
+                let mut title = j.rule.clone();
+                for k in &j.figures {
+                    if let Some(f) = doc.evidence.figures.get(k) {
+                        let _ = write!(title, "\n{k} = {}", show(f));
+                    }
+                }
+                format!(
+                    "<td class=\"word {}\" title=\"{}\">{}</td>",
+                    word_class(&j.word),
+                    esc(&title),
+                    esc(&j.word.label(ru))
+                )
+            }
+            None => "<td>–</td>".into(),
+        };
         let _ = write!(
             s,
-            "<tr id=\"{id}\"><td>{id}</td><td>{claim}</td><td class=\"word {}\">{}</td><td>{ev}</td></tr>",
+            "<tr id=\"{id}\"><td>{id}</td><td>{claim}</td><td class=\"word {}\">{}</td>{cpython}<td>{ev}</td></tr>",
             word_class(w),
             esc(&label),
             id = esc(&v.id)

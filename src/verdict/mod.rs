@@ -10,6 +10,7 @@
 pub mod claims;
 pub mod demos;
 pub mod evidence;
+pub mod python;
 pub mod rally;
 pub mod render;
 pub mod rules;
@@ -33,6 +34,10 @@ pub struct Verdict {
     pub claim_en: String,
     pub claim_ru: String,
     pub judgement: Judgement,
+    /// The same claim judged from CPython's figures (`pingpong python`),
+    /// for the claims both worlds measure; None for the others.
+    #[serde(default)]
+    pub cpython: Option<Judgement>,
 }
 
 /// What `verdict --json` writes and `--from` reads.
@@ -94,6 +99,8 @@ impl Mode {
             Step::new("overlap", &with(&[])),
             Step::new("responsive", &with(&[])),
             Step::new("faults", &with(&[])),
+            // CPython beside Rust: skipped, with the reason, when none is found.
+            Step::new("python", &with(&[])),
         ]
     }
 
@@ -165,6 +172,7 @@ pub fn judge_all(ev: &Evidence) -> Vec<Verdict> {
             claim_en: c.en.clone(),
             claim_ru: c.ru.clone(),
             judgement: rules::judge(&c.id, ev),
+            cpython: rules::judge_cpython(&c.id, ev),
         })
         .collect()
 }

@@ -29,10 +29,17 @@ pub fn table(doc: &VerdictDocument) -> String {
                 "id",
                 "утверждение",
                 "вердикт",
+                "CPython",
                 "на чём основан (правило и цифры)",
             ]
         } else {
-            vec!["id", "claim", "verdict", "evidence (rule and figures)"]
+            vec![
+                "id",
+                "claim",
+                "verdict",
+                "CPython",
+                "evidence (rule and figures)",
+            ]
         });
     for v in &doc.verdicts {
         let claim = if ru {
@@ -58,9 +65,15 @@ pub fn table(doc: &VerdictDocument) -> String {
             evidence.push('\n');
             evidence.push_str(&figs);
         }
-        t.add_row(vec![v.id.clone(), claim, word, evidence]);
+        t.add_row(vec![
+            v.id.clone(),
+            claim,
+            word,
+            cpython(doc, v, ru),
+            evidence,
+        ]);
     }
-    let widths = [6, 44, 22, 88];
+    let widths = [6, 40, 20, 20, 74];
     for (i, w) in widths.into_iter().enumerate() {
         if let Some(c) = t.column_mut(i) {
             c.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(w)));
@@ -69,6 +82,22 @@ pub fn table(doc: &VerdictDocument) -> String {
     let _ = writeln!(out, "{t}");
     let _ = writeln!(out, "{}", tally(doc));
     out
+}
+
+/// The CPython column: the word and the figures it rests on ("–" where
+/// CPython does not measure the claim).
+fn cpython(doc: &VerdictDocument, v: &super::Verdict, ru: bool) -> String {
+    match &v.cpython {
+        None => "–".into(),
+        Some(j) => {
+            let figs = figures(doc, &j.figures);
+            if figs.is_empty() {
+                j.word.label(ru)
+            } else {
+                format!("{}\n{figs}", j.word.label(ru))
+            }
+        }
+    }
 }
 
 fn tally(doc: &VerdictDocument) -> String {
@@ -92,8 +121,8 @@ pub fn markdown(doc: &VerdictDocument) -> String {
     let _ = writeln!(s, "# pingpong verdict\n");
     let _ = writeln!(s, "Machine: {}\n", doc.header.machine.one_line());
     let _ = writeln!(s, "{}\n", claims::source_note(ru));
-    let _ = writeln!(s, "| id | claim | verdict | evidence |");
-    let _ = writeln!(s, "|---|---|---|---|");
+    let _ = writeln!(s, "| id | claim | verdict | CPython | evidence |");
+    let _ = writeln!(s, "|---|---|---|---|---|");
     let esc = |x: &str| x.replace('|', "\\|").replace('\n', "<br>");
     for v in &doc.verdicts {
         let claim = if ru {
@@ -118,10 +147,11 @@ pub fn markdown(doc: &VerdictDocument) -> String {
         }
         let _ = writeln!(
             s,
-            "| {} | {} | **{}** | {} |",
+            "| {} | {} | **{}** | {} | {} |",
             v.id,
             esc(&claim),
             v.judgement.word.label(ru),
+            esc(&cpython(doc, v, ru)),
             esc(&ev)
         );
     }

@@ -221,6 +221,7 @@ pub fn collect(ev: &mut Evidence, step: &Step, ran: &Ran) {
             }
         }
         "scale" => scale(ev, doc, &cmd),
+        "python" => super::python::collect(ev, doc, &cmd),
         "contention" => {
             for r in results(doc)
                 .iter()

@@ -352,6 +352,62 @@ pub fn responsive(ev: &Evidence) -> Judgement {
     }
 }
 
+/// P5: processes get around CPython's GIL. Holds when CPython processes
+/// speed pure-Python CPU work up over PARALLEL× on N CPUs while CPython
+/// threads stay under SERIAL×, on a machine otherwise idle enough to tell.
+pub fn gil(ev: &Evidence) -> Judgement {
+    let tk = "python.scale.threads.speedup";
+    let pk = "python.scale.processes.speedup";
+    let (Some(t), Some(p)) = (ev.figure(tk), ev.figure(pk)) else {
+        return missing(
+            ev,
+            "python",
+            "needs CPython (pingpong python): no CPython scaling was measured",
+        );
+    };
+    let n = ev
+        .figure("python.scale.cpus")
+        .map(|f| f.value)
+        .unwrap_or(0.0);
+    if n < 2.0 {
+        return missing(
+            ev,
+            "python",
+            "needs at least two CPUs to run two CPython units at once",
+        );
+    }
+    let load = ev.figure("load.python").map(|f| f.value).unwrap_or(0.0);
+    let procs_parallel = against(p, PARALLEL) == Compared::Above;
+    let threads_serial = t.high < SERIAL;
+    let threads_parallel = against(t, PARALLEL) == Compared::Above;
+    let word = if procs_parallel && threads_serial {
+        Word::Holds
+    } else if threads_parallel {
+        // No GIL in the way (a free-threaded build): nothing to get around.
+        Word::Fails
+    } else if load > BUSY {
+        Word::Depends {
+            on: format!("the machine's load: other processes used {load:.2} CPUs meanwhile; rerun on a quieter machine"),
+        }
+    } else if p.high < SERIAL {
+        Word::Fails
+    } else {
+        Word::NoClearDifference
+    };
+    Judgement {
+        word,
+        rule: format!(
+            "holds when CPython processes run a pure-Python CPU loop over {PARALLEL}× faster on {n:.0} CPUs than one process \
+             while CPython threads stay under {SERIAL}× (the GIL lets one run at a time); measured processes {}, threads {}; \
+             others' load {load:.2} CPUs",
+            show(p),
+            show(t)
+        ),
+        figures: vec![pk.into(), tk.into()],
+        commands: vec![p.command.clone()],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

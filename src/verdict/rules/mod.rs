@@ -232,15 +232,110 @@ pub fn judge(id: &str, ev: &Evidence) -> Judgement {
         "P9" => experiments::memory(ev),
         "P12" | "A2" | "A6" | "A9" => experiments::spawn_cost(ev, id),
         "T11" | "P6" | "T12" | "T13" | "T9" | "P4" | "P10" | "P8" | "A7" => faults::judge(ev, id),
-        "P5" => missing(ev, "python", "needs CPython experiments (pingpong python), not built yet"),
+        "P5" => experiments::gil(ev),
         other => missing(ev, other, &format!("no rule for claim {other}")),
     }
+}
+
+/// The claims judged in both worlds: Rust's column and CPython's.
+pub const BOTH: &[&str] = &["T3", "T7", "P3", "P12", "A2", "P9", "P11", "A3"];
+
+/// The verdict on claim `id` from CPython's figures (`python.*`), by the
+/// same rule as Rust's; None for claims CPython is not measured on.
+pub fn judge_cpython(id: &str, ev: &Evidence) -> Option<Judgement> {
+    if !BOTH.contains(&id) {
+        return None;
+    }
+    let view = crate::verdict::python::as_rust(ev);
+    let mut j = judge(id, &view);
+    j.rule = j.rule.replace("Rust threads", "CPython threads");
+    j.figures = j
+        .figures
+        .into_iter()
+        .map(|k| match k.as_str() {
+            "spawn.std-thread" => "python.spawn.thread".into(),
+            _ => format!("python.{k}"),
+        })
+        .collect();
+    Some(j)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::verdict::evidence::{Demo, Figure};
+
+    fn py(
+        speedup_threads: (f64, f64, f64),
+        speedup_processes: (f64, f64, f64),
+        load: f64,
+    ) -> Evidence {
+        let mut ev = Evidence::default();
+        let (a, b, c) = speedup_threads;
+        ev.put("python.scale.threads.speedup", ratio(a, b, c));
+        let (a, b, c) = speedup_processes;
+        ev.put("python.scale.processes.speedup", ratio(a, b, c));
+        ev.put("python.scale.cpus", ratio(2.0, 2.0, 2.0));
+        ev.put("load.python", ratio(load, load, load));
+        ev
+    }
+
+    #[test]
+    fn p5_holds_when_processes_scale_and_threads_do_not() {
+        let ev = py((1.02, 0.98, 1.05), (1.9, 1.8, 1.95), 0.0);
+        assert_eq!(judge("P5", &ev).word, Word::Holds);
+    }
+
+    #[test]
+    fn p5_fails_when_threads_scale_too_as_without_a_gil() {
+        let ev = py((1.9, 1.8, 1.95), (1.9, 1.8, 1.95), 0.0);
+        assert_eq!(judge("P5", &ev).word, Word::Fails);
+    }
+
+    #[test]
+    fn p5_inside_the_noise_is_no_clear_difference() {
+        let ev = py((1.1, 1.0, 1.3), (1.45, 1.3, 1.6), 0.0);
+        assert_eq!(judge("P5", &ev).word, Word::NoClearDifference);
+    }
+
+    #[test]
+    fn p5_on_a_busy_machine_depends_on_the_load() {
+        let ev = py((1.0, 0.98, 1.05), (1.1, 1.0, 1.2), 1.5);
+        assert!(matches!(judge("P5", &ev).word, Word::Depends { .. }));
+    }
+
+    #[test]
+    fn without_cpython_the_cpython_column_is_not_measurable() {
+        let mut ev = Evidence::default();
+        ev.missing.insert(
+            "python".into(),
+            crate::verdict::evidence::Missing {
+                why: "no python3 found on PATH".into(),
+            },
+        );
+        for id in BOTH {
+            match judge_cpython(id, &ev).map(|j| j.word) {
+                Some(Word::NotMeasurable { why }) => {
+                    assert!(why.contains("python3"), "{id}: {why}")
+                }
+                w => panic!("{id}: {w:?}"),
+            }
+        }
+        assert!(judge_cpython("T1", &ev).is_none());
+        assert!(matches!(judge("P5", &ev).word, Word::NotMeasurable { .. }));
+        // The verdict document still has every claim.
+        assert!(!crate::verdict::judge_all(&ev).is_empty());
+    }
+
+    #[test]
+    fn the_cpython_column_judges_cpython_figures_by_the_rust_rule() {
+        let mut ev = py((1.02, 0.98, 1.05), (1.9, 1.8, 1.95), 0.0);
+        ev.put("python.scale.threads.parallelism", ratio(1.0, 1.0, 1.0));
+        // CPython threads do not scale: "threads cannot run at once" holds there.
+        assert_eq!(judge_cpython("T3", &ev).unwrap().word, Word::Holds);
+        assert_eq!(judge_cpython("P3", &ev).unwrap().word, Word::Holds);
+        assert_eq!(judge_cpython("T7", &ev).unwrap().word, Word::Fails);
+    }
 
     fn ratio(v: f64, lo: f64, hi: f64) -> Figure {
         Figure {

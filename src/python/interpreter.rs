@@ -1,0 +1,127 @@
+//! Finding and probing CPython interpreters: the one asked for with
+//! `--python`, else `python3` on PATH, and any free-threaded build
+//! (`python3.13t` or newer) on PATH, which is run as a column of its own
+//! because it changes what the GIL allows.
+
+use super::child;
+use crate::error::usage;
+use anyhow::{anyhow, Result};
+use serde::{Deserialize, Serialize};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// An interpreter that answered the probe.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Interpreter {
+    /// "cpython" (the one asked for) or "cpython-ft" (free-threaded).
+    pub label: String,
+    pub path: PathBuf,
+    pub version: String,
+    pub implementation: String,
+    /// `sys._is_gil_enabled()` where it exists; true before 3.13.
+    pub gil_enabled: bool,
+    pub free_threaded_build: bool,
+}
+
+fn executable(p: &Path) -> bool {
+    p.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// The first `name` on PATH.
+pub fn on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| executable(p))
+}
+
+/// Runs the probe in `dir` and reads what the interpreter says of itself.
+pub fn probe(label: &str, path: &Path, dir: &Path) -> Result<Interpreter> {
+    let out = child::run(path, dir, &["probe".into()], Duration::from_secs(30))?;
+    let v = child::json(&out, &format!("probing {}", path.display()))?;
+    let i = v.get("interpreter").ok_or_else(|| {
+        anyhow!(
+            "{} answered the probe without an interpreter",
+            path.display()
+        )
+    })?;
+    let text = |k: &str| i.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+    let version = text("version");
+    let minor: Option<(u32, u32)> = {
+        let mut it = version.split('.').map(|x| {
+            x.trim_end_matches(|c: char| !c.is_ascii_digit())
+                .parse::<u32>()
+                .ok()
+        });
+        match (it.next().flatten(), it.next().flatten()) {
+            (Some(a), Some(b)) => Some((a, b)),
+            _ => None,
+        }
+    };
+    if minor.is_none_or(|m| m < (3, 9)) {
+        return Err(anyhow!(
+            "{} is Python {version}; pingpong's programs need CPython 3.9 or newer",
+            path.display()
+        ));
+    }
+    Ok(Interpreter {
+        label: label.into(),
+        path: path.to_path_buf(),
+        version,
+        implementation: text("implementation"),
+        gil_enabled: i
+            .get("gil_enabled")
+            .and_then(|x| x.as_bool())
+            .unwrap_or(true),
+        free_threaded_build: i
+            .get("free_threaded_build")
+            .and_then(|x| x.as_bool())
+            .unwrap_or(false),
+    })
+}
+
+/// The interpreter to run: `--python PATH` (a bad path is the user's
+/// mistake: exit 2) or `python3` on PATH.
+pub fn main_interpreter(asked: Option<&Path>, dir: &Path) -> Result<Interpreter> {
+    match asked {
+        Some(p) => {
+            if !p.exists() {
+                return Err(usage(format!(
+                    "--python {}: no such file; give the path of a CPython 3 interpreter, e.g. /usr/bin/python3",
+                    p.display()
+                )));
+            }
+            if !executable(p) {
+                return Err(usage(format!(
+                    "--python {}: not an executable file; give the path of a CPython 3 interpreter",
+                    p.display()
+                )));
+            }
+            probe("cpython", p, dir).map_err(|e| {
+                usage(format!(
+                    "--python {}: not a working CPython 3 ({e:#})",
+                    p.display()
+                ))
+            })
+        }
+        None => {
+            let p = on_path("python3").ok_or_else(|| {
+                anyhow!("no python3 found on PATH: install CPython 3 or give --python PATH")
+            })?;
+            probe("cpython", &p, dir)
+        }
+    }
+}
+
+/// A free-threaded CPython on PATH (python3.13t or newer), if any answers.
+pub fn free_threaded(dir: &Path, main: &Interpreter) -> Option<Interpreter> {
+    if main.free_threaded_build {
+        return None; // already the main column
+    }
+    (13..=20)
+        .rev()
+        .filter_map(|m| on_path(&format!("python3.{m}t")))
+        .find_map(|p| probe("cpython-ft", &p, dir).ok())
+}
