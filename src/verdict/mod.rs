@@ -100,7 +100,15 @@ impl Mode {
             Step::new("responsive", &with(&[])),
             Step::new("faults", &with(&[])),
             // CPython beside Rust: skipped, with the reason, when none is found.
-            Step::new("python", &with(&[])),
+            // Quick mode runs only what the CPython column reads.
+            Step::new(
+                "python",
+                &with(if quick {
+                    &["rally", "spawn", "scale", "memory"]
+                } else {
+                    &[]
+                }),
+            ),
         ]
     }
 
