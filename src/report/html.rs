@@ -16,7 +16,7 @@ h1 { margin-bottom: 0.2em; } h2 { margin-top: 2em; border-bottom: 1px solid #ccc
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { border: 1px solid #ddd; padding: 6px 8px; vertical-align: top; text-align: left; }
 th { background: #f4f4f4; }
-.word { font-weight: bold; white-space: nowrap; }
+.word { font-weight: bold; min-width: 6em; max-width: 14em; }
 .holds { color: #1a7f37; } .fails { color: #cf222e; } .depends { color: #9a6700; }
 .no_clear_difference { color: #6e7781; } .not_measurable { color: #6e7781; font-style: italic; }
 .fig { font-family: ui-monospace, monospace; font-size: 12px; color: #444; }
