@@ -215,7 +215,7 @@ pub fn plots(doc: &VerdictDocument) -> Vec<(String, String)> {
     };
     out.extend(find("spawn").and_then(spawn_bars));
     out.extend(find("memory").and_then(memory_lines));
-    out.extend(find("scale").and_then(speedup_lines));
+    out.extend(find("scale").and_then(|scale| speedup_lines(scale, find("python"))));
     out
 }
 
@@ -322,7 +322,7 @@ fn memory_lines(doc: &Value) -> Option<(String, String)> {
     ))
 }
 
-fn speedup_lines(doc: &Value) -> Option<(String, String)> {
+fn speedup_lines(doc: &Value, python: Option<&Value>) -> Option<(String, String)> {
     let mut lines = Vec::new();
     let mut max_workers: f64 = 1.0;
     let cpus = doc
@@ -349,6 +349,28 @@ fn speedup_lines(doc: &Value) -> Option<(String, String)> {
     if lines.is_empty() {
         return None;
     }
+    // CPython on the same axes: the pure-Python loop, which holds the GIL.
+    for unit in ["threads", "processes"] {
+        let points: Vec<(f64, f64)> = python
+            .map(results)
+            .unwrap_or(&[])
+            .iter()
+            .filter(|r| {
+                text(r, "experiment") == "scale"
+                    && text(r, "kernel") == "python-loop"
+                    && text(r, "unit") == unit
+                    && text(r, "placement") == "all CPUs"
+            })
+            .filter_map(|r| Some((r.get("workers")?.as_f64()?, r.get("speedup")?.as_f64()?)))
+            .collect();
+        if !points.is_empty() {
+            lines.push(Line {
+                name: format!("CPython {unit}, all CPUs"),
+                points,
+                dashed: false,
+            });
+        }
+    }
     let ideal: Vec<(f64, f64)> = (1..=max_workers as usize)
         .map(|w| (w as f64, (w as f64).min(cpus)))
         .collect();
@@ -366,11 +388,11 @@ fn speedup_lines(doc: &Value) -> Option<(String, String)> {
             false,
             false,
             // Workers are whole: label only the whole ticks.
-            &|v| if v.fract().abs() < 1e-9 { format!("{v:.0}") } else { String::new() },
+            &|v| if (v - v.round()).abs() < 1e-6 { format!("{v:.0}") } else { String::new() },
             &|v| format!("{v:.1}"),
         ),
         format!(
-            "Fixed total work split over 1..N threads or processes, on all CPUs and pinned to one; the dashed line is the ideal (one CPU per worker, up to {cpus:.0}). Reproduce: {}",
+            "Fixed total work split over 1..N Rust threads or processes, on all CPUs and pinned to one, beside CPython's pure-Python loop (which holds the GIL) where a CPython was found; the dashed line is the ideal (one CPU per worker, up to {cpus:.0}). Reproduce: {}",
             command_of(doc)
         ),
     ))

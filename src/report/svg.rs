@@ -189,24 +189,34 @@ fn frame(
     s
 }
 
-fn legend(names: &[String]) -> String {
+fn legend(names: &[String], colours: &[&str]) -> String {
     let mut s = String::new();
     let mut x = LEFT + 10.0;
+    let mut y = TOP + 4.0;
     for (i, n) in names.iter().enumerate() {
-        let c = PALETTE[i % PALETTE.len()];
+        let c = colours
+            .get(i)
+            .copied()
+            .unwrap_or(PALETTE[i % PALETTE.len()]);
+        // About 6.5 px per character at 11 px: wrap onto a new row rather than
+        // run off the chart.
+        let width = 28.0 + 6.5 * n.chars().count() as f64;
+        if x + width > W - RIGHT && x > LEFT + 10.0 {
+            x = LEFT + 10.0;
+            y += 16.0;
+        }
         let _ = write!(
             s,
-            r#"<rect x="{x:.1}" y="{}" width="12" height="12" fill="{c}"/>"#,
-            TOP + 4.0
+            r#"<rect x="{x:.1}" y="{y:.1}" width="12" height="12" fill="{c}"/>"#
         );
         let _ = write!(
             s,
-            r#"<text x="{:.1}" y="{}" font-size="11" font-family="sans-serif">{}</text>"#,
+            r#"<text x="{:.1}" y="{:.1}" font-size="11" font-family="sans-serif">{}</text>"#,
             x + 16.0,
-            TOP + 14.0,
+            y + 10.0,
             esc(n)
         );
-        x += 24.0 + 7.0 * n.chars().count() as f64;
+        x += width;
     }
     s
 }
@@ -281,7 +291,7 @@ pub fn bars(
             );
         }
     }
-    body.push_str(&legend(series));
+    body.push_str(&legend(series, &[]));
     frame(title, "", y_label, &y, y_fmt, &body, &ticks)
 }
 
@@ -359,7 +369,18 @@ pub fn lines(
         );
     }
     let names: Vec<String> = lines.iter().map(|l| l.name.clone()).collect();
-    body.push_str(&legend(&names));
+    let colours: Vec<&str> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if l.dashed {
+                "#888"
+            } else {
+                PALETTE[i % PALETTE.len()]
+            }
+        })
+        .collect();
+    body.push_str(&legend(&names, &colours));
     frame(title, x_label, y_label, &y, y_fmt, &body, &ticks)
 }
 
