@@ -181,6 +181,11 @@ pub struct VerdictArgs {
     /// Write a self-contained HTML report with plots (no network needed to view it).
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+
+    /// The CPython for the CPython column [default: python3 on PATH]; if it
+    /// cannot run, the column says so and the verdict goes on.
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -109,3 +109,30 @@ fn a_file_that_is_not_a_verdict_is_a_usage_error() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("pingpong verdict --json"), "{err}");
 }
+
+#[test]
+fn with_no_usable_cpython_the_verdict_still_runs_and_the_cpython_column_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("v.json");
+    pingpong()
+        .args(["verdict", "--quick", "--python", "/nonexistent", "--json"])
+        .arg(&saved)
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .success();
+    let doc: Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
+    let cpython: Vec<&Value> = doc["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.get("cpython").filter(|c| !c.is_null()))
+        .collect();
+    assert!(!cpython.is_empty(), "no claim has a CPython column");
+    for c in cpython {
+        assert_eq!(c["word"]["word"], "not_measurable", "{c}");
+        assert!(
+            c["word"]["why"].as_str().unwrap().contains("/nonexistent"),
+            "{c}"
+        );
+    }
+}

@@ -213,7 +213,7 @@ pub fn run(a: &VerdictArgs) -> Result<()> {
             } else {
                 Mode::Default
             };
-            measure(mode, lang)?
+            measure(mode, lang, a.python.as_deref())?
         }
     };
     if let Some(p) = &a.json {
@@ -233,7 +233,7 @@ pub fn run(a: &VerdictArgs) -> Result<()> {
     Ok(())
 }
 
-fn measure(mode: Mode, lang: String) -> Result<VerdictDocument> {
+fn measure(mode: Mode, lang: String, python: Option<&std::path::Path>) -> Result<VerdictDocument> {
     let mut ev = Evidence::default();
     ev.demos
         .insert("threads_share_a_pid".into(), demos::threads_share_a_pid());
@@ -264,7 +264,11 @@ fn measure(mode: Mode, lang: String) -> Result<VerdictDocument> {
         .iter()
         .map(|s| RunPlan::from_args(&s.args))
         .collect::<Result<_>>()?;
-    let experiments = mode.steps();
+    let mut experiments = mode.steps();
+    if let (Some(py), Some(step)) = (python, experiments.iter_mut().find(|s| s.name == "python")) {
+        step.args.push("--python".into());
+        step.args.push(py.display().to_string());
+    }
     let total: u64 = plans
         .iter()
         .map(|p| p.cells.len() as u64 * p.reps as u64)

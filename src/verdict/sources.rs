@@ -412,7 +412,8 @@ pub fn failed(ev: &mut Evidence, step: &Step, err: &anyhow::Error) {
     ev.missing.insert(
         step.name.into(),
         Missing {
-            why: format!("`{}` failed: {err:#}", step.command()),
+            // The error already names the command.
+            why: format!("{err:#}"),
         },
     );
 }
