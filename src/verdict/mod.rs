@@ -153,6 +153,8 @@ fn rally_args(mode: Mode, same_cpu: Option<usize>) -> RunArgs {
         csv: None,
         markdown: None,
         inject: None,
+        peer: None,
+        token: None,
     }
 }
 
