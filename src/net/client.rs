@@ -31,6 +31,15 @@ const HANDSHAKE: Duration = Duration::from_secs(10);
 
 /// Runs `pingpong run --between hosts`.
 pub fn run(args: &RunArgs) -> Result<bool> {
+    let plan = plan(args)?;
+    let progress = Progress::new(plan.cells.len() as u64 * plan.reps as u64);
+    let doc = measure(&plan, args, &progress);
+    progress.finish();
+    run::finish(&doc?)
+}
+
+/// Resolves a `--between hosts` run into a plan.
+pub fn plan(args: &RunArgs) -> Result<RunPlan> {
     if args.between.trim() != "hosts" {
         return Err(usage(
             "--peer plays against another host: use --between hosts alone",
@@ -40,7 +49,7 @@ pub fn run(args: &RunArgs) -> Result<bool> {
         .peer
         .as_deref()
         .ok_or_else(|| usage("--between hosts needs --peer HOST:PORT (a pingpong serve)"))?;
-    let addr = resolve(peer)?;
+    resolve(peer)?;
     let mut plan = RunPlan::build(args, "threads")?;
     if let Some(c) = plan
         .cells
@@ -61,13 +70,20 @@ pub fn run(args: &RunArgs) -> Result<bool> {
         return Err(usage("--inject is not available with --between hosts"));
     }
     plan.unit_label = Some("hosts");
-    let progress = Progress::new(plan.cells.len() as u64 * plan.reps as u64);
+    Ok(plan)
+}
+
+/// Measures a planned `--between hosts` run against `args.peer`.
+pub fn measure(plan: &RunPlan, args: &RunArgs, progress: &Progress) -> Result<RunDocument> {
+    let peer = args
+        .peer
+        .as_deref()
+        .ok_or_else(|| usage("--between hosts needs --peer HOST:PORT (a pingpong serve)"))?;
+    let addr = resolve(peer)?;
     let token = args.token.clone();
-    let result = run::measure_with(&plan, &progress, &mut |cell, script, doc| {
-        session(addr, token.as_deref(), &plan, cell, script, doc)
-    });
-    progress.finish();
-    run::finish(&result?)
+    run::measure_with(plan, progress, &mut |cell, script, doc| {
+        session(addr, token.as_deref(), plan, cell, script, doc)
+    })
 }
 
 /// `HOST[:PORT]` to one socket address (the port defaults to 7878).

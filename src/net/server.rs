@@ -32,7 +32,7 @@ use rustix::net::sockopt::{self, Timeout};
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::fd::OwnedFd;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -56,6 +56,8 @@ pub struct Options {
     pub token: Option<String>,
     pub max_sessions: usize,
     pub session_limit: Duration,
+    /// No log lines (the verdict's own server).
+    pub quiet: bool,
 }
 
 /// Parses `ADDR:PORT`, `ADDR` (default port) or `[v6]:PORT`.
@@ -96,6 +98,7 @@ impl Options {
             token: a.token.clone(),
             max_sessions: a.max_sessions,
             session_limit,
+            quiet: false,
         })
     }
 }
@@ -128,10 +131,17 @@ pub fn run(a: &ServeArgs) -> Result<i32> {
 
 /// Accepts connections until interrupted.
 pub fn serve(listener: TcpListener, opts: Options) -> Result<()> {
+    serve_until(listener, opts, &AtomicBool::new(false))
+}
+
+/// Accepts connections until interrupted or `stop` is set (the verdict runs
+/// a server of its own this way, on an ephemeral loopback port). Sessions
+/// still running then end by their own deadlines.
+pub fn serve_until(listener: TcpListener, opts: Options, stop: &AtomicBool) -> Result<()> {
     listener.set_nonblocking(true).context("listener")?;
     let opts = Arc::new(opts);
     let active = Arc::new(AtomicUsize::new(0));
-    while !crate::stop::interrupted() {
+    while !crate::stop::interrupted() && !stop.load(Ordering::SeqCst) {
         let mut fds = [rustix::event::PollFd::new(
             &listener,
             rustix::event::PollFlags::IN,
@@ -155,7 +165,7 @@ pub fn serve(listener: TcpListener, opts: Options) -> Result<()> {
             };
             let _ = stream.set_nonblocking(false);
             if active.load(Ordering::SeqCst) >= opts.max_sessions {
-                log(peer, "refused: busy (all sessions taken)");
+                log(&opts, peer, "refused: busy (all sessions taken)");
                 refuse_quickly(stream, "the server is busy: try again later");
                 continue;
             }
@@ -166,15 +176,16 @@ pub fn serve(listener: TcpListener, opts: Options) -> Result<()> {
                 .name(format!("session {peer}"))
                 .spawn(move || {
                     let _slot = slot;
-                    log(peer, "connected");
+                    log(&o, peer, "connected");
                     match session(stream, peer, &o) {
-                        Ok(summary) => log(peer, &format!("session done: {summary}")),
-                        Err(why) => log(peer, &format!("session ended: {why}")),
+                        Ok(summary) => log(&o, peer, &format!("session done: {summary}")),
+                        Err(why) => log(&o, peer, &format!("session ended: {why}")),
                     }
                 });
             if let Err(e) = spawned {
                 // The closure (and its slot) was dropped: the count is back.
                 log(
+                    &opts,
                     peer,
                     &format!("refused: cannot start a session thread: {e}"),
                 );
@@ -193,7 +204,10 @@ impl Drop for Slot {
     }
 }
 
-fn log(peer: SocketAddr, what: &str) {
+fn log(opts: &Options, peer: SocketAddr, what: &str) {
+    if opts.quiet {
+        return;
+    }
     eprintln!("pingpong serve: [{peer}] {what}");
 }
 
@@ -301,6 +315,7 @@ fn session(mut stream: TcpStream, peer: SocketAddr, opts: &Options) -> Result<St
     };
     send(&mut stream, &welcome)?;
     log(
+        opts,
         peer,
         &format!(
             "hello: {} {} balls over {}, {}",
