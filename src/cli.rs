@@ -23,6 +23,8 @@ pub enum Command {
     Verdict(VerdictArgs),
     /// Time a rally between two players: latency distribution and throughput.
     Run(Box<RunArgs>),
+    /// Play pong for `pingpong run --between hosts --peer` clients (loopback unless told).
+    Serve(ServeArgs),
     /// Watch ping and pong take strict turns, slowed down (for learning).
     Demo(DemoArgs),
     /// List every unit × channel combination and whether it is valid.
@@ -70,7 +72,7 @@ pub enum VerifyArg {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Where players live, comma-separated: threads, processes (spawn), processes-fork.
+    /// Where players live, comma-separated: threads, processes (spawn), processes-fork; or hosts (with --peer).
     #[arg(
         long,
         short = 'b',
@@ -150,6 +152,33 @@ pub struct RunArgs {
     /// Damage balls on purpose to test detection: corrupt:N, drop:N, dup:N.
     #[arg(long, hide = true, value_name = "FAULT")]
     pub inject: Option<String>,
+
+    /// With --between hosts: the `pingpong serve` to play against, HOST[:PORT] (port 7878 unless given).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub peer: Option<String>,
+
+    /// With --peer: the shared secret the server was started with (--token).
+    #[arg(long, value_name = "SECRET", requires = "peer")]
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on; a non-loopback address needs --token.
+    #[arg(long, default_value = "127.0.0.1:7878", value_name = "ADDR:PORT")]
+    pub listen: String,
+
+    /// Shared secret clients must present (required to listen beyond loopback).
+    #[arg(long, value_name = "SECRET")]
+    pub token: Option<String>,
+
+    /// Sessions at once; further connections are refused at once.
+    #[arg(long, default_value_t = 16, value_name = "N")]
+    pub max_sessions: usize,
+
+    /// Longest a session may last, handshake included.
+    #[arg(long, default_value = "5m", value_name = "TIME")]
+    pub session_limit: String,
 }
 
 #[derive(Debug, Args)]

@@ -16,6 +16,7 @@ pub mod error;
 pub mod experiment;
 pub mod faults;
 pub mod measure;
+pub mod net;
 pub mod output;
 pub mod plan;
 pub mod player;
@@ -76,6 +77,7 @@ pub fn main_exit_code() -> i32 {
     let result = match &cli.command {
         Command::Verdict(a) => verdict::run(a).map(|_| 0),
         Command::Run(a) => command::run::run(a).map(|ok| if ok { 0 } else { 1 }),
+        Command::Serve(a) => net::server::run(a),
         Command::Demo(a) => command::demo::run(a).map(|_| 0),
         Command::List => print(&command::list::render()).map(|_| 0),
         Command::Spawn(a) => experiment::spawn::run(a),

@@ -72,6 +72,8 @@ pub struct RunPlan {
     pub csv: Option<PathBuf>,
     pub markdown: Option<PathBuf>,
     pub fault: Option<Fault>,
+    /// What the unit is called in results when it is not a local one ("hosts").
+    pub unit_label: Option<&'static str>,
 }
 
 pub fn parse_units(s: &str) -> Result<Vec<UnitKind>> {
@@ -186,7 +188,13 @@ pub fn parse_placement(cpus: Option<&str>, same_cpu: Option<usize>) -> Result<Pl
 
 impl RunPlan {
     pub fn from_args(a: &RunArgs) -> Result<RunPlan> {
-        let units = parse_units(&a.between)?;
+        RunPlan::build(a, &a.between)
+    }
+
+    /// Resolves the arguments with `between` in place of `--between` (the
+    /// client of `--between hosts` resolves everything else as a local run).
+    pub fn build(a: &RunArgs, between: &str) -> Result<RunPlan> {
+        let units = parse_units(between)?;
         let channels = parse_channels(&a.via)?;
         let sizes = parse_sizes(&a.size)?;
         let pattern = match a.pattern {
@@ -283,6 +291,7 @@ impl RunPlan {
             csv: a.csv.clone(),
             markdown: a.markdown.clone(),
             fault,
+            unit_label: None,
         })
     }
 

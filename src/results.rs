@@ -71,6 +71,20 @@ pub struct RunDocument {
     pub errors: Vec<Failure>,
     /// Warnings a reader should see beside the figures.
     pub notes: Vec<String>,
+    /// The other host, for `run --between hosts`: where it was and what it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<Peer>,
+}
+
+/// The host that played pong in `run --between hosts`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Peer {
+    /// The address connected to, as HOST:PORT.
+    pub address: String,
+    /// Version of the control protocol both sides spoke.
+    pub protocol_version: u32,
+    /// The peer's machine description, as it sent it in the handshake.
+    pub machine: Machine,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

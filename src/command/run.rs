@@ -7,7 +7,7 @@ use crate::engine::{self, Match};
 use crate::error::{exit_code, Interrupted};
 use crate::measure::{checksum, clock};
 use crate::output::{self, progress::Progress};
-use crate::plan::RunPlan;
+use crate::plan::{Cell, RunPlan};
 use crate::player::{Length, Script};
 use crate::results::{Failure, Header, RunDocument, Settings, Skipped};
 use crate::summarize::{self, MatchInfo};
@@ -16,11 +16,19 @@ use std::io::Write;
 
 /// Runs the command; returns whether every measurement succeeded with intact balls.
 pub fn run(args: &RunArgs) -> Result<bool> {
+    let hosts = crate::cli::split_list(&args.between).contains(&"hosts");
+    if hosts || args.peer.is_some() {
+        return crate::net::client::run(args);
+    }
     let plan = RunPlan::from_args(args)?;
     let progress = Progress::new(plan.cells.len() as u64 * plan.reps as u64);
     let doc = measure(&plan, &progress)?;
-    progress.finish();
-    let table = output::table::render(&doc);
+    finish(&doc)
+}
+
+/// Prints the table; returns whether every measurement succeeded with intact balls.
+pub fn finish(doc: &RunDocument) -> Result<bool> {
+    let table = output::table::render(doc);
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(table.as_bytes())?;
     stdout.flush()?;
@@ -32,6 +40,28 @@ pub fn run(args: &RunArgs) -> Result<bool> {
 /// an interruption or a usage error (a refused fork) ends it early, with
 /// what was measured already exported.
 pub fn measure(plan: &RunPlan, progress: &Progress) -> Result<RunDocument> {
+    let r = measure_with(plan, progress, &mut |cell, script, _doc| {
+        engine::play(
+            &Match {
+                unit: cell.unit,
+                channel: cell.channel,
+                script: script.clone(),
+                placement: plan.placement,
+                timeout: plan.timeout,
+                loss_timeout: plan.loss_timeout,
+            },
+            None,
+        )
+    });
+    progress.finish();
+    r
+}
+
+/// One match of a cell with a script; it may add to the document (the peer).
+pub type Player<'a> = dyn FnMut(&Cell, &Script, &mut RunDocument) -> Result<engine::Played> + 'a;
+
+/// [`measure`], with `play` playing each match (locally, or against a peer).
+pub fn measure_with(plan: &RunPlan, progress: &Progress, play: &mut Player) -> Result<RunDocument> {
     let clock = clock::measure();
     let checksum = checksum::measure();
     let mut doc = RunDocument {
@@ -74,7 +104,20 @@ pub fn measure(plan: &RunPlan, progress: &Progress) -> Result<RunDocument> {
             .collect(),
         errors: Vec::new(),
         notes: Vec::new(),
+        peer: None,
     };
+    let label = |cell: &Cell| {
+        let mut c = cell.combo();
+        if let Some(l) = plan.unit_label {
+            c.unit = l.into();
+        }
+        c
+    };
+    for s in &mut doc.skipped {
+        if let Some(l) = plan.unit_label {
+            s.combo.unit = l.into();
+        }
+    }
     if plan.machine_notes() {
         doc.notes.push(vm_note(&doc));
     }
@@ -88,11 +131,14 @@ pub fn measure(plan: &RunPlan, progress: &Progress) -> Result<RunDocument> {
     for s in &doc.skipped {
         progress.println(&format!("skipping {}: {}", s.combo.label(), s.reason));
     }
-    let unit_names: Vec<&str> = plan.units.iter().map(|u| u.name()).collect();
+    let unit_names: Vec<&str> = match plan.unit_label {
+        Some(l) => vec![l],
+        None => plan.units.iter().map(|u| u.name()).collect(),
+    };
     let mut busy = 0usize;
     'reps: for rep in 0..plan.reps {
         for cell in &plan.cells {
-            let combo = cell.combo();
+            let combo = label(cell);
             progress.start(&format!(
                 "{} (repetition {}/{})",
                 combo.label(),
@@ -102,26 +148,19 @@ pub fn measure(plan: &RunPlan, progress: &Progress) -> Result<RunDocument> {
             let verify = plan
                 .verify
                 .unwrap_or_else(|| Verify::default_for(cell.size));
-            let m = Match {
-                unit: cell.unit,
-                channel: cell.channel,
-                script: Script {
-                    size: cell.size,
-                    pattern: plan.pattern,
-                    length: plan.length,
-                    warmup_rounds: plan.warmup_for(cell.size),
-                    verify,
-                    batch: plan.batch,
-                    clock_cost_ns: doc.clock.cost_ns,
-                    lossy: cell.channel.lossy(),
-                    fault: plan.fault,
-                    pace: None,
-                },
-                placement: plan.placement,
-                timeout: plan.timeout,
-                loss_timeout: plan.loss_timeout,
+            let script = Script {
+                size: cell.size,
+                pattern: plan.pattern,
+                length: plan.length,
+                warmup_rounds: plan.warmup_for(cell.size),
+                verify,
+                batch: plan.batch,
+                clock_cost_ns: doc.clock.cost_ns,
+                lossy: cell.channel.lossy(),
+                fault: plan.fault,
+                pace: None,
             };
-            match engine::play(&m, None) {
+            match play(cell, &script, &mut doc) {
                 Ok(played) => {
                     let meas = summarize::measurement(
                         MatchInfo {

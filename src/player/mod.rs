@@ -152,6 +152,22 @@ pub fn play(kit: Kit) -> bool {
     }
 }
 
+/// Plays one side of a rally over an endpoint opened elsewhere, with no
+/// supervisor: what `pingpong serve` (pong) and `run --between hosts` (ping)
+/// do. The loops are the very ones of a local match, so figures across hosts
+/// compare with local ones.
+pub fn play_over(
+    role: Role,
+    script: &Script,
+    ep: &mut dyn crate::channel::Endpoint,
+    board: &Board,
+) -> Result<report::PlayerReport, PlayError> {
+    match role {
+        Role::Ping => ping::play(script, ep, board, None),
+        Role::Pong => pong::play(script, ep, board, None),
+    }
+}
+
 fn play_inner(
     spec: &PlayerSpec,
     endpoint: EndpointSpec,

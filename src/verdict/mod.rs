@@ -168,7 +168,49 @@ fn rally_args(mode: Mode, same_cpu: Option<usize>) -> RunArgs {
         csv: None,
         markdown: None,
         inject: None,
+        peer: None,
+        token: None,
     }
+}
+
+/// The hosts rally's arguments: short, over TCP and UDP, against the
+/// verdict's own server (its port is filled in when it is bound).
+fn hosts_args(mode: Mode) -> RunArgs {
+    let mut a = rally_args(mode, None);
+    a.between = "hosts".into();
+    a.via = "tcp,udp".into();
+    a.duration = Some("100ms".into());
+    a.reps = 2;
+    a.timeout = Some("10s".into());
+    a.peer = Some("127.0.0.1:7878".into());
+    a
+}
+
+/// The hosts rally (claim P7): a `pingpong serve` of the verdict's own, in
+/// a thread, on an ephemeral loopback port, stopped before this returns;
+/// ping plays here. Under a second of rally; nothing else can reach it.
+fn hosts_rally(plan: &RunPlan, mode: Mode, progress: &Progress) -> Result<RunDocument> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let listener = std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+        .context("binding the verdict's loopback server")?;
+    let addr = listener.local_addr()?;
+    let opts = crate::net::server::Options {
+        listen: addr,
+        token: None,
+        max_sessions: 2,
+        session_limit: std::time::Duration::from_secs(30),
+        quiet: true,
+    };
+    let mut args = hosts_args(mode);
+    args.peer = Some(addr.to_string());
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let server = s.spawn(|| crate::net::server::serve_until(listener, opts, &stop));
+        let doc = crate::net::client::measure(plan, &args, progress);
+        stop.store(true, Ordering::SeqCst);
+        let _ = server.join();
+        doc
+    })
 }
 
 /// Judges every claim from the evidence.
@@ -269,8 +311,11 @@ fn measure(mode: Mode, lang: String, python: Option<&std::path::Path>) -> Result
         step.args.push("--python".into());
         step.args.push(py.display().to_string());
     }
+    let hosts_args = hosts_args(mode);
+    let hosts_plan = crate::net::client::plan(&hosts_args)?;
     let total: u64 = plans
         .iter()
+        .chain([&hosts_plan])
         .map(|p| p.cells.len() as u64 * p.reps as u64)
         .sum::<u64>()
         + experiments.len() as u64;
@@ -294,6 +339,24 @@ fn measure(mode: Mode, lang: String, python: Option<&std::path::Path>) -> Result
                     },
                 );
             }
+        }
+    }
+    match hosts_rally(&hosts_plan, mode, &progress) {
+        Ok(mut doc) => {
+            let cmd = "pingpong serve & pingpong run --between hosts --peer 127.0.0.1:7878 --via tcp,udp --duration 100ms --reps 2";
+            doc.header.command = cmd.split(' ').map(String::from).collect();
+            rally::collect(&mut ev, &doc, "hosts", cmd);
+            runs.push(doc);
+        }
+        Err(e) if crate::error::exit_code(&e) == 130 => return Err(e),
+        Err(e) => {
+            progress.println(&format!("warning: the hosts rally failed: {e:#}"));
+            ev.missing.insert(
+                "hosts".into(),
+                Missing {
+                    why: format!("the hosts rally failed: {e:#}"),
+                },
+            );
         }
     }
     for step in &experiments {

@@ -26,7 +26,29 @@ pub fn collect(ev: &mut Evidence, doc: &RunDocument, placement: &str, command: &
             },
         );
     }
-    for c in &doc.combined {
+    for c in doc.combined.iter().filter(|c| c.combo.unit == "hosts") {
+        let peer = doc
+            .peer
+            .as_ref()
+            .map(|p| format!(" with pingpong serve at {}", p.address))
+            .unwrap_or_default();
+        ev.put(
+            format!("hosts.{}.median", c.combo.channel),
+            Figure {
+                value: c.latency.median,
+                low: c.latency.median_ci.0,
+                high: c.latency.median_ci.1,
+                unit: "ns".into(),
+                what: format!(
+                    "median round trip between hosts over {} ({}){peer}, verified balls, 95% confidence interval",
+                    c.combo.channel,
+                    crate::cli::format_size(c.combo.size)
+                ),
+                command: command.into(),
+            },
+        );
+    }
+    for c in doc.combined.iter().filter(|c| c.combo.unit != "hosts") {
         ev.put(
             format!(
                 "rally.{placement}.{}.{}.median",

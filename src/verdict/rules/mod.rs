@@ -193,14 +193,33 @@ fn switching(ev: &Evidence) -> Judgement {
 
 /// P7: network IPC between hosts.
 fn network(ev: &Evidence) -> Judgement {
+    if let (Some(tcp), Some(udp)) = (ev.figure("hosts.tcp.median"), ev.figure("hosts.udp.median")) {
+        let why = format!(
+            "TCP and UDP carried verified balls between processes on two hosts (pingpong serve and run --between hosts): \
+             {} per round trip over TCP, {} over UDP; the hosts were network endpoints of their own \
+             (loopback in the verdict, network namespaces on a veth pair in tests/net_hosts.rs), not separate machines",
+            show(tcp),
+            show(udp)
+        );
+        let mut commands = vec![tcp.command.clone()];
+        if udp.command != tcp.command {
+            commands.push(udp.command.clone());
+        }
+        return Judgement {
+            word: Word::Holds,
+            rule: why,
+            figures: vec!["hosts.tcp.median".into(), "hosts.udp.median".into()],
+            commands,
+        };
+    }
     let loopback = ev.figure("rally.free.tcp.processes.median");
     let why = match loopback {
         Some(f) => format!(
-            "needs a second host (pingpong serve / --peer are not built yet); over loopback TCP, processes on this machine \
+            "needs a second host (the pingpong serve / --peer rally did not run); over loopback TCP, processes on this machine \
              exchanged verified balls in {} per round trip",
             show(f)
         ),
-        None => "needs a second host (pingpong serve / --peer are not built yet)".into(),
+        None => "needs a second host (the pingpong serve / --peer rally did not run)".into(),
     };
     Judgement {
         word: Word::NotMeasurable { why: why.clone() },
@@ -447,5 +466,20 @@ mod tests {
             let j = judge(&c.id, &Evidence::default());
             assert!(!j.rule.contains("no rule for claim"), "{}", c.id);
         }
+    }
+
+    #[test]
+    fn p7_holds_once_the_hosts_rally_ran_and_waits_for_it_otherwise() {
+        let mut ev = Evidence::default();
+        assert!(matches!(judge("P7", &ev).word, Word::NotMeasurable { .. }));
+        ev.put("hosts.tcp.median", ratio(30_000.0, 29_000.0, 31_000.0));
+        ev.put("hosts.udp.median", ratio(25_000.0, 24_000.0, 26_000.0));
+        let j = judge("P7", &ev);
+        assert_eq!(j.word, Word::Holds);
+        assert!(
+            j.rule.contains("TCP") && j.rule.contains("UDP"),
+            "{}",
+            j.rule
+        );
     }
 }
