@@ -57,6 +57,14 @@ pub enum PatternArg {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PayloadArg {
+    /// The ball's bytes as they are.
+    Raw,
+    /// A serde struct (seq, stamp, tag, vector) encoded with postcard.
+    Struct,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum VerifyArg {
     /// Sequence number and checksum of every ball.
     All,
@@ -144,6 +152,11 @@ pub struct RunArgs {
     /// Write a Markdown summary (rewritten after every measurement).
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+
+    /// What travels: raw (the ball's bytes) or struct (a serde struct around
+    /// the ball, encoded with postcard and decoded on arrival: the cost of "pickling").
+    #[arg(long, value_enum, default_value_t = PayloadArg::Raw)]
+    pub payload: PayloadArg,
 
     /// Damage balls on purpose to test detection: corrupt:N, drop:N, dup:N.
     #[arg(long, hide = true, value_name = "FAULT")]

@@ -89,7 +89,7 @@ pub fn play(m: &Match, on_hit: Option<&mut dyn FnMut(Hit) -> Result<()>>) -> Res
     let Pair { ping, pong } = m
         .channel
         .prepare(&Setup {
-            size: m.script.size,
+            size: m.script.payload.wire_size(m.script.size),
             dir: dir.path(),
             loss_timeout: m.loss_timeout,
         })

@@ -8,6 +8,7 @@ use crate::cli::{self, PatternArg, RunArgs, VerifyArg};
 use crate::engine::Placement;
 use crate::error::usage;
 use crate::measure::placement;
+use crate::player::payload::Payload;
 use crate::player::{Length, Pattern};
 use crate::unit::UnitKind;
 use anyhow::Result;
@@ -72,6 +73,7 @@ pub struct RunPlan {
     pub csv: Option<PathBuf>,
     pub markdown: Option<PathBuf>,
     pub fault: Option<Fault>,
+    pub payload: Payload,
 }
 
 pub fn parse_units(s: &str) -> Result<Vec<UnitKind>> {
@@ -245,6 +247,11 @@ impl RunPlan {
             VerifyArg::Seq => Verify::Seq,
         });
 
+        let payload = match a.payload {
+            cli::PayloadArg::Raw => Payload::Raw,
+            cli::PayloadArg::Struct => Payload::Struct,
+        };
+
         let mut cells = Vec::new();
         let mut skipped = Vec::new();
         for &unit in &units {
@@ -255,7 +262,7 @@ impl RunPlan {
                         channel,
                         size,
                     };
-                    match invalid_reason(unit, channel, size) {
+                    match invalid_reason(unit, channel, payload.wire_size(size)) {
                         None => cells.push(cell),
                         Some(why) => skipped.push((cell, why)),
                     }
@@ -283,6 +290,7 @@ impl RunPlan {
             csv: a.csv.clone(),
             markdown: a.markdown.clone(),
             fault,
+            payload,
         })
     }
 

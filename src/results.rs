@@ -85,6 +85,9 @@ pub struct Settings {
     pub placement: String,
     pub verify: String,
     pub timeout_s: f64,
+    /// raw, or struct (postcard-encoded serde struct around the ball).
+    #[serde(default)]
+    pub payload: crate::player::payload::Payload,
 }
 
 /// Identifies one combination of the matrix.
@@ -144,6 +147,12 @@ pub struct Measurement {
     pub pattern: Pattern,
     /// How the players were placed: what was asked and where they ran.
     pub placement: String,
+    /// raw, or struct (postcard-encoded serde struct around the ball).
+    #[serde(default)]
+    pub payload: crate::player::payload::Payload,
+    /// Bytes one ball takes on the channel (the ball size, plus the struct's framing).
+    #[serde(default)]
+    pub wire_bytes: usize,
     /// Round trips (rally) or balls (stream) timed.
     pub rounds: u64,
     pub warmup_rounds: u64,

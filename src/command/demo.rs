@@ -67,6 +67,7 @@ pub fn run(a: &DemoArgs) -> Result<()> {
         None => pace * (2 * a.hits as u32 + 2) + Duration::from_secs(30),
     };
     let script = Script {
+        payload: Default::default(),
         size: 16,
         pattern: Pattern::Rally,
         length: Length::Rounds(a.hits),

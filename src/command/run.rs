@@ -58,6 +58,7 @@ pub fn measure(plan: &RunPlan, progress: &Progress) -> Result<RunDocument> {
                 .map(|v| v.name().to_string())
                 .unwrap_or_else(|| "all up to 64 KiB, sample above".into()),
             timeout_s: plan.timeout.as_secs_f64(),
+            payload: plan.payload,
         },
         clock,
         checksum,
@@ -116,6 +117,7 @@ pub fn measure(plan: &RunPlan, progress: &Progress) -> Result<RunDocument> {
                     lossy: cell.channel.lossy(),
                     fault: plan.fault,
                     pace: None,
+                    payload: plan.payload,
                 },
                 placement: plan.placement,
                 timeout: plan.timeout,
@@ -131,6 +133,7 @@ pub fn measure(plan: &RunPlan, progress: &Progress) -> Result<RunDocument> {
                             verify: verify.name(),
                             lossy: cell.channel.lossy(),
                             placement: &plan.placement,
+                            payload: plan.payload,
                         },
                         &played,
                     );

@@ -153,6 +153,7 @@ fn rally_args(mode: Mode, same_cpu: Option<usize>) -> RunArgs {
         csv: None,
         markdown: None,
         inject: None,
+        payload: crate::cli::PayloadArg::Raw,
     }
 }
 
