@@ -114,6 +114,7 @@ pub fn play(m: &Match, on_hit: Option<&mut dyn FnMut(Hit) -> Result<()>>) -> Res
         role,
         cpu: m.placement.cpu(role),
         script: m.script.clone(),
+        deadline: Some(m.timeout),
     };
     let ping_kit = Kit {
         spec: spec(Role::Ping),

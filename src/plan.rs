@@ -38,7 +38,7 @@ impl Cell {
 
 /// Why a cell cannot be played, or `None` if it can.
 pub fn invalid_reason(unit: UnitKind, channel: &dyn Channel, size: usize) -> Option<String> {
-    if let Err(why) = channel.supports(unit) {
+    if let Err(why) = channel::check(channel, unit) {
         return Some(format!(
             "{} cannot run between {}: {why}",
             channel.name(),

@@ -11,6 +11,7 @@
 //! Adding a channel is one new file with a type that implements [`Channel`],
 //! plus its line in [`ALL`].
 
+pub mod async_end;
 mod condvar;
 mod crossbeam;
 mod datagram;
@@ -28,6 +29,8 @@ mod slot;
 mod spin;
 mod stream;
 mod tcp;
+mod tokio_mpsc;
+mod tokio_notify;
 mod udp;
 mod unix;
 mod unix_dgram;
@@ -66,6 +69,11 @@ pub trait Channel: Sync {
     fn note(&self) -> Option<&'static str> {
         None
     }
+    /// Whether tokio tasks can play over it (it has an async end, see
+    /// [`async_end`]).
+    fn tasks(&self) -> bool {
+        false
+    }
     /// Makes the kernel objects and returns each player's end.
     fn prepare(&self, setup: &Setup) -> Result<Pair>;
 }
@@ -103,7 +111,25 @@ pub static ALL: &[&dyn Channel] = &[
     &mpsc::Mpsc,
     &crossbeam::Crossbeam,
     &flume::Flume,
+    &tokio_mpsc::TokioMpsc,
+    &tokio_notify::TokioNotify,
 ];
+
+/// Why a tokio channel refuses threads and processes.
+pub const TASKS_ONLY: &str = "its ends are async: tasks only";
+
+/// Whether players of `unit` can use channel `c`; `Err` says why not. Tasks
+/// need an async end, which only some channels have.
+pub fn check(c: &dyn Channel, unit: UnitKind) -> Result<(), String> {
+    if unit.is_task() && !c.tasks() {
+        let with: Vec<&str> = ALL.iter().filter(|c| c.tasks()).map(|c| c.name()).collect();
+        return Err(format!(
+            "no async end (tasks play over {})",
+            with.join(", ")
+        ));
+    }
+    c.supports(unit)
+}
 
 /// Looks a channel up by its command-line name.
 pub fn by_name(name: &str) -> Option<&'static dyn Channel> {
@@ -165,6 +191,8 @@ pub enum EndpointSpec {
     },
     /// An in-process end (threads only): it cannot cross a process boundary.
     Local(LocalEnd),
+    /// An async end of a tokio channel (tasks only).
+    Task(async_end::TaskEnd),
 }
 
 /// Which endpoint a shared region is opened as.
@@ -225,7 +253,7 @@ impl EndpointSpec {
                 v.extend(bells.iter().map(|b| b.as_fd()));
                 v
             }
-            EndpointSpec::Local(_) => vec![],
+            EndpointSpec::Local(_) | EndpointSpec::Task(_) => vec![],
         }
     }
 
@@ -256,7 +284,7 @@ impl EndpointSpec {
                 kind: *kind,
                 bells: bells.iter().map(|b| b.as_raw_fd()).collect(),
             },
-            EndpointSpec::Local(_) => {
+            EndpointSpec::Local(_) | EndpointSpec::Task(_) => {
                 anyhow::bail!("this channel is threads only: its ends cannot cross an exec")
             }
         })
@@ -319,6 +347,11 @@ impl EndpointSpec {
                 ..
             } => Box::new(ring::RingEndpoint::open(mem, len, side)?),
             EndpointSpec::Local(LocalEnd(ep)) => ep,
+            EndpointSpec::Task(_) => {
+                return Err(ChannelError::Io(std::io::Error::other(
+                    "this channel's ends are async: only tasks can use it",
+                )))
+            }
         })
     }
 }

@@ -48,6 +48,11 @@ pub fn run(a: &DemoArgs) -> Result<()> {
     let [unit] = units[..] else {
         return Err(usage("demo plays one unit at a time: give one --between"));
     };
+    if unit.is_task() {
+        return Err(usage(
+            "demo does not pace tasks yet: use --between threads, processes or processes-fork",
+        ));
+    }
     let chan = channel::by_name(&a.via).ok_or_else(|| {
         usage(format!(
             "unknown channel '{}' for --via: choose from {}",

@@ -13,6 +13,7 @@ pub mod payload;
 mod ping;
 mod pong;
 pub mod report;
+pub mod tasks;
 
 use crate::ball::Verify;
 use crate::channel::faulty::{Fault, Faulty};
@@ -102,6 +103,10 @@ pub struct PlayerSpec {
     pub role: Role,
     pub cpu: Option<usize>,
     pub script: Script,
+    /// The match's deadline, set-up included (tasks also enforce it
+    /// themselves with `tokio::time::timeout`).
+    #[serde(default)]
+    pub deadline: Option<Duration>,
 }
 
 /// Everything a player needs to play.
