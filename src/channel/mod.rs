@@ -20,6 +20,7 @@ pub mod faulty;
 mod fifo;
 mod flume;
 mod futex;
+mod ipc;
 mod local;
 mod mpsc;
 mod pipe;
@@ -111,6 +112,7 @@ pub static ALL: &[&dyn Channel] = &[
     &mpsc::Mpsc,
     &crossbeam::Crossbeam,
     &flume::Flume,
+    &ipc::IpcChannel,
     &tokio_mpsc::TokioMpsc,
     &tokio_notify::TokioNotify,
 ];
@@ -193,6 +195,9 @@ pub enum EndpointSpec {
     Local(LocalEnd),
     /// An async end of a tokio channel (tasks only).
     Task(async_end::TaskEnd),
+    /// `ipc-channel`: where ping publishes its one-shot server's name, and
+    /// which side this is (0 ping, 1 pong).
+    Ipc { path: PathBuf, side: u8 },
 }
 
 /// Which endpoint a shared region is opened as.
@@ -235,6 +240,10 @@ pub enum WireSpec {
         kind: SharedKind,
         bells: Vec<RawFd>,
     },
+    Ipc {
+        path: PathBuf,
+        side: u8,
+    },
 }
 
 impl EndpointSpec {
@@ -253,7 +262,7 @@ impl EndpointSpec {
                 v.extend(bells.iter().map(|b| b.as_fd()));
                 v
             }
-            EndpointSpec::Local(_) | EndpointSpec::Task(_) => vec![],
+            EndpointSpec::Local(_) | EndpointSpec::Task(_) | EndpointSpec::Ipc { .. } => vec![],
         }
     }
 
@@ -284,6 +293,10 @@ impl EndpointSpec {
                 kind: *kind,
                 bells: bells.iter().map(|b| b.as_raw_fd()).collect(),
             },
+            EndpointSpec::Ipc { path, side } => WireSpec::Ipc {
+                path: path.clone(),
+                side: *side,
+            },
             EndpointSpec::Local(_) | EndpointSpec::Task(_) => {
                 anyhow::bail!("this channel is threads only: its ends cannot cross an exec")
             }
@@ -308,6 +321,7 @@ impl EndpointSpec {
                     fd: OwnedFd::from_raw_fd(fd),
                 },
                 WireSpec::Fifo { rx, tx, first_tx } => EndpointSpec::Fifo { rx, tx, first_tx },
+                WireSpec::Ipc { path, side } => EndpointSpec::Ipc { path, side },
                 WireSpec::Shared {
                     mem,
                     len,
@@ -347,6 +361,7 @@ impl EndpointSpec {
                 ..
             } => Box::new(ring::RingEndpoint::open(mem, len, side)?),
             EndpointSpec::Local(LocalEnd(ep)) => ep,
+            EndpointSpec::Ipc { path, side } => Box::new(ipc::open(&path, side)?),
             EndpointSpec::Task(_) => {
                 return Err(ChannelError::Io(std::io::Error::other(
                     "this channel's ends are async: only tasks can use it",
