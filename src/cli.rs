@@ -117,7 +117,8 @@ pub struct RunArgs {
     #[arg(long, short = 'r', default_value_t = 3, value_name = "N")]
     pub reps: u32,
 
-    /// Pin ping and pong to these two CPUs, e.g. 0,1.
+    /// Pin ping and pong to these two CPUs, e.g. 0,1; or `matrix`: spin
+    /// between every ordered pair of CPUs (about 30 s at most), for a heatmap.
     #[arg(long, conflicts_with = "same_cpu", value_name = "PING,PONG")]
     pub cpus: Option<String>,
 

@@ -74,6 +74,8 @@ pub struct RunPlan {
     pub markdown: Option<PathBuf>,
     pub fault: Option<Fault>,
     pub payload: Payload,
+    /// `--cpus matrix`: measure every ordered pair of CPUs (see [`crate::command::matrix`]).
+    pub matrix: bool,
 }
 
 pub fn parse_units(s: &str) -> Result<Vec<UnitKind>> {
@@ -240,7 +242,22 @@ impl RunPlan {
             Some(f) => Some(f.parse::<Fault>().map_err(usage)?),
             None => None,
         };
-        let placement = parse_placement(a.cpus.as_deref(), a.same_cpu)?;
+        let matrix = a.cpus.as_deref() == Some("matrix");
+        let placement = if matrix {
+            Placement::Free
+        } else {
+            parse_placement(a.cpus.as_deref(), a.same_cpu)?
+        };
+        if matrix && (channels.len() != 1 || channels[0].name() != "spin") {
+            return Err(usage(
+                "--cpus matrix measures spin between every pair of CPUs: use --via spin",
+            ));
+        }
+        if matrix && (units.len() != 1 || sizes.len() != 1) {
+            return Err(usage(
+                "--cpus matrix measures one unit and one ball size: give one --between and one --size",
+            ));
+        }
         let verify = a.verify.map(|v| match v {
             VerifyArg::All => Verify::All,
             VerifyArg::Sample => Verify::Sample,
@@ -291,6 +308,7 @@ impl RunPlan {
             markdown: a.markdown.clone(),
             fault,
             payload,
+            matrix,
         })
     }
 

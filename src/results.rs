@@ -71,6 +71,52 @@ pub struct RunDocument {
     pub errors: Vec<Failure>,
     /// Warnings a reader should see beside the figures.
     pub notes: Vec<String>,
+    /// `--cpus matrix`: every ordered pair of CPUs, for a heatmap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_matrix: Option<CpuMatrix>,
+}
+
+/// `--cpus matrix`: the median round trip for every ordered pair of CPUs.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CpuMatrix {
+    pub unit: String,
+    pub channel: String,
+    pub size: usize,
+    /// The CPUs, in the order of the matrix's rows and columns.
+    pub cpus: Vec<usize>,
+    pub labels: Vec<CpuLabel>,
+    /// Timed part of each pair, seconds.
+    pub per_pair_s: f64,
+    /// The bound on the whole matrix, seconds.
+    pub budget_s: f64,
+    pub pairs_total: usize,
+    pub pairs_measured: usize,
+    /// `median_ns[i][j]`: ping on `cpus[i]`, pong on `cpus[j]`; null on the
+    /// diagonal, for pairs not measured, and for damaged balls.
+    pub median_ns: Vec<Vec<Option<f64>>>,
+    pub cells: Vec<MatrixCell>,
+    pub errors: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+/// A CPU's place in the machine, from /sys.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CpuLabel {
+    pub cpu: usize,
+    pub smt_siblings: Vec<usize>,
+    pub numa_node: Option<usize>,
+}
+
+/// One measured pair.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MatrixCell {
+    pub ping: usize,
+    pub pong: usize,
+    /// "smt-siblings", "same-node", "cross-node" or "unknown-node".
+    pub relation: String,
+    pub median_ns: Option<f64>,
+    pub rounds: u64,
+    pub verified: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -20,11 +20,18 @@ pub fn run(args: &RunArgs) -> Result<bool> {
     let progress = Progress::new(plan.cells.len() as u64 * plan.reps as u64);
     let doc = measure(&plan, &progress)?;
     progress.finish();
-    let table = output::table::render(&doc);
+    let table = match &doc.cpu_matrix {
+        Some(m) => super::matrix::render(m),
+        None => output::table::render(&doc),
+    };
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(table.as_bytes())?;
     stdout.flush()?;
-    Ok(doc.errors.is_empty() && doc.measurements.iter().all(|m| m.verification.ok))
+    let matrix_ok = doc
+        .cpu_matrix
+        .as_ref()
+        .is_none_or(|m| m.errors.is_empty() && m.cells.iter().all(|c| c.verified));
+    Ok(matrix_ok && doc.errors.is_empty() && doc.measurements.iter().all(|m| m.verification.ok))
 }
 
 /// Measures every cell of the plan, repetitions interleaved, exporting
@@ -75,7 +82,17 @@ pub fn measure(plan: &RunPlan, progress: &Progress) -> Result<RunDocument> {
             .collect(),
         errors: Vec::new(),
         notes: Vec::new(),
+        cpu_matrix: None,
     };
+    if plan.matrix {
+        let m = super::matrix::measure(plan, doc.clock.cost_ns, |a, b| {
+            progress.start(&format!("spin between CPUs {a} and {b}"));
+        })?;
+        doc.notes.extend(m.notes.iter().cloned());
+        doc.cpu_matrix = Some(m);
+        export(plan, &doc)?;
+        return Ok(doc);
+    }
     if plan.machine_notes() {
         doc.notes.push(vm_note(&doc));
     }
