@@ -61,6 +61,14 @@ pub enum PatternArg {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PayloadArg {
+    /// The ball's bytes as they are.
+    Raw,
+    /// A serde struct (seq, stamp, tag, vector) encoded with postcard.
+    Struct,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum VerifyArg {
     /// Sequence number and checksum of every ball.
     All,
@@ -113,7 +121,8 @@ pub struct RunArgs {
     #[arg(long, short = 'r', default_value_t = 3, value_name = "N")]
     pub reps: u32,
 
-    /// Pin ping and pong to these two CPUs, e.g. 0,1.
+    /// Pin ping and pong to these two CPUs, e.g. 0,1; or `matrix`: spin
+    /// between every ordered pair of CPUs (about 30 s at most), for a heatmap.
     #[arg(long, conflicts_with = "same_cpu", value_name = "PING,PONG")]
     pub cpus: Option<String>,
 
@@ -148,6 +157,11 @@ pub struct RunArgs {
     /// Write a Markdown summary (rewritten after every measurement).
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+
+    /// What travels: raw (the ball's bytes) or struct (a serde struct around
+    /// the ball, encoded with postcard and decoded on arrival: the cost of "pickling").
+    #[arg(long, value_enum, default_value_t = PayloadArg::Raw)]
+    pub payload: PayloadArg,
 
     /// Damage balls on purpose to test detection: corrupt:N, drop:N, dup:N.
     #[arg(long, hide = true, value_name = "FAULT")]

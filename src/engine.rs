@@ -89,7 +89,7 @@ pub fn play(m: &Match, on_hit: Option<&mut dyn FnMut(Hit) -> Result<()>>) -> Res
     let Pair { ping, pong } = m
         .channel
         .prepare(&Setup {
-            size: m.script.size,
+            size: m.script.payload.wire_size(m.script.size),
             dir: dir.path(),
             loss_timeout: m.loss_timeout,
         })
@@ -114,6 +114,7 @@ pub fn play(m: &Match, on_hit: Option<&mut dyn FnMut(Hit) -> Result<()>>) -> Res
         role,
         cpu: m.placement.cpu(role),
         script: m.script.clone(),
+        deadline: Some(m.timeout),
     };
     let ping_kit = Kit {
         spec: spec(Role::Ping),

@@ -8,6 +8,7 @@ use crate::cli::{self, PatternArg, RunArgs, VerifyArg};
 use crate::engine::Placement;
 use crate::error::usage;
 use crate::measure::placement;
+use crate::player::payload::Payload;
 use crate::player::{Length, Pattern};
 use crate::unit::UnitKind;
 use anyhow::Result;
@@ -37,7 +38,7 @@ impl Cell {
 
 /// Why a cell cannot be played, or `None` if it can.
 pub fn invalid_reason(unit: UnitKind, channel: &dyn Channel, size: usize) -> Option<String> {
-    if let Err(why) = channel.supports(unit) {
+    if let Err(why) = channel::check(channel, unit) {
         return Some(format!(
             "{} cannot run between {}: {why}",
             channel.name(),
@@ -74,6 +75,9 @@ pub struct RunPlan {
     pub fault: Option<Fault>,
     /// What the unit is called in results when it is not a local one ("hosts").
     pub unit_label: Option<&'static str>,
+    pub payload: Payload,
+    /// `--cpus matrix`: measure every ordered pair of CPUs (see [`crate::command::matrix`]).
+    pub matrix: bool,
 }
 
 pub fn parse_units(s: &str) -> Result<Vec<UnitKind>> {
@@ -246,12 +250,32 @@ impl RunPlan {
             Some(f) => Some(f.parse::<Fault>().map_err(usage)?),
             None => None,
         };
-        let placement = parse_placement(a.cpus.as_deref(), a.same_cpu)?;
+        let matrix = a.cpus.as_deref() == Some("matrix");
+        let placement = if matrix {
+            Placement::Free
+        } else {
+            parse_placement(a.cpus.as_deref(), a.same_cpu)?
+        };
+        if matrix && (channels.len() != 1 || channels[0].name() != "spin") {
+            return Err(usage(
+                "--cpus matrix measures spin between every pair of CPUs: use --via spin",
+            ));
+        }
+        if matrix && (units.len() != 1 || sizes.len() != 1) {
+            return Err(usage(
+                "--cpus matrix measures one unit and one ball size: give one --between and one --size",
+            ));
+        }
         let verify = a.verify.map(|v| match v {
             VerifyArg::All => Verify::All,
             VerifyArg::Sample => Verify::Sample,
             VerifyArg::Seq => Verify::Seq,
         });
+
+        let payload = match a.payload {
+            cli::PayloadArg::Raw => Payload::Raw,
+            cli::PayloadArg::Struct => Payload::Struct,
+        };
 
         let mut cells = Vec::new();
         let mut skipped = Vec::new();
@@ -263,7 +287,7 @@ impl RunPlan {
                         channel,
                         size,
                     };
-                    match invalid_reason(unit, channel, size) {
+                    match invalid_reason(unit, channel, payload.wire_size(size)) {
                         None => cells.push(cell),
                         Some(why) => skipped.push((cell, why)),
                     }
@@ -292,6 +316,8 @@ impl RunPlan {
             markdown: a.markdown.clone(),
             fault,
             unit_label: None,
+            payload,
+            matrix,
         })
     }
 

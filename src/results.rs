@@ -74,6 +74,9 @@ pub struct RunDocument {
     /// The other host, for `run --between hosts`: where it was and what it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peer: Option<Peer>,
+    /// `--cpus matrix`: every ordered pair of CPUs, for a heatmap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_matrix: Option<CpuMatrix>,
 }
 
 /// The host that played pong in `run --between hosts`.
@@ -85,6 +88,49 @@ pub struct Peer {
     pub protocol_version: u32,
     /// The peer's machine description, as it sent it in the handshake.
     pub machine: Machine,
+}
+
+/// `--cpus matrix`: the median round trip for every ordered pair of CPUs.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CpuMatrix {
+    pub unit: String,
+    pub channel: String,
+    pub size: usize,
+    /// The CPUs, in the order of the matrix's rows and columns.
+    pub cpus: Vec<usize>,
+    pub labels: Vec<CpuLabel>,
+    /// Timed part of each pair, seconds.
+    pub per_pair_s: f64,
+    /// The bound on the whole matrix, seconds.
+    pub budget_s: f64,
+    pub pairs_total: usize,
+    pub pairs_measured: usize,
+    /// `median_ns[i][j]`: ping on `cpus[i]`, pong on `cpus[j]`; null on the
+    /// diagonal, for pairs not measured, and for damaged balls.
+    pub median_ns: Vec<Vec<Option<f64>>>,
+    pub cells: Vec<MatrixCell>,
+    pub errors: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+/// A CPU's place in the machine, from /sys.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CpuLabel {
+    pub cpu: usize,
+    pub smt_siblings: Vec<usize>,
+    pub numa_node: Option<usize>,
+}
+
+/// One measured pair.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MatrixCell {
+    pub ping: usize,
+    pub pong: usize,
+    /// "smt-siblings", "same-node", "cross-node" or "unknown-node".
+    pub relation: String,
+    pub median_ns: Option<f64>,
+    pub rounds: u64,
+    pub verified: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -99,6 +145,9 @@ pub struct Settings {
     pub placement: String,
     pub verify: String,
     pub timeout_s: f64,
+    /// raw, or struct (postcard-encoded serde struct around the ball).
+    #[serde(default)]
+    pub payload: crate::player::payload::Payload,
 }
 
 /// Identifies one combination of the matrix.
@@ -158,6 +207,12 @@ pub struct Measurement {
     pub pattern: Pattern,
     /// How the players were placed: what was asked and where they ran.
     pub placement: String,
+    /// raw, or struct (postcard-encoded serde struct around the ball).
+    #[serde(default)]
+    pub payload: crate::player::payload::Payload,
+    /// Bytes one ball takes on the channel (the ball size, plus the struct's framing).
+    #[serde(default)]
+    pub wire_bytes: usize,
     /// Round trips (rally) or balls (stream) timed.
     pub rounds: u64,
     pub warmup_rounds: u64,

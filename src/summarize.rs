@@ -47,6 +47,7 @@ pub struct MatchInfo<'a> {
     pub verify: &'a str,
     pub lossy: bool,
     pub placement: &'a Placement,
+    pub payload: crate::player::payload::Payload,
 }
 
 pub fn measurement(info: MatchInfo, played: &Played) -> Measurement {
@@ -72,6 +73,8 @@ pub fn measurement(info: MatchInfo, played: &Played) -> Measurement {
         repetition: info.repetition,
         pattern: info.pattern,
         placement: placement_text(info.placement, played),
+        payload: info.payload,
+        wire_bytes: info.payload.wire_size(info.combo.size),
         rounds: timing.rounds,
         warmup_rounds: timing.warmup_rounds,
         elapsed_ns: timing.elapsed_ns,
@@ -258,6 +261,8 @@ mod tests {
             repetition: rep,
             pattern: Pattern::Rally,
             placement: "free".into(),
+            payload: Default::default(),
+            wire_bytes: 0,
             rounds: 10,
             warmup_rounds: 0,
             elapsed_ns: 10 * median,

@@ -28,6 +28,7 @@ fn a_fork_match_in_a_multi_threaded_process_is_refused_naming_the_spawn_alternat
         unit: UnitKind::Fork,
         channel: pipe,
         script: Script {
+            payload: Default::default(),
             size: 16,
             pattern: Pattern::Rally,
             length: Length::Rounds(10),

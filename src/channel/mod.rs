@@ -11,6 +11,7 @@
 //! Adding a channel is one new file with a type that implements [`Channel`],
 //! plus its line in [`ALL`].
 
+pub mod async_end;
 mod condvar;
 mod crossbeam;
 mod datagram;
@@ -19,6 +20,7 @@ pub mod faulty;
 mod fifo;
 mod flume;
 mod futex;
+mod ipc;
 mod local;
 mod mpsc;
 mod pipe;
@@ -29,6 +31,8 @@ mod slot;
 mod spin;
 mod stream;
 mod tcp;
+mod tokio_mpsc;
+mod tokio_notify;
 mod udp;
 mod unix;
 mod unix_dgram;
@@ -67,6 +71,11 @@ pub trait Channel: Sync {
     fn note(&self) -> Option<&'static str> {
         None
     }
+    /// Whether tokio tasks can play over it (it has an async end, see
+    /// [`async_end`]).
+    fn tasks(&self) -> bool {
+        false
+    }
     /// Makes the kernel objects and returns each player's end.
     fn prepare(&self, setup: &Setup) -> Result<Pair>;
 }
@@ -104,7 +113,26 @@ pub static ALL: &[&dyn Channel] = &[
     &mpsc::Mpsc,
     &crossbeam::Crossbeam,
     &flume::Flume,
+    &ipc::IpcChannel,
+    &tokio_mpsc::TokioMpsc,
+    &tokio_notify::TokioNotify,
 ];
+
+/// Why a tokio channel refuses threads and processes.
+pub const TASKS_ONLY: &str = "its ends are async: tasks only";
+
+/// Whether players of `unit` can use channel `c`; `Err` says why not. Tasks
+/// need an async end, which only some channels have.
+pub fn check(c: &dyn Channel, unit: UnitKind) -> Result<(), String> {
+    if unit.is_task() && !c.tasks() {
+        let with: Vec<&str> = ALL.iter().filter(|c| c.tasks()).map(|c| c.name()).collect();
+        return Err(format!(
+            "no async end (tasks play over {})",
+            with.join(", ")
+        ));
+    }
+    c.supports(unit)
+}
 
 /// Looks a channel up by its command-line name.
 pub fn by_name(name: &str) -> Option<&'static dyn Channel> {
@@ -166,6 +194,11 @@ pub enum EndpointSpec {
     },
     /// An in-process end (threads only): it cannot cross a process boundary.
     Local(LocalEnd),
+    /// An async end of a tokio channel (tasks only).
+    Task(async_end::TaskEnd),
+    /// `ipc-channel`: where ping publishes its one-shot server's name, and
+    /// which side this is (0 ping, 1 pong).
+    Ipc { path: PathBuf, side: u8 },
 }
 
 /// Which endpoint a shared region is opened as.
@@ -208,6 +241,10 @@ pub enum WireSpec {
         kind: SharedKind,
         bells: Vec<RawFd>,
     },
+    Ipc {
+        path: PathBuf,
+        side: u8,
+    },
 }
 
 impl EndpointSpec {
@@ -226,7 +263,7 @@ impl EndpointSpec {
                 v.extend(bells.iter().map(|b| b.as_fd()));
                 v
             }
-            EndpointSpec::Local(_) => vec![],
+            EndpointSpec::Local(_) | EndpointSpec::Task(_) | EndpointSpec::Ipc { .. } => vec![],
         }
     }
 
@@ -257,7 +294,11 @@ impl EndpointSpec {
                 kind: *kind,
                 bells: bells.iter().map(|b| b.as_raw_fd()).collect(),
             },
-            EndpointSpec::Local(_) => {
+            EndpointSpec::Ipc { path, side } => WireSpec::Ipc {
+                path: path.clone(),
+                side: *side,
+            },
+            EndpointSpec::Local(_) | EndpointSpec::Task(_) => {
                 anyhow::bail!("this channel is threads only: its ends cannot cross an exec")
             }
         })
@@ -281,6 +322,7 @@ impl EndpointSpec {
                     fd: OwnedFd::from_raw_fd(fd),
                 },
                 WireSpec::Fifo { rx, tx, first_tx } => EndpointSpec::Fifo { rx, tx, first_tx },
+                WireSpec::Ipc { path, side } => EndpointSpec::Ipc { path, side },
                 WireSpec::Shared {
                     mem,
                     len,
@@ -320,6 +362,12 @@ impl EndpointSpec {
                 ..
             } => Box::new(ring::RingEndpoint::open(mem, len, side)?),
             EndpointSpec::Local(LocalEnd(ep)) => ep,
+            EndpointSpec::Ipc { path, side } => Box::new(ipc::open(&path, side)?),
+            EndpointSpec::Task(_) => {
+                return Err(ChannelError::Io(std::io::Error::other(
+                    "this channel's ends are async: only tasks can use it",
+                )))
+            }
         })
     }
 }

@@ -14,6 +14,9 @@ impl Channel for Pipe {
     fn summary(&self) -> &'static str {
         "two anonymous pipes, one each way"
     }
+    fn tasks(&self) -> bool {
+        true
+    }
     fn prepare(&self, _setup: &Setup) -> Result<Pair> {
         let (there_rx, there_tx) = pipe_with(PipeFlags::CLOEXEC).context("pipe(2) ping→pong")?;
         let (back_rx, back_tx) = pipe_with(PipeFlags::CLOEXEC).context("pipe(2) pong→ping")?;

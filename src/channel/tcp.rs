@@ -15,6 +15,9 @@ impl Channel for Tcp {
     fn summary(&self) -> &'static str {
         "a TCP connection over loopback 127.0.0.1, TCP_NODELAY"
     }
+    fn tasks(&self) -> bool {
+        true
+    }
     fn prepare(&self, _setup: &Setup) -> Result<Pair> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("bind 127.0.0.1:0")?;
         let addr = listener.local_addr()?;

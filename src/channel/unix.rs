@@ -13,6 +13,9 @@ impl Channel for Unix {
     fn summary(&self) -> &'static str {
         "a Unix stream socket pair (socketpair, SOCK_STREAM)"
     }
+    fn tasks(&self) -> bool {
+        true
+    }
     fn prepare(&self, _setup: &Setup) -> Result<Pair> {
         let (a, b) = socketpair(
             AddressFamily::UNIX,

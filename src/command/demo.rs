@@ -48,6 +48,11 @@ pub fn run(a: &DemoArgs) -> Result<()> {
     let [unit] = units[..] else {
         return Err(usage("demo plays one unit at a time: give one --between"));
     };
+    if unit.is_task() {
+        return Err(usage(
+            "demo does not pace tasks yet: use --between threads, processes or processes-fork",
+        ));
+    }
     let chan = channel::by_name(&a.via).ok_or_else(|| {
         usage(format!(
             "unknown channel '{}' for --via: choose from {}",
@@ -67,6 +72,7 @@ pub fn run(a: &DemoArgs) -> Result<()> {
         None => pace * (2 * a.hits as u32 + 2) + Duration::from_secs(30),
     };
     let script = Script {
+        payload: Default::default(),
         size: 16,
         pattern: Pattern::Rally,
         length: Length::Rounds(a.hits),

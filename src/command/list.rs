@@ -22,7 +22,7 @@ pub fn render() -> String {
             },
         ];
         for &u in &UnitKind::ALL {
-            row.push(match c.supports(u) {
+            row.push(match channel::check(*c, u) {
                 Ok(()) => "valid".into(),
                 Err(why) => format!("no: {why}"),
             });

@@ -28,11 +28,18 @@ pub fn run(args: &RunArgs) -> Result<bool> {
 
 /// Prints the table; returns whether every measurement succeeded with intact balls.
 pub fn finish(doc: &RunDocument) -> Result<bool> {
-    let table = output::table::render(doc);
+    let table = match &doc.cpu_matrix {
+        Some(m) => super::matrix::render(m),
+        None => output::table::render(doc),
+    };
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(table.as_bytes())?;
     stdout.flush()?;
-    Ok(doc.errors.is_empty() && doc.measurements.iter().all(|m| m.verification.ok))
+    let matrix_ok = doc
+        .cpu_matrix
+        .as_ref()
+        .is_none_or(|m| m.errors.is_empty() && m.cells.iter().all(|c| c.verified));
+    Ok(matrix_ok && doc.errors.is_empty() && doc.measurements.iter().all(|m| m.verification.ok))
 }
 
 /// Measures every cell of the plan, repetitions interleaved, exporting
@@ -88,6 +95,7 @@ pub fn measure_with(plan: &RunPlan, progress: &Progress, play: &mut Player) -> R
                 .map(|v| v.name().to_string())
                 .unwrap_or_else(|| "all up to 64 KiB, sample above".into()),
             timeout_s: plan.timeout.as_secs_f64(),
+            payload: plan.payload,
         },
         clock,
         checksum,
@@ -105,7 +113,17 @@ pub fn measure_with(plan: &RunPlan, progress: &Progress, play: &mut Player) -> R
         errors: Vec::new(),
         notes: Vec::new(),
         peer: None,
+        cpu_matrix: None,
     };
+    if plan.matrix {
+        let m = super::matrix::measure(plan, doc.clock.cost_ns, |a, b| {
+            progress.start(&format!("spin between CPUs {a} and {b}"));
+        })?;
+        doc.notes.extend(m.notes.iter().cloned());
+        doc.cpu_matrix = Some(m);
+        export(plan, &doc)?;
+        return Ok(doc);
+    }
     let label = |cell: &Cell| {
         let mut c = cell.combo();
         if let Some(l) = plan.unit_label {
@@ -159,6 +177,7 @@ pub fn measure_with(plan: &RunPlan, progress: &Progress, play: &mut Player) -> R
                 lossy: cell.channel.lossy(),
                 fault: plan.fault,
                 pace: None,
+                payload: plan.payload,
             };
             match play(cell, &script, &mut doc) {
                 Ok(played) => {
@@ -170,6 +189,7 @@ pub fn measure_with(plan: &RunPlan, progress: &Progress, play: &mut Player) -> R
                             verify: verify.name(),
                             lossy: cell.channel.lossy(),
                             placement: &plan.placement,
+                            payload: plan.payload,
                         },
                         &played,
                     );

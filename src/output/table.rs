@@ -13,13 +13,17 @@ pub fn render(doc: &RunDocument) -> String {
     let _ = writeln!(out, "machine:  {}", doc.header.machine.one_line());
     let _ = writeln!(
         out,
-        "timing:   clock read {:.0} ns ({}), checksum {} {:.3} ns/byte{}, verify {}, {} repetition(s) interleaved, placement {}",
+        "timing:   clock read {:.0} ns ({}), checksum {} {:.3} ns/byte{}, verify {}, payload {}, {} repetition(s) interleaved, placement {}",
         doc.clock.cost_ns,
         doc.clock.source,
         doc.checksum.algorithm,
         doc.checksum.ns_per_byte,
         if doc.checksum.hardware { " (hardware)" } else { "" },
         doc.settings.verify,
+        match doc.settings.payload {
+            crate::player::payload::Payload::Raw => "raw",
+            crate::player::payload::Payload::Struct => "struct (postcard, encoded and decoded per ball)",
+        },
         doc.settings.repetitions,
         doc.settings.placement,
     );

@@ -9,9 +9,11 @@
 pub mod board;
 pub mod control;
 pub mod hits;
+pub mod payload;
 mod ping;
 mod pong;
 pub mod report;
+pub mod tasks;
 
 use crate::ball::Verify;
 use crate::channel::faulty::{Fault, Faulty};
@@ -79,6 +81,9 @@ pub struct Script {
     pub fault: Option<Fault>,
     /// Demo mode: each player waits this long before each hit and logs it.
     pub pace: Option<Duration>,
+    /// What travels: the raw ball, or a struct encoded with postcard.
+    #[serde(default)]
+    pub payload: payload::Payload,
 }
 
 impl Script {
@@ -98,6 +103,10 @@ pub struct PlayerSpec {
     pub role: Role,
     pub cpu: Option<usize>,
     pub script: Script,
+    /// The match's deadline, set-up included (tasks also enforce it
+    /// themselves with `tokio::time::timeout`).
+    #[serde(default)]
+    pub deadline: Option<Duration>,
 }
 
 /// Everything a player needs to play.
@@ -181,9 +190,12 @@ fn play_inner(
         placement::pin_to(cpu).map_err(|e| anyhow::anyhow!("{}: {e:#}", role.name()))?;
     }
     board.post(role, Phase::Opening, 0);
-    let mut ep = endpoint
+    let ep = endpoint
         .open()
         .map_err(|e| failure(role, "opening its end of the channel".into(), e))?;
+    // The payload adapter sits under the fault injector, so a ball damaged
+    // on purpose is damaged before it is encoded, as a real bug would be.
+    let mut ep = spec.script.payload.wrap(ep);
     if role == Role::Pong {
         if let Some(fault) = spec.script.fault {
             ep = Faulty::wrap(ep, fault);

@@ -10,7 +10,7 @@ use super::board::{Board, Phase};
 use super::hits::HitLog;
 use super::report::{PlayerReport, Tally, Timing};
 use super::{failure, Length, Pattern, PlayError, Role, Script};
-use crate::ball::{self, Check};
+use crate::ball::{self, Check, Verify};
 use crate::channel::{ChannelError, Endpoint};
 use crate::measure::{placement, rusage};
 use hdrhistogram::Histogram;
@@ -61,82 +61,182 @@ pub fn play(
         p.exchange()?;
     }
     let warmup_rounds = p.seq;
-    let per_round_ns = if warmup_rounds > 0 {
-        warm_start.elapsed().as_nanos() as f64 / warmup_rounds as f64
-    } else {
-        0.0
-    };
-    let batch = match script.pattern {
-        Pattern::Rally => script
-            .batch
-            .unwrap_or_else(|| auto_batch(script.clock_cost_ns, per_round_ns)),
-        Pattern::Stream { window } => window,
-    };
+    let per_round_ns = pace(warm_start, warmup_rounds);
     let tally_warm = p.tally;
     p.tally = Tally::default();
 
-    let cpu_first = placement::current_cpu();
-    let usage_before = rusage::thread_usage();
-    let mut hist = Histogram::<u64>::new(3).expect("3 significant figures is valid");
-    let start = Instant::now();
-    let mut last = start;
-    let mut timed = 0u64;
+    let mut timer = Timer::start(script, per_round_ns);
     loop {
         let mut intact = true;
         match script.pattern {
             Pattern::Rally => {
-                for _ in 0..batch {
+                for _ in 0..timer.batch {
                     intact &= p.exchange()?;
                 }
             }
             Pattern::Stream { .. } => intact = p.exchange()?,
         }
-        let now = Instant::now();
-        let ns = (now - last).as_nanos() as u64;
-        last = now;
-        timed += batch;
-        if intact {
-            hist.record((ns / batch).max(1)).ok();
-        }
-        let done = match script.length {
-            Length::Rounds(n) => timed >= n,
-            Length::Time(d) => now - start >= d,
-        };
-        if done || crate::stop::aborted() {
+        if timer.lap(intact, script.length) {
             break;
         }
     }
-    let elapsed = last - start;
-    let usage = rusage::delta(&usage_before, &rusage::thread_usage());
-    let cpu_last = placement::current_cpu();
+    let timed = timer.stop(warmup_rounds);
     p.finish()?;
-    let mut tally = p.tally;
-    // Anomalies in the warm-up count too: a damaged ball is never fine.
-    tally.lost += tally_warm.lost;
-    tally.stale += tally_warm.stale;
-    tally.out_of_order += tally_warm.out_of_order;
-    tally.corrupted += tally_warm.corrupted;
-    Ok(PlayerReport {
+    Ok(report(p.tally, tally_warm, timed))
+}
+
+/// The timed part of ping's play, whatever drives it (a thread blocking on
+/// its channel, or an async task awaiting it): samples, CPU accounting, and
+/// when to stop. Shared by [`play`] and the async player.
+pub(super) struct Timer {
+    pub batch: u64,
+    hist: Histogram<u64>,
+    start: Instant,
+    last: Instant,
+    timed: u64,
+    cpu_first: usize,
+    usage_before: super::report::CpuUsage,
+}
+
+/// What the timed part measured, before the final ball.
+pub(super) struct Timed {
+    timing: Timing,
+    cpu_first: usize,
+    cpu_last: usize,
+    usage: super::report::CpuUsage,
+}
+
+impl Timer {
+    /// Starts timing: rally balls are timed in batches chosen from the
+    /// clock's cost and the warm-up's pace; stream balls by the window.
+    pub fn start(script: &Script, per_round_ns: f64) -> Timer {
+        let batch = match script.pattern {
+            Pattern::Rally => script
+                .batch
+                .unwrap_or_else(|| auto_batch(script.clock_cost_ns, per_round_ns)),
+            Pattern::Stream { window } => window,
+        };
+        let cpu_first = placement::current_cpu();
+        let usage_before = rusage::thread_usage();
+        let start = Instant::now();
+        Timer {
+            batch,
+            hist: Histogram::<u64>::new(3).expect("3 significant figures is valid"),
+            start,
+            last: start,
+            timed: 0,
+            cpu_first,
+            usage_before,
+        }
+    }
+
+    /// Ends one sample of `batch` round trips (or one window); returns
+    /// whether the timed part is over. Only intact samples are recorded.
+    #[inline]
+    pub fn lap(&mut self, intact: bool, length: Length) -> bool {
+        let now = Instant::now();
+        let ns = (now - self.last).as_nanos() as u64;
+        self.last = now;
+        self.timed += self.batch;
+        if intact {
+            self.hist.record((ns / self.batch).max(1)).ok();
+        }
+        let done = match length {
+            Length::Rounds(n) => self.timed >= n,
+            Length::Time(d) => now - self.start >= d,
+        };
+        done || crate::stop::aborted()
+    }
+
+    pub fn stop(self, warmup_rounds: u64) -> Timed {
+        let elapsed = self.last - self.start;
+        let usage = rusage::delta(&self.usage_before, &rusage::thread_usage());
+        Timed {
+            cpu_first: self.cpu_first,
+            cpu_last: placement::current_cpu(),
+            usage,
+            timing: Timing {
+                rounds: self.timed,
+                warmup_rounds,
+                elapsed_ns: elapsed.as_nanos() as u64,
+                batch: self.batch,
+                samples: self
+                    .hist
+                    .iter_recorded()
+                    .map(|v| (v.value_iterated_to(), v.count_at_value()))
+                    .collect(),
+            },
+        }
+    }
+}
+
+/// Ping's report: the timed tally plus the warm-up's anomalies (a damaged
+/// ball is never fine, timed or not).
+pub(super) fn report(mut tally: Tally, warm: Tally, timed: Timed) -> PlayerReport {
+    tally.lost += warm.lost;
+    tally.stale += warm.stale;
+    tally.out_of_order += warm.out_of_order;
+    tally.corrupted += warm.corrupted;
+    PlayerReport {
         role: Role::Ping,
         pid: std::process::id(),
         tid: rustix::thread::gettid().as_raw_nonzero().get() as u32,
-        cpu_first,
-        cpu_last,
+        cpu_first: timed.cpu_first,
+        cpu_last: timed.cpu_last,
         allowed_cpus: placement::allowed_cpus(),
-        usage,
+        usage: timed.usage,
         max_rss_kib: rusage::max_rss_kib(),
         tally,
-        timing: Some(Timing {
-            rounds: timed,
-            warmup_rounds,
-            elapsed_ns: elapsed.as_nanos() as u64,
-            batch,
-            samples: hist
-                .iter_recorded()
-                .map(|v| (v.value_iterated_to(), v.count_at_value()))
-                .collect(),
-        }),
-    })
+        timing: Some(timed.timing),
+    }
+}
+
+/// What ping makes of a ball that came back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Judged {
+    /// The ball expected, intact.
+    Good,
+    /// Damaged or out of order: counted, the sample is not timed.
+    Bad,
+    /// A duplicate or late reply to an earlier ball: skip it and wait on.
+    Stale,
+}
+
+/// Checks a returned ball against the one expected and counts it.
+#[inline]
+pub(super) fn judge(tally: &mut Tally, back: &mut [u8], seq: u64, verify: Verify) -> Judged {
+    let size = back.len();
+    tally.received += 1;
+    match ball::check(back, seq, verify) {
+        Check::Good => {
+            if verify.checks_sum(seq) {
+                tally.checksummed += 1;
+            }
+            Judged::Good
+        }
+        Check::Corrupted => {
+            tally.corrupted += 1;
+            Judged::Bad
+        }
+        Check::WrongSeq(found) => {
+            if ball::unwrap_seq(found, seq, size) < seq {
+                tally.stale += 1;
+                Judged::Stale
+            } else {
+                tally.out_of_order += 1;
+                Judged::Bad
+            }
+        }
+    }
+}
+
+/// The warm-up's pace, ns per round trip (or window).
+pub(super) fn pace(start: Instant, rounds: u64) -> f64 {
+    if rounds > 0 {
+        start.elapsed().as_nanos() as f64 / rounds as f64
+    } else {
+        0.0
+    }
 }
 
 /// Acknowledgements in stream mode are short balls.
@@ -213,29 +313,10 @@ impl Ping<'_> {
                     ))
                 }
             }
-            let size = self.back.len();
-            self.tally.received += 1;
-            let verify = self.script.verify;
-            match ball::check(&mut self.back, seq, verify) {
-                Check::Good => {
-                    if verify.checks_sum(seq) {
-                        self.tally.checksummed += 1;
-                    }
-                    return Ok(true);
-                }
-                Check::Corrupted => {
-                    self.tally.corrupted += 1;
-                    return Ok(false);
-                }
-                Check::WrongSeq(found) => {
-                    if ball::unwrap_seq(found, seq, size) < seq {
-                        // A duplicate or a late reply to an earlier ball: skip it.
-                        self.tally.stale += 1;
-                        continue;
-                    }
-                    self.tally.out_of_order += 1;
-                    return Ok(false);
-                }
+            match judge(&mut self.tally, &mut self.back, seq, self.script.verify) {
+                Judged::Good => return Ok(true),
+                Judged::Bad => return Ok(false),
+                Judged::Stale => continue,
             }
         }
     }

@@ -4,9 +4,9 @@
 use super::board::{Board, Phase};
 use super::hits::HitLog;
 use super::ping::ack_size;
-use super::report::{PlayerReport, Tally};
+use super::report::{CpuUsage, PlayerReport, Tally};
 use super::{failure, Pattern, PlayError, Role, Script};
-use crate::ball::{self, Check};
+use crate::ball::{self, Check, Verify};
 use crate::channel::{ChannelError, Endpoint};
 use crate::measure::{placement, rusage};
 
@@ -64,28 +64,7 @@ pub fn play(
                 .map_err(|e| failure(Role::Pong, "answering the final ball".into(), e))?;
             break;
         }
-        tally.received += 1;
-        let seq = match ball::check(&mut buf, expected, script.verify) {
-            Check::Good => {
-                if script.verify.checks_sum(expected) {
-                    tally.checksummed += 1;
-                }
-                expected
-            }
-            Check::Corrupted => {
-                tally.corrupted += 1;
-                expected
-            }
-            Check::WrongSeq(found) => {
-                let s = ball::unwrap_seq(found, expected, size);
-                if s < expected {
-                    tally.stale += 1;
-                } else {
-                    tally.lost += s - expected;
-                }
-                s
-            }
-        };
+        let seq = judge(&mut tally, &mut buf, expected, script.verify);
         expected = expected.max(seq + 1);
         if seq == timed_from && timed_from > 0 {
             cpu_first = placement::current_cpu();
@@ -111,8 +90,42 @@ pub fn play(
             }
         }
     }
-    let usage = rusage::delta(&usage_before, &rusage::thread_usage());
-    Ok(PlayerReport {
+    Ok(report(tally, cpu_first, &usage_before))
+}
+
+/// Checks an incoming ball against the one expected, counts it, and
+/// returns the sequence number it stands for. Shared with the async player.
+#[inline]
+pub(super) fn judge(tally: &mut Tally, buf: &mut [u8], expected: u64, verify: Verify) -> u64 {
+    let size = buf.len();
+    tally.received += 1;
+    match ball::check(buf, expected, verify) {
+        Check::Good => {
+            if verify.checks_sum(expected) {
+                tally.checksummed += 1;
+            }
+            expected
+        }
+        Check::Corrupted => {
+            tally.corrupted += 1;
+            expected
+        }
+        Check::WrongSeq(found) => {
+            let s = ball::unwrap_seq(found, expected, size);
+            if s < expected {
+                tally.stale += 1;
+            } else {
+                tally.lost += s - expected;
+            }
+            s
+        }
+    }
+}
+
+/// Pong's report; its CPU accounting began at the first timed ball.
+pub(super) fn report(tally: Tally, cpu_first: usize, usage_before: &CpuUsage) -> PlayerReport {
+    let usage = rusage::delta(usage_before, &rusage::thread_usage());
+    PlayerReport {
         role: Role::Pong,
         pid: std::process::id(),
         tid: rustix::thread::gettid().as_raw_nonzero().get() as u32,
@@ -123,5 +136,5 @@ pub fn play(
         max_rss_kib: rusage::max_rss_kib(),
         tally,
         timing: None,
-    })
+    }
 }

@@ -5,6 +5,8 @@
 //!   hidden `__player` subcommand, channel descriptors inherited ([`spawn`]).
 //! * `processes-fork` — the *fork* start method: `fork` without `exec`,
 //!   allowed only while pingpong is single-threaded ([`fork`]).
+//! * `tasks`, `tasks-mt` — two tokio tasks on a current-thread or a
+//!   multi-thread runtime, over channels with an async end ([`tasks`]).
 //!
 //! The names follow CPython's `multiprocessing` start methods, since the
 //! claims pingpong tests were written with CPython in mind.
@@ -12,6 +14,7 @@
 pub mod fork;
 mod process;
 pub mod spawn;
+pub mod tasks;
 pub mod thread;
 
 use crate::player::{Kit, Role};
@@ -27,16 +30,28 @@ pub enum UnitKind {
     Spawn,
     #[serde(rename = "processes-fork")]
     Fork,
+    #[serde(rename = "tasks")]
+    Tasks,
+    #[serde(rename = "tasks-mt")]
+    TasksMt,
 }
 
 impl UnitKind {
-    pub const ALL: [UnitKind; 3] = [UnitKind::Thread, UnitKind::Spawn, UnitKind::Fork];
+    pub const ALL: [UnitKind; 5] = [
+        UnitKind::Thread,
+        UnitKind::Spawn,
+        UnitKind::Fork,
+        UnitKind::Tasks,
+        UnitKind::TasksMt,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             UnitKind::Thread => "threads",
             UnitKind::Spawn => "processes",
             UnitKind::Fork => "processes-fork",
+            UnitKind::Tasks => "tasks",
+            UnitKind::TasksMt => "tasks-mt",
         }
     }
 
@@ -45,6 +60,8 @@ impl UnitKind {
             UnitKind::Thread => "two std::threads in one process",
             UnitKind::Spawn => "two child processes, our binary re-executed (spawn)",
             UnitKind::Fork => "two child processes forked without exec (fork)",
+            UnitKind::Tasks => "two tokio tasks on a current-thread runtime (one thread)",
+            UnitKind::TasksMt => "two tokio tasks on a multi-thread runtime (2 workers)",
         }
     }
 
@@ -54,12 +71,19 @@ impl UnitKind {
             "threads" | "thread" => UnitKind::Thread,
             "processes" | "process" | "processes-spawn" | "spawn" => UnitKind::Spawn,
             "processes-fork" | "fork" => UnitKind::Fork,
+            "tasks" | "task" => UnitKind::Tasks,
+            "tasks-mt" | "task-mt" => UnitKind::TasksMt,
             _ => return None,
         })
     }
 
     pub fn is_process(self) -> bool {
-        !matches!(self, UnitKind::Thread)
+        matches!(self, UnitKind::Spawn | UnitKind::Fork)
+    }
+
+    /// Whether players are async tasks (they need channels with an async end).
+    pub fn is_task(self) -> bool {
+        matches!(self, UnitKind::Tasks | UnitKind::TasksMt)
     }
 
     /// Starts one player of this unit.
@@ -68,6 +92,8 @@ impl UnitKind {
             UnitKind::Thread => thread::start(kit),
             UnitKind::Spawn => spawn::start(kit),
             UnitKind::Fork => fork::start(kit, foreign),
+            UnitKind::Tasks => tasks::start(kit, false),
+            UnitKind::TasksMt => tasks::start(kit, true),
         }
     }
 }

@@ -170,6 +170,7 @@ fn rally_args(mode: Mode, same_cpu: Option<usize>) -> RunArgs {
         inject: None,
         peer: None,
         token: None,
+        payload: crate::cli::PayloadArg::Raw,
     }
 }
 
