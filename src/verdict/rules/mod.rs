@@ -240,7 +240,7 @@ pub fn judge(id: &str, ev: &Evidence) -> Judgement {
         "P2" => demo(ev, "threads_share_a_pid", "P2"),
         "P1" => demo(ev, "the_os_makes_a_process", "P1"),
         "T2" | "T5" | "A8" => demo(ev, "threads_share_globals", id),
-        "P11" => processes_slower(ev, &["same-cpu", "free"], "kernel channels only (pipe, Unix socket, TCP); shared memory between processes is not measured yet"),
+        "P11" => processes_slower(ev, &["same-cpu", "free"], "kernel channels only (pipe, Unix socket, TCP); the shared-memory channels (`pingpong run --via spin,shm-ring`) do not enter this rule yet"),
         "A3" => processes_slower(ev, &["same-cpu", "free"], "threads and processes exchanging data over the same kernel channels"),
         "A4" => switching(ev),
         "P7" => network(ev),
