@@ -27,8 +27,14 @@ core-to-core-latency 5000 100 -b 2 --cores 0,1 2>&1 | tee "$OUT/c2c-b2.txt"
 core-to-core-latency 5000 100 -b 1 --cores 0,1 2>&1 | tee "$OUT/c2c-b1.txt"
 
 echo "== pingpong spin, CPUs 0,1"
-"$PP" run --between threads,processes --via spin --cpus 0,1 -d "$DURATION" -r "$REPS" \
+# 8-byte balls: the sequence number alone, one word in one cache line, which
+# is what core-to-core-latency's writer/reader method moves. (The default
+# 64-byte ball does not fit the slot's inline area and costs a second line
+# transfer each way; it is shown for information.)
+"$PP" run --between threads,processes --via spin --cpus 0,1 -s 8 -d "$DURATION" -r "$REPS" \
     --json "$OUT/spin.json" | tail -n 12
+"$PP" run --between threads,processes --via spin --cpus 0,1 -s 64 -d "$DURATION" -r "$REPS" \
+    | tail -n 8
 
 echo "== 1 MiB balls streamed: shm-ring, pipe, unix"
 "$PP" run --between threads,processes --via shm-ring,pipe,unix --cpus 0,1 --pattern stream \
