@@ -19,8 +19,23 @@ fn python_processes_under(dir: &std::path::Path) -> usize {
         .count()
 }
 
+/// Whether a `python3` is on PATH. Without one (a user's machine may have
+/// none) the CPython half is skipped with a note; CI must have it.
+fn have_python3() -> bool {
+    let found = std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("python3").is_file()));
+    if !found {
+        eprintln!("python3 not found on PATH: skipping the CPython test");
+        assert!(std::env::var_os("CI").is_none(), "CI must have python3");
+    }
+    found
+}
+
 #[test]
 fn python_quick_writes_a_verified_document_and_leaves_nothing() {
+    if !have_python3() {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("py.json");
     let out = pingpong()
