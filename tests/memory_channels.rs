@@ -3,7 +3,10 @@
 //! left behind (no /dev/shm entry, no process), also after SIGKILL; spin on
 //! one CPU does not hang. No timing is asserted.
 
+mod common;
+
 use assert_cmd::Command;
+use common::run_json;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
@@ -14,26 +17,6 @@ fn pingpong() -> Command {
     let mut c = Command::cargo_bin("pingpong").expect("binary built");
     c.timeout(Duration::from_secs(120));
     c
-}
-
-fn run_json(args: &[&str]) -> (Value, i32) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("run.json");
-    let out = pingpong()
-        .arg("run")
-        .args(args)
-        .args(["-r", "1", "--json"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let doc = serde_json::from_slice(&std::fs::read(&path).unwrap_or_else(|_| {
-        panic!(
-            "no JSON written for {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    }))
-    .unwrap();
-    (doc, out.status.code().unwrap_or(-1))
 }
 
 fn check_verified(doc: &Value, want: usize, what: &str) {

@@ -3,36 +3,16 @@
 //! stream, verified; damage still detected; the payload shown in the JSON.
 //! No timing is asserted.
 
+mod common;
+
 use assert_cmd::Command;
-use serde_json::Value;
+use common::run_json;
 use std::time::Duration;
 
 fn pingpong() -> Command {
     let mut c = Command::cargo_bin("pingpong").expect("binary built");
     c.timeout(Duration::from_secs(120));
     c
-}
-
-fn run_json(args: &[&str]) -> (Value, i32) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("run.json");
-    let out = pingpong()
-        .arg("run")
-        .args(args)
-        .args(["-r", "1", "--json"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let text = std::fs::read(&path).unwrap_or_else(|_| {
-        panic!(
-            "no JSON written for {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (
-        serde_json::from_slice(&text).unwrap(),
-        out.status.code().unwrap_or(-1),
-    )
 }
 
 #[test]

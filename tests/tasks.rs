@@ -3,8 +3,10 @@
 //! verified balls; damage detected; refusals are one-line usage errors; no
 //! thread or descriptor left behind. No timing is asserted.
 
+mod common;
+
 use assert_cmd::Command;
-use serde_json::Value;
+use common::run_json;
 use std::time::Duration;
 
 const TASK_CHANNELS: &str = "tokio-mpsc,tokio-notify,pipe,unix,tcp";
@@ -13,28 +15,6 @@ fn pingpong() -> Command {
     let mut c = Command::cargo_bin("pingpong").expect("binary built");
     c.timeout(Duration::from_secs(120));
     c
-}
-
-fn run_json(args: &[&str]) -> (Value, i32) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("run.json");
-    let out = pingpong()
-        .arg("run")
-        .args(args)
-        .args(["-r", "1", "--json"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let text = std::fs::read(&path).unwrap_or_else(|_| {
-        panic!(
-            "no JSON written for {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (
-        serde_json::from_slice(&text).unwrap(),
-        out.status.code().unwrap_or(-1),
-    )
 }
 
 #[test]

@@ -28,6 +28,32 @@ pub fn pingpong() -> assert_cmd::Command {
     c
 }
 
+/// Runs `pingpong run ARGS -r 1 --json F` (two minutes at most) and returns
+/// the document it wrote and its exit code; no document is a test failure
+/// that shows pingpong's stderr.
+pub fn run_json(args: &[&str]) -> (Value, i32) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.json");
+    let out = assert_cmd::Command::new(bin())
+        .timeout(Duration::from_secs(120))
+        .arg("run")
+        .args(args)
+        .args(["-r", "1", "--json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let text = std::fs::read(&path).unwrap_or_else(|_| {
+        panic!(
+            "no JSON written for {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (
+        serde_json::from_slice(&text).unwrap(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
 /// One pingpong run's world: `tmp` is its TMPDIR (it must be empty once
 /// pingpong has exited), `out` holds the files it writes and its output.
 pub struct Sandbox {
