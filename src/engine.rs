@@ -66,6 +66,12 @@ pub struct Played {
 /// How long stopped players get to end before we give up on them.
 const GRACE: Duration = Duration::from_secs(2);
 const TICK: Duration = Duration::from_millis(20);
+/// The longest the supervisor sleeps while players are talking to it. It
+/// wakes at once for any message, a player's death (end-of-file on its
+/// line) or a signal, so a long wait costs nothing — and every wake-up of
+/// a third thread on a two-CPU machine can disturb the very rally it times
+/// (perf bench's own parent just blocks in join).
+const LONG_WAIT: Duration = Duration::from_secs(1);
 /// How long a player's failure waits for its peer's death to show (see
 /// `let_deaths_show`); a death shows within microseconds of its end-of-file.
 const SETTLE: Duration = Duration::from_millis(200);
@@ -290,14 +296,19 @@ impl Supervisor<'_, '_> {
         if let Some(e) = &self.events {
             fds.push(PollFd::new(e, PollFlags::IN));
         }
-        let tick = rustix::time::Timespec {
-            tv_sec: 0,
-            tv_nsec: TICK.as_nanos() as _,
-        };
         if fds.is_empty() {
+            // Lines closed, waiting for the ends to be reaped: look again soon.
             std::thread::sleep(TICK);
         } else {
-            let _ = poll(&mut fds, Some(&tick));
+            let wait = self
+                .deadline
+                .saturating_duration_since(Instant::now())
+                .clamp(Duration::from_millis(1), LONG_WAIT);
+            let timeout = rustix::time::Timespec {
+                tv_sec: wait.as_secs() as _,
+                tv_nsec: wait.subsec_nanos() as _,
+            };
+            let _ = poll(&mut fds, Some(&timeout));
         }
     }
 
