@@ -52,14 +52,7 @@ pub fn play(
         let found = ball::seq_of(&buf);
         if found == end {
             board.post(Role::Pong, Phase::Ending, expected);
-            ball::stamp(&mut ack, end, true);
-            let answer = match script.pattern {
-                Pattern::Rally => {
-                    ball::stamp(&mut buf, end, true);
-                    &buf
-                }
-                Pattern::Stream { .. } => &ack,
-            };
+            let answer = final_answer(script.pattern, &mut buf, &mut ack);
             ep.send(answer)
                 .map_err(|e| failure(Role::Pong, "answering the final ball".into(), e))?;
             break;
@@ -96,6 +89,22 @@ pub fn play(
 /// Checks an incoming ball against the one expected, counts it, and
 /// returns the sequence number it stands for. Shared with the async player.
 #[inline]
+/// Pong's answer to the final ball: the ball itself, stamped as final, in a
+/// rally; a final acknowledgement in a stream.
+pub(super) fn final_answer<'a>(pattern: Pattern, buf: &'a mut [u8], ack: &'a mut [u8]) -> &'a [u8] {
+    let end = ball::end_seq(buf.len());
+    match pattern {
+        Pattern::Rally => {
+            ball::stamp(buf, end, true);
+            buf
+        }
+        Pattern::Stream { .. } => {
+            ball::stamp(ack, ball::end_seq(ack.len()), true);
+            ack
+        }
+    }
+}
+
 pub(super) fn judge(tally: &mut Tally, buf: &mut [u8], expected: u64, verify: Verify) -> u64 {
     let size = buf.len();
     tally.received += 1;

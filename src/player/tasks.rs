@@ -250,14 +250,7 @@ async fn play_pong(
             .map_err(|e| failure(Role::Pong, format!("waiting for ball #{expected}"), e))?;
         if ball::seq_of(&buf) == end {
             board.post(Role::Pong, Phase::Ending, expected);
-            ball::stamp(&mut ack, end, true);
-            let answer = match script.pattern {
-                Pattern::Rally => {
-                    ball::stamp(&mut buf, end, true);
-                    &buf
-                }
-                Pattern::Stream { .. } => &ack,
-            };
+            let answer = pong::final_answer(script.pattern, &mut buf, &mut ack);
             ep.send(answer)
                 .await
                 .map_err(|e| failure(Role::Pong, "answering the final ball".into(), e))?;
