@@ -25,6 +25,8 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Play pong for `pingpong run --between hosts --peer` clients (loopback unless told).
     Serve(ServeArgs),
+    /// Time a rally between two MPI ranks: launches `mpirun -np 2` on pingpong itself (the `mpi` feature).
+    Mpi(MpiArgs),
     /// Watch ping and pong take strict turns, slowed down (for learning).
     Demo(DemoArgs),
     /// List every unit × channel combination and whether it is valid.
@@ -80,7 +82,8 @@ pub enum VerifyArg {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Where players live, comma-separated: threads, processes (spawn), processes-fork; or hosts (with --peer).
+    /// Where players live, comma-separated: threads, processes (spawn), processes-fork; or hosts (with
+    /// --peer); or ranks (two MPI ranks, under `pingpong mpi` or mpirun; the `mpi` feature).
     #[arg(
         long,
         short = 'b',
@@ -89,9 +92,10 @@ pub struct RunArgs {
     )]
     pub between: String,
 
-    /// How the ball travels, comma-separated: pipe, fifo, unix, unix-dgram, tcp, udp.
-    #[arg(long, short = 'v', default_value = "pipe", value_name = "CHANNELS")]
-    pub via: String,
+    /// How the ball travels, comma-separated: pipe, fifo, unix, unix-dgram, tcp, udp… (`pingpong list`)
+    /// [default: pipe; mpi with --between ranks]
+    #[arg(long, short = 'v', value_name = "CHANNELS")]
+    pub via: Option<String>,
 
     /// Ball sizes, comma-separated, at least 4 bytes: 8, 4KiB, 1MiB…
     #[arg(long, short = 's', default_value = "64", value_name = "SIZES")]
@@ -174,6 +178,40 @@ pub struct RunArgs {
     /// With --peer: the shared secret the server was started with (--token).
     #[arg(long, value_name = "SECRET", requires = "peer")]
     pub token: Option<String>,
+}
+
+impl RunArgs {
+    /// The channels asked for, or the default one for the units asked for.
+    pub fn via(&self) -> &str {
+        match &self.via {
+            Some(v) => v,
+            None if self.between.trim() == "ranks" => "mpi",
+            None => "pipe",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct MpiArgs {
+    /// The MPI launcher to start the two ranks with.
+    #[arg(long, default_value = "mpirun", value_name = "PATH")]
+    pub mpirun: String,
+
+    /// Hosts for the two ranks (mpirun --host), e.g. node1,node2 [default: both on this machine].
+    #[arg(long, value_name = "HOST,HOST")]
+    pub hosts: Option<String>,
+
+    /// One more argument for mpirun, e.g. --mpirun-arg=--mca --mpirun-arg=btl=tcp,self (repeatable).
+    #[arg(long = "mpirun-arg", value_name = "ARG", allow_hyphen_values = true)]
+    pub mpirun_args: Vec<String>,
+
+    /// Options of `pingpong run` (--size, --rounds, --pattern, --json…); --between is ranks.
+    #[arg(
+        value_name = "RUN OPTIONS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub run: Vec<String>,
 }
 
 #[derive(Debug, Args)]

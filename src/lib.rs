@@ -16,6 +16,7 @@ pub mod error;
 pub mod experiment;
 pub mod faults;
 pub mod measure;
+pub mod mpi;
 pub mod net;
 pub mod output;
 pub mod plan;
@@ -78,6 +79,7 @@ pub fn main_exit_code() -> i32 {
         Command::Verdict(a) => verdict::run(a).map(|_| 0),
         Command::Run(a) => command::run::run(a).map(|ok| if ok { 0 } else { 1 }),
         Command::Serve(a) => net::server::run(a),
+        Command::Mpi(a) => mpi::launch::run(a),
         Command::Demo(a) => command::demo::run(a).map(|_| 0),
         Command::List => print(&command::list::render()).map(|_| 0),
         Command::Spawn(a) => experiment::spawn::run(a),
@@ -94,6 +96,7 @@ pub fn main_exit_code() -> i32 {
     match result {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => 0,
+        Err(e) if e.chain().any(|c| c.is::<error::Quiet>()) => error::exit_code(&e),
         Err(e) => {
             eprintln!("error: {e:#}");
             error::exit_code(&e)

@@ -111,6 +111,11 @@ pub fn parse_channels(s: &str) -> Result<Vec<&'static dyn Channel>> {
         if name == "all" {
             continue;
         }
+        if name == "mpi" {
+            return Err(usage(
+                "mpi carries balls between MPI ranks: use --between ranks (or `pingpong mpi`)",
+            ));
+        }
         let c = channel::by_name(name).ok_or_else(|| {
             usage(format!(
                 "unknown channel '{name}' for --via: choose from {} (or all)",
@@ -198,8 +203,15 @@ impl RunPlan {
     /// Resolves the arguments with `between` in place of `--between` (the
     /// client of `--between hosts` resolves everything else as a local run).
     pub fn build(a: &RunArgs, between: &str) -> Result<RunPlan> {
+        RunPlan::build_with(a, between, a.via())
+    }
+
+    /// Resolves the arguments with `between` and `via` in place of
+    /// `--between` and `--via` (MPI ranks are planned as threads over a
+    /// pipe, then given their own channel: see [`crate::mpi::plan`]).
+    pub fn build_with(a: &RunArgs, between: &str, via: &str) -> Result<RunPlan> {
         let units = parse_units(between)?;
-        let channels = parse_channels(&a.via)?;
+        let channels = parse_channels(via)?;
         let sizes = parse_sizes(&a.size)?;
         let pattern = match a.pattern {
             PatternArg::Rally => Pattern::Rally,

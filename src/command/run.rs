@@ -4,7 +4,7 @@
 use crate::ball::Verify;
 use crate::cli::RunArgs;
 use crate::engine::{self, Match};
-use crate::error::{exit_code, Interrupted};
+use crate::error::{ends_run, Interrupted};
 use crate::measure::{checksum, clock};
 use crate::output::{self, progress::Progress};
 use crate::plan::{Cell, RunPlan};
@@ -16,6 +16,9 @@ use std::io::Write;
 
 /// Runs the command; returns whether every measurement succeeded with intact balls.
 pub fn run(args: &RunArgs) -> Result<bool> {
+    if crate::cli::split_list(&args.between).contains(&"ranks") {
+        return crate::mpi::run(args);
+    }
     let hosts = crate::cli::split_list(&args.between).contains(&"hosts");
     if hosts || args.peer.is_some() {
         return crate::net::client::run(args);
@@ -210,9 +213,9 @@ pub fn measure_with(plan: &RunPlan, progress: &Progress, play: &mut Player) -> R
                     doc.measurements.push(meas);
                 }
                 Err(e) => {
-                    if exit_code(&e) != 1 {
-                        // Interrupted, or a usage error (fork refused): stop here,
-                        // keeping what was measured.
+                    if ends_run(&e) {
+                        // Interrupted, a usage error (fork refused), or players out
+                        // of step: stop here, keeping what was measured.
                         summarise(&mut doc, &unit_names, busy);
                         export(plan, &doc)?;
                         progress.finish();
@@ -286,7 +289,8 @@ impl RunPlan {
     /// Whether to add the note on virtual machines: players on different
     /// (or unpinned) CPUs of a virtual machine.
     fn machine_notes(&self) -> bool {
-        let vm = machine_is_virtual();
+        // MPI ranks poll while they wait: no vCPU halts under them.
+        let vm = machine_is_virtual() && self.unit_label != Some("ranks");
         let cross = !matches!(self.placement, crate::engine::Placement::Pinned { ping, pong } if ping == pong);
         vm && cross
     }

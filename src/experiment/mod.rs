@@ -28,8 +28,7 @@ use crate::output::progress::Progress;
 use crate::results::Header;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{ContentArrangement, Table};
+
 use nix::sys::signal::{kill, Signal};
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::Pid;
@@ -272,10 +271,8 @@ impl<'a, S: Serialize, T: Serialize + Row> Session<'a, S, T> {
             self.doc.header.experiment, self.title
         );
         let _ = writeln!(out, "machine:  {}", self.doc.header.machine.one_line());
-        let mut t = Table::new();
-        t.load_preset(UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_header(T::headers());
+        let mut t = crate::output::new_table();
+        t.set_header(T::headers());
         for r in &self.doc.results {
             t.add_row(r.cells());
         }

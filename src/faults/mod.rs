@@ -336,24 +336,20 @@ fn notice(n: Option<f64>) -> String {
 
 /// The terminal table, then one numbered line of detail per row.
 pub fn render_table(doc: &FaultsDocument) -> String {
-    use comfy_table::presets::UTF8_FULL_CONDENSED;
-    use comfy_table::{ContentArrangement, Table};
     use std::fmt::Write as _;
     let mut out = String::new();
     let _ = writeln!(out, "machine:  {}", doc.header.machine.one_line());
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(vec![
-            "#",
-            "experiment",
-            "case",
-            "unit",
-            "outcome",
-            "signal/status",
-            "survived?",
-            "time to notice",
-        ]);
+    let mut t = crate::output::new_table();
+    t.set_header(vec![
+        "#",
+        "experiment",
+        "case",
+        "unit",
+        "outcome",
+        "signal/status",
+        "survived?",
+        "time to notice",
+    ]);
     for (i, r) in doc.rows.iter().enumerate() {
         t.add_row(vec![
             (i + 1).to_string(),

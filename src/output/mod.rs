@@ -7,6 +7,19 @@ pub mod markdown;
 pub mod progress;
 pub mod table;
 
+/// A terminal table in pingpong's style, fitted to the terminal. A terminal
+/// that reports no width (the pseudo-terminal mpirun gives its ranks says 0
+/// columns) gets 160 columns rather than one character per column.
+pub fn new_table() -> comfy_table::Table {
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+    if t.width().is_some_and(|w| w < 40) {
+        t.set_width(160);
+    }
+    t
+}
+
 use std::io::Write;
 use std::path::Path;
 

@@ -4,8 +4,7 @@
 use super::{bandwidth, ns, rate};
 use crate::cli::format_size;
 use crate::results::RunDocument;
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{CellAlignment, ContentArrangement, Table};
+use comfy_table::CellAlignment;
 use std::fmt::Write;
 
 pub fn render(doc: &RunDocument) -> String {
@@ -27,25 +26,23 @@ pub fn render(doc: &RunDocument) -> String {
         doc.settings.repetitions,
         doc.settings.placement,
     );
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(vec![
-            "between",
-            "via",
-            "size",
-            "median (95% CI)",
-            "p99",
-            "p99.9",
-            "mean ± sd",
-            "min",
-            "max",
-            "per s",
-            "bandwidth",
-            "CPU/rt",
-            "switches/rt",
-            "balls checked",
-        ]);
+    let mut t = crate::output::new_table();
+    t.set_header(vec![
+        "between",
+        "via",
+        "size",
+        "median (95% CI)",
+        "p99",
+        "p99.9",
+        "mean ± sd",
+        "min",
+        "max",
+        "per s",
+        "bandwidth",
+        "CPU/rt",
+        "switches/rt",
+        "balls checked",
+    ]);
     for c in &doc.combined {
         let l = &c.latency;
         let checked: u64 = doc

@@ -134,7 +134,7 @@ impl RallyStep {
         let mut c = format!(
             "pingpong run --between {} --via {} --size {} --duration {} --reps {}",
             a.between,
-            a.via,
+            a.via(),
             a.size,
             a.duration.as_deref().unwrap_or("1s"),
             a.reps
@@ -150,7 +150,7 @@ fn rally_args(mode: Mode, same_cpu: Option<usize>) -> RunArgs {
     let (duration, reps) = mode.rally();
     RunArgs {
         between: "threads,processes".into(),
-        via: "pipe,unix,tcp".into(),
+        via: Some("pipe,unix,tcp".into()),
         size: "64".into(),
         pattern: crate::cli::PatternArg::Rally,
         window: 64,
@@ -179,7 +179,7 @@ fn rally_args(mode: Mode, same_cpu: Option<usize>) -> RunArgs {
 fn hosts_args(mode: Mode) -> RunArgs {
     let mut a = rally_args(mode, None);
     a.between = "hosts".into();
-    a.via = "tcp,udp".into();
+    a.via = Some("tcp,udp".into());
     a.duration = Some("100ms".into());
     a.reps = 2;
     a.timeout = Some("10s".into());

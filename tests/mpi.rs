@@ -1,0 +1,304 @@
+//! MPI ranks (`--features mpi`, with Open MPI installed): `pingpong mpi`
+//! starts two ranks of pingpong with mpirun; the rally is verified and
+//! measured like any other; a stuck or killed rank and Ctrl-C end the job
+//! with a clear error within the deadline; nothing is left behind.
+//!
+//! Without the feature, only the "built without MPI" answer is tested.
+
+mod common;
+
+use common::pingpong;
+
+#[cfg(not(feature = "mpi"))]
+#[test]
+fn without_the_mpi_feature_ranks_are_a_usage_error_naming_the_rebuild() {
+    for args in [
+        vec!["mpi", "--size", "8"],
+        vec!["run", "--between", "ranks"],
+    ] {
+        let out = pingpong().args(&args).assert().code(2);
+        let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(err.contains("--features mpi"), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+}
+
+#[cfg(feature = "mpi")]
+mod with_mpi {
+    use super::*;
+    use common::{Proc, Sandbox};
+    use serde_json::Value;
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+
+    /// MPI ranks poll: two jobs at once on two CPUs would only slow each
+    /// other down, and leftovers are checked between jobs.
+    static ONE_JOB: Mutex<()> = Mutex::new(());
+
+    fn one_job() -> std::sync::MutexGuard<'static, ()> {
+        ONE_JOB.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Open MPI's files that a job could leave: its session directory and
+    /// shared-memory segments, and pingpong's private directory for them.
+    fn mpi_leftovers() -> Vec<String> {
+        let mut v = Vec::new();
+        for dir in ["/dev/shm", "/tmp"] {
+            if let Ok(d) = std::fs::read_dir(dir) {
+                for e in d.flatten() {
+                    let n = e.file_name().to_string_lossy().into_owned();
+                    if n.starts_with("pingpong-mpi-")
+                        || n.starts_with("vader_segment")
+                        || n.starts_with("ompi.")
+                    {
+                        v.push(format!("{dir}/{n}"));
+                    }
+                }
+            }
+        }
+        v
+    }
+
+    /// The ranks (and mpirun) of this sandbox's job, zombies included.
+    fn job_processes(sb: &Sandbox) -> Vec<Proc> {
+        let tmpdir = format!("TMPDIR={}", sb.tmp.path().display());
+        common::processes()
+            .into_iter()
+            .filter(|p| p.environ_contains(&tmpdir) || p.state == 'Z' && p.comm == "pingpong")
+            .collect()
+    }
+
+    fn assert_nothing_left(sb: &Sandbox, before: &[String]) {
+        common::wait_for("the job's processes to be gone", || {
+            job_processes(sb).is_empty()
+        });
+        let now: Vec<String> = mpi_leftovers()
+            .into_iter()
+            .filter(|f| !before.contains(f))
+            .collect();
+        assert!(now.is_empty(), "the MPI job left {now:?}");
+        sb.assert_tmpdir_empty();
+    }
+
+    fn medians(doc: &Value) -> Vec<f64> {
+        doc["measurements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["latency"]["median"].as_f64().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn pingpong_mpi_times_a_verified_rally_and_a_stream_between_two_ranks() {
+        let _job = one_job();
+        let before = mpi_leftovers();
+        let sb = Sandbox::new();
+        for pattern in ["rally", "stream"] {
+            let (done, doc) = sb.run_json(&[
+                "mpi",
+                "--size",
+                "8,64KiB",
+                "--rounds",
+                "2000",
+                "--reps",
+                "2",
+                "--pattern",
+                pattern,
+            ]);
+            assert_eq!(done.code(), Some(0), "{}", done.describe());
+            let ms = doc["measurements"].as_array().unwrap();
+            assert_eq!(ms.len(), 4, "2 sizes × 2 repetitions");
+            for m in ms {
+                assert_eq!(m["combo"]["unit"], "ranks");
+                assert_eq!(m["combo"]["channel"], "mpi");
+                assert_eq!(m["verification"]["ok"], true, "{m}");
+                assert!(m["verification"]["balls_checked"].as_u64().unwrap() >= 2000);
+                assert_eq!(m["verification"]["lost"], 0);
+                // Two processes, neither of them the launcher.
+                let (ping, pong) = (m["ping"]["pid"].as_u64(), m["pong"]["pid"].as_u64());
+                assert_ne!(ping, pong);
+                assert_ne!(ping, Some(done.pid as u64));
+            }
+            assert!(medians(&doc).iter().all(|&x| x > 0.0));
+            let peer = doc["peer"]["address"].as_str().unwrap();
+            assert!(peer.starts_with("MPI rank 1 on "), "{peer}");
+            assert!(
+                doc["notes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|n| n.as_str().unwrap().contains("MPI")),
+                "the notes name the MPI library"
+            );
+            assert!(done.stdout.contains("ranks"), "{}", done.stdout);
+        }
+        assert_nothing_left(&sb, &before);
+    }
+
+    #[test]
+    fn ranks_started_by_the_users_own_mpirun_play_too_and_check_their_count() {
+        let _job = one_job();
+        let before = mpi_leftovers();
+        let sb = Sandbox::new();
+        let json = sb.file("own.json");
+        let own = |np: &str, json: &std::path::Path| {
+            std::process::Command::new("mpirun")
+                .args([
+                    "-np",
+                    np,
+                    "--oversubscribe",
+                    common::bin(),
+                    "run",
+                    "--between",
+                    "ranks",
+                ])
+                .args(["--size", "16", "--rounds", "1000", "--reps", "1", "--json"])
+                .arg(json)
+                .env("TMPDIR", sb.tmp.path())
+                .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+                .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+                .env("OMPI_MCA_orte_tmpdir_base", sb.out.path())
+                .env("OMPI_MCA_btl_vader_backing_directory", sb.out.path())
+                .output()
+                .expect("mpirun")
+        };
+        let out = own("2", &json);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc = common::read_json(&json).unwrap();
+        assert_eq!(doc["measurements"][0]["verification"]["ok"], true);
+        // Three ranks: one clear error, from rank 0 only.
+        let out = own("3", &sb.file("three.json"));
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.matches("exactly 2 MPI ranks").count(), 1, "{err}");
+        assert_nothing_left(&sb, &before);
+    }
+
+    /// Starts a job of one match lasting `duration` within `timeout`, and
+    /// returns it with the pid of rank `rank` once the rally is under way.
+    fn long_job(sb: &Sandbox, rank: u32, duration: &str, timeout: &str) -> (common::Started, u32) {
+        let job = sb.start(&[
+            "mpi",
+            "--size",
+            "8",
+            "--duration",
+            duration,
+            "--reps",
+            "1",
+            "--timeout",
+            timeout,
+        ]);
+        let mut pid = 0;
+        let wanted = format!("OMPI_COMM_WORLD_RANK={rank}");
+        common::wait_for("the ranks to start", || {
+            if let Some(p) = job_processes(sb)
+                .into_iter()
+                .find(|p| p.comm == "pingpong" && p.environ_contains(&wanted))
+            {
+                pid = p.pid;
+            }
+            pid != 0
+        });
+        // Past MPI's start-up and into the rally.
+        std::thread::sleep(Duration::from_millis(1500));
+        (job, pid)
+    }
+
+    #[test]
+    fn a_stuck_rank_ends_the_job_within_the_deadline_naming_what_it_waited_for() {
+        let _job = one_job();
+        let before = mpi_leftovers();
+        let sb = Sandbox::new();
+        // Unhindered, the 4 s match would end well within its 8 s deadline.
+        let (job, pong) = long_job(&sb, 1, "4s", "8s");
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pong as i32),
+            nix::sys::signal::Signal::SIGSTOP,
+        )
+        .unwrap();
+        let stopped = Instant::now();
+        let done = job.wait(Duration::from_secs(30));
+        assert!(
+            stopped.elapsed() < Duration::from_secs(20),
+            "the 8 s deadline took {:?}",
+            stopped.elapsed()
+        );
+        assert_ne!(done.code(), Some(0), "{}", done.describe());
+        assert!(
+            done.stderr
+                .contains("rank 0 (ping): the rally (it was waiting for ball #")
+                && done.stderr.contains("did not finish within 8s"),
+            "{}",
+            done.describe()
+        );
+        assert_nothing_left(&sb, &before);
+    }
+
+    #[test]
+    fn a_killed_rank_ends_the_job_and_nothing_is_left_behind() {
+        let _job = one_job();
+        let before = mpi_leftovers();
+        let sb = Sandbox::new();
+        let (job, pong) = long_job(&sb, 1, "20s", "50s");
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pong as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        )
+        .unwrap();
+        let killed = Instant::now();
+        let done = job.wait(Duration::from_secs(30));
+        assert_ne!(done.code(), Some(0), "{}", done.describe());
+        assert!(
+            killed.elapsed() < Duration::from_secs(15),
+            "{:?}",
+            killed.elapsed()
+        );
+        assert_nothing_left(&sb, &before);
+    }
+
+    #[test]
+    fn ctrl_c_stops_the_job_with_exit_code_130() {
+        let _job = one_job();
+        let before = mpi_leftovers();
+        let sb = Sandbox::new();
+        let (job, _) = long_job(&sb, 0, "20s", "50s");
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(job.pid() as i32),
+            nix::sys::signal::Signal::SIGINT,
+        )
+        .unwrap();
+        let sent = Instant::now();
+        let done = job.wait(Duration::from_secs(30));
+        assert_eq!(done.code(), Some(130), "{}", done.describe());
+        assert!(sent.elapsed() < Duration::from_secs(15));
+        assert_nothing_left(&sb, &before);
+    }
+
+    #[test]
+    fn mistakes_are_one_line_before_mpirun_starts() {
+        for (args, says) in [
+            (vec!["mpi", "--via", "pipe"], "--via mpi"),
+            (vec!["mpi", "--between", "threads"], "leave out --between"),
+            (
+                vec!["mpi", "--mpirun", "/nonexistent/mpirun"],
+                "openmpi-bin",
+            ),
+            (
+                vec!["mpi", "--size", "8", "--hosts", "a,b"],
+                "before the run options",
+            ),
+            (vec!["run", "--between", "ranks"], "pingpong mpi"),
+            (vec!["run", "--via", "mpi"], "--between ranks"),
+        ] {
+            let out = pingpong().args(&args).assert().code(2);
+            let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+            assert!(err.contains(says), "{args:?}: {err}");
+            assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        }
+    }
+}
