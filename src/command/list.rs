@@ -34,5 +34,18 @@ pub fn render() -> String {
     for u in UnitKind::ALL {
         out.push_str(&format!("{:<15} {}\n", u.name(), u.summary()));
     }
+    out.push_str(&format!(
+        "{:<15} ping here, pong on another host's `pingpong serve` (--peer), via tcp or udp\n",
+        "hosts"
+    ));
+    out.push_str(&format!(
+        "{:<15} two MPI ranks (`pingpong mpi`, or your own mpirun), via mpi: {}\n",
+        "ranks",
+        if crate::mpi::BUILT {
+            "built in"
+        } else {
+            "not in this build (cargo build --release --features mpi)"
+        }
+    ));
     out
 }

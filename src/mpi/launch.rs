@@ -59,6 +59,7 @@ fn parse_run(words: &[String]) -> Result<(RunArgs, bool)> {
                 .lines()
                 .next()
                 .unwrap_or("invalid run options")
+                .trim_start_matches("error: ")
                 .to_string();
             usage(format!("{first} (see pingpong run --help)"))
         })?;
@@ -311,6 +312,7 @@ mod tests {
         assert!(e.to_string().contains("before the run options"), "{e}");
         let e = parse_run(&words("--sise 8")).err().unwrap();
         assert!(e.to_string().contains("--sise"), "{e}");
+        assert!(!e.to_string().starts_with("error:"), "main adds that: {e}");
     }
 
     #[test]
