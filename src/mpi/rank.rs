@@ -170,8 +170,10 @@ pub fn run(plan: &RunPlan) -> Result<bool> {
         follow(plan, &world, &board, &dog).map(|()| true)
     };
     if let Err(e) = &result {
-        if e.chain().any(|c| c.is::<EndsRun>()) {
-            // The other rank is mid-rally and cannot be told: end the job.
+        // Rank 1 fails only mid-match (rank 0 waits for its answer), and
+        // rank 0's out-of-step failures leave rank 1 mid-rally: neither can
+        // be told, so the job ends. Other failures of rank 0 told rank 1 to quit.
+        if rank != 0 || e.chain().any(|c| c.is::<EndsRun>()) {
             eprintln!("error: {e:#}");
             world.abort(1);
         }
@@ -278,7 +280,10 @@ fn conduct(
                 cpu: pong_cpu,
             },
         )?;
-        match receive(world, 1)? {
+        // From here on, rank 1 follows this match: any failure leaves the
+        // ranks out of step, except pong's refusal before the first ball.
+        let ready: Answer = receive(world, 1).map_err(|e| out_of_step(format!("{e:#}")))?;
+        match ready {
             Answer::Ready => {}
             Answer::Failed { error } => bail!("rank 1 (pong): {error}"),
             other => {
@@ -294,7 +299,8 @@ fn conduct(
             .map_err(|e| out_of_step(format!("rank 0 ({e})")))?;
         let after = load::snapshot(&pids);
         dog.arm("waiting for pong's report", plan.timeout);
-        let pong = match receive(world, 1)? {
+        let report: Answer = receive(world, 1).map_err(|e| out_of_step(format!("{e:#}")))?;
+        let pong = match report {
             Answer::Report(r) => *r,
             Answer::Failed { error } => return Err(out_of_step(format!("rank 1 (pong): {error}"))),
             other => {
