@@ -6,6 +6,8 @@
 //! Without the feature, only the "built without MPI" answer is tested.
 
 mod common;
+#[cfg(feature = "mpi")]
+mod netns;
 
 use common::pingpong;
 
@@ -276,6 +278,120 @@ mod with_mpi {
         let done = job.wait(Duration::from_secs(30));
         assert_eq!(done.code(), Some(130), "{}", done.describe());
         assert!(sent.elapsed() < Duration::from_secs(15));
+        assert_nothing_left(&sb, &before);
+    }
+
+    /// Bytes sent through a namespace's veth end.
+    fn tx_bytes(ns: &str, dev: &str) -> u64 {
+        let out = std::process::Command::new("ip")
+            .args(["netns", "exec", ns, "cat"])
+            .arg(format!("/sys/class/net/{dev}/statistics/tx_bytes"))
+            .output()
+            .expect("ip netns exec cat");
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn ranks_on_two_hosts_made_with_network_namespaces_play_over_tcp() {
+        if let Err(why) = netns::can_run() {
+            println!("skipped: {why}");
+            return;
+        }
+        let _job = one_job();
+        let before = mpi_leftovers();
+        let hosts = match netns::Hosts::make("m", 97) {
+            Ok(h) => h,
+            Err(why) => {
+                println!("skipped: cannot make network namespaces here: {why}");
+                return;
+            }
+        };
+        let sb = Sandbox::new();
+        // mpirun starts rank 1's daemon on the other host through its "rsh
+        // agent", ssh by default: here a script that enters b's namespace.
+        let agent = sb.file("agent.sh");
+        std::fs::write(
+            &agent,
+            format!(
+                "#!/bin/sh\nhost=$1; shift\ncase $host in {}) ns={};; {}) ns={};; *) exit 1;; esac\n\
+                 exec ip netns exec $ns /bin/sh -c \"$*\"\n",
+                hosts.addr_a, hosts.a, hosts.addr_b, hosts.b
+            ),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&agent, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let subnet = format!("{}/24", hosts.addr_a);
+        let json = sb.file("hosts.json");
+        let sent_before = tx_bytes(&hosts.b, &hosts.dev_b);
+        let mut run = std::process::Command::new("ip");
+        run.args(["netns", "exec", &hosts.a, "mpirun", "-np", "2", "--quiet"])
+            // Each host would bind its one rank to its core 0: the same CPU here.
+            .args(["--bind-to", "none"])
+            .args(["--host", &format!("{},{}", hosts.addr_a, hosts.addr_b)])
+            .args(["--mca", "plm_rsh_agent"])
+            .arg(&agent)
+            // Across hosts MPI must use the network: no shared memory.
+            .args(["--mca", "btl", "tcp,self"])
+            .args(["--mca", "btl_tcp_if_include", &subnet])
+            .args(["--mca", "oob_tcp_if_include", &subnet])
+            .args([
+                common::bin(),
+                "run",
+                "--between",
+                "ranks",
+                "--size",
+                "8,64KiB",
+            ])
+            .args([
+                "--rounds",
+                "500",
+                "--reps",
+                "1",
+                "--timeout",
+                "20s",
+                "--json",
+            ])
+            .arg(&json)
+            .env("TMPDIR", sb.tmp.path())
+            .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+            .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+            .env("OMPI_MCA_orte_tmpdir_base", sb.out.path())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::fs::File::create(sb.file("stdout.txt")).unwrap())
+            .stderr(std::fs::File::create(sb.file("stderr.txt")).unwrap());
+        let mut child = run.spawn().expect("ip netns exec mpirun");
+        let until = Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            if Instant::now() > until {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("mpirun across the two hosts hung");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let stderr = std::fs::read_to_string(sb.file("stderr.txt")).unwrap_or_default();
+        assert!(status.success(), "{status}: {stderr}");
+        let doc = common::read_json(&json).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+        for m in doc["measurements"].as_array().unwrap() {
+            assert_eq!(m["combo"]["unit"], "ranks");
+            assert_eq!(m["verification"]["ok"], true, "{m}");
+            assert!(m["verification"]["balls_checked"].as_u64().unwrap() >= 1000);
+        }
+        // The balls crossed the veth: host b sent at least pong's 64 KiB returns.
+        let sent = tx_bytes(&hosts.b, &hosts.dev_b) - sent_before;
+        assert!(sent > 500 * 65_536, "host b sent only {sent} bytes");
+        println!(
+            "two hosts over TCP: median round trips {:?} ns (8 B, 64 KiB); host b sent {sent} bytes",
+            medians(&doc)
+        );
+        drop(hosts);
         assert_nothing_left(&sb, &before);
     }
 

@@ -5,93 +5,10 @@
 //! Skipped, with the reason printed, without `ip` or without root.
 
 mod net_common;
+mod netns;
 
 use net_common::{client, Server};
-use std::process::Command;
-
-fn ip(args: &[&str]) -> Result<(), String> {
-    let out = Command::new("ip")
-        .args(args)
-        .output()
-        .map_err(|e| format!("ip {}: {e}", args.join(" ")))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "ip {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-    }
-}
-
-/// Two namespaces and the veth pair between them; removed on drop.
-struct Hosts {
-    a: String,
-    b: String,
-    addr_a: String,
-}
-
-impl Hosts {
-    fn make() -> Result<Hosts, String> {
-        let pid = std::process::id();
-        let x = pid % 250 + 1;
-        let hosts = Hosts {
-            a: format!("pp-a-{pid}"),
-            b: format!("pp-b-{pid}"),
-            addr_a: format!("10.77.{x}.1"),
-        };
-        let (va, vb) = (format!("ppva{pid}"), format!("ppvb{pid}"));
-        ip(&["netns", "add", &hosts.a])?;
-        ip(&["netns", "add", &hosts.b])?;
-        // Made inside namespace a, so the pair never appears on the host.
-        ip(&[
-            "-n", &hosts.a, "link", "add", &va, "type", "veth", "peer", "name", &vb, "netns",
-            &hosts.b,
-        ])?;
-        ip(&[
-            "-n",
-            &hosts.a,
-            "addr",
-            "add",
-            &format!("{}/24", hosts.addr_a),
-            "dev",
-            &va,
-        ])?;
-        ip(&[
-            "-n",
-            &hosts.b,
-            "addr",
-            "add",
-            &format!("10.77.{x}.2/24"),
-            "dev",
-            &vb,
-        ])?;
-        for (ns, dev) in [(&hosts.a, &va), (&hosts.b, &vb)] {
-            ip(&["-n", ns, "link", "set", dev, "up"])?;
-            ip(&["-n", ns, "link", "set", "lo", "up"])?;
-        }
-        Ok(hosts)
-    }
-}
-
-impl Drop for Hosts {
-    fn drop(&mut self) {
-        // Deleting a namespace deletes its end of the veth, and so the pair.
-        let _ = ip(&["netns", "del", &self.a]);
-        let _ = ip(&["netns", "del", &self.b]);
-    }
-}
-
-fn can_run() -> Result<(), String> {
-    if Command::new("ip").arg("-V").output().is_err() {
-        return Err("`ip` (iproute2) is not installed".into());
-    }
-    if !rustix::process::geteuid().is_root() {
-        return Err("network namespaces need root".into());
-    }
-    Ok(())
-}
+use netns::{can_run, Hosts};
 
 #[test]
 fn tcp_and_udp_between_namespaced_hosts() {
@@ -99,7 +16,7 @@ fn tcp_and_udp_between_namespaced_hosts() {
         println!("skipped: {why}");
         return;
     }
-    let hosts = match Hosts::make() {
+    let hosts = match Hosts::make("", 0) {
         Ok(h) => h,
         Err(why) => {
             println!("skipped: cannot make network namespaces here: {why}");
