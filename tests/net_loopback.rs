@@ -155,3 +155,118 @@ fn a_token_is_needed_beyond_loopback_and_checked() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A line of `/proc/PID/status` (`VmRSS`, `Threads`…) as a number (kB for sizes).
+fn proc_status(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
+
+/// One round of attackers, all open at once: each claims a huge frame, or
+/// sends 60 KiB of garbage as a frame, or announces the largest frame allowed
+/// and closes after 60 KiB. Returns how many connected, once the server has
+/// closed every one of them (or the round's deadline has passed).
+fn flood_of_oversized_frames(addr: &str, count: usize) -> usize {
+    const GARBAGE: usize = 60 * 1024;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let target = addr.parse().unwrap();
+    let huge_prefix = [0xff, 0xff, 0xff, 0xf0, b'{', b'"'];
+    let mut garbage_frame = ((GARBAGE - 4) as u32).to_be_bytes().to_vec();
+    garbage_frame.resize(GARBAGE, 0xab);
+    let mut largest_truncated = (64u32 * 1024).to_be_bytes().to_vec();
+    largest_truncated.resize(GARBAGE, b' ');
+
+    let mut open = Vec::new();
+    for i in 0..count {
+        if Instant::now() >= deadline {
+            break;
+        }
+        let Ok(mut s) = TcpStream::connect_timeout(&target, Duration::from_secs(3)) else {
+            continue;
+        };
+        s.set_write_timeout(Some(Duration::from_secs(2))).unwrap();
+        // The server may refuse and close before reading: write errors are expected.
+        let _ = match i % 3 {
+            0 => s.write_all(&huge_prefix),
+            1 => s.write_all(&garbage_frame),
+            _ => s
+                .write_all(&largest_truncated)
+                .and_then(|()| s.shutdown(std::net::Shutdown::Write)),
+        };
+        open.push(s);
+    }
+    let connected = open.len();
+    for mut s in open {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        s.set_read_timeout(Some(left)).unwrap();
+        let mut sink = Vec::new();
+        let _ = s.read_to_end(&mut sink);
+    }
+    connected
+}
+
+#[test]
+fn a_flood_of_oversized_frames_does_not_grow_the_servers_memory() {
+    const MIB: u64 = 1024;
+    let mut server = Server::start(&[]);
+    let addr = server.addr.clone();
+    let pid = server.child.id();
+    let threads_at_rest = proc_status(pid, "Threads");
+    let start = proc_status(pid, "VmRSS");
+
+    let mut after = Vec::new();
+    for round in 1..=3 {
+        let connected = flood_of_oversized_frames(&addr, 200);
+        assert!(
+            connected >= 100,
+            "round {round}: only {connected} connected"
+        );
+        // Every attacker is closed; wait (bounded) for their sessions to end.
+        let until = Instant::now() + Duration::from_secs(10);
+        while proc_status(pid, "Threads") > threads_at_rest && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(server.alive(), "server died in round {round}");
+        let rss = proc_status(pid, "VmRSS");
+        eprintln!(
+            "flood round {round}: {connected} connections, server VmRSS {rss} KiB (start {start} KiB, {:+} KiB)",
+            rss as i64 - start as i64
+        );
+        after.push(rss);
+    }
+
+    let peak = *after.iter().max().unwrap();
+    assert!(
+        peak < start + 64 * MIB,
+        "server grew from {start} KiB to {peak} KiB under the flood"
+    );
+    assert!(
+        after[2] <= after[0] + 16 * MIB,
+        "server memory grows with the attacks: {after:?} KiB after rounds 1-3"
+    );
+
+    normal_client_succeeds(&addr);
+    assert!(server.alive());
+    eprintln!(
+        "after a normal rally: server VmRSS {} KiB",
+        proc_status(pid, "VmRSS")
+    );
+    let log = server.stop();
+    let lines = |what: &str| log.lines().filter(|l| l.contains(what)).count();
+    eprintln!(
+        "server log: {} refused busy, {} oversized prefixes, {} malformed, {} truncated",
+        lines("refused: busy"),
+        lines("announced"),
+        lines("malformed"),
+        lines("in the middle of a frame")
+    );
+    assert!(log.contains("announced"), "{log}");
+    assert!(log.contains("malformed"), "{log}");
+}
