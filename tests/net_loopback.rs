@@ -1,7 +1,8 @@
 //! `pingpong serve` and `run --between hosts` on loopback: rallies verified
 //! over TCP and UDP with the peer's machine in the JSON, and the server
 //! surviving hostile clients (garbage, an oversized prefix, silence, a flood
-//! of 500 connections), then serving a normal client. Only 127.0.0.1.
+//! of 500 connections), then serving a normal client; and its memory staying
+//! flat through rounds of oversized and garbage frames. Only 127.0.0.1.
 
 mod net_common;
 
