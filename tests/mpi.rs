@@ -29,6 +29,8 @@ fn without_the_mpi_feature_ranks_are_a_usage_error_naming_the_rebuild() {
 mod with_mpi {
     use super::*;
     use common::{Proc, Sandbox};
+    use nix::sys::signal::{kill, Signal};
+    use nix::unistd::Pid;
     use serde_json::Value;
     use std::sync::Mutex;
     use std::time::{Duration, Instant};
@@ -181,9 +183,24 @@ mod with_mpi {
         assert_nothing_left(&sb, &before);
     }
 
-    /// Starts a job of one match lasting `duration` within `timeout`, and
-    /// returns it with the pid of rank `rank` once the rally is under way.
-    fn long_job(sb: &Sandbox, rank: u32, duration: &str, timeout: &str) -> (common::Started, u32) {
+    /// Who gets the signal in [`signal_during_rally`].
+    enum Target {
+        /// The rank with this number.
+        Rank(u32),
+        /// `pingpong mpi` itself, as Ctrl-C would.
+        Launcher,
+    }
+
+    /// Starts a job of one match lasting `duration` within `timeout`, sends
+    /// `signal` to `target` once the rally is under way, and returns how the
+    /// job ended and how long after the signal.
+    fn signal_during_rally(
+        sb: &Sandbox,
+        target: Target,
+        signal: Signal,
+        duration: &str,
+        timeout: &str,
+    ) -> (common::Finished, Duration) {
         let job = sb.start(&[
             "mpi",
             "--size",
@@ -195,20 +212,31 @@ mod with_mpi {
             "--timeout",
             timeout,
         ]);
-        let mut pid = 0;
+        let rank = match target {
+            Target::Rank(r) => r,
+            Target::Launcher => 0,
+        };
         let wanted = format!("OMPI_COMM_WORLD_RANK={rank}");
+        let mut rank_pid = 0;
         common::wait_for("the ranks to start", || {
             if let Some(p) = job_processes(sb)
                 .into_iter()
                 .find(|p| p.comm == "pingpong" && p.environ_contains(&wanted))
             {
-                pid = p.pid;
+                rank_pid = p.pid;
             }
-            pid != 0
+            rank_pid != 0
         });
+        let pid = match target {
+            Target::Rank(_) => rank_pid,
+            Target::Launcher => job.pid(),
+        };
         // Past MPI's start-up and into the rally.
-        std::thread::sleep(Duration::from_millis(1500));
-        (job, pid)
+        std::thread::sleep(Duration::from_millis(2000));
+        kill(Pid::from_raw(pid as i32), signal).unwrap();
+        let sent = Instant::now();
+        let done = job.wait(Duration::from_secs(40));
+        (done, sent.elapsed())
     }
 
     #[test]
@@ -217,18 +245,10 @@ mod with_mpi {
         let before = mpi_leftovers();
         let sb = Sandbox::new();
         // Unhindered, the 4 s match would end well within its 8 s deadline.
-        let (job, pong) = long_job(&sb, 1, "4s", "8s");
-        nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(pong as i32),
-            nix::sys::signal::Signal::SIGSTOP,
-        )
-        .unwrap();
-        let stopped = Instant::now();
-        let done = job.wait(Duration::from_secs(30));
+        let (done, took) = signal_during_rally(&sb, Target::Rank(1), Signal::SIGSTOP, "4s", "8s");
         assert!(
-            stopped.elapsed() < Duration::from_secs(20),
-            "the 8 s deadline took {:?}",
-            stopped.elapsed()
+            took < Duration::from_secs(20),
+            "the 8 s deadline took {took:?}"
         );
         assert_ne!(done.code(), Some(0), "{}", done.describe());
         assert!(
@@ -246,20 +266,9 @@ mod with_mpi {
         let _job = one_job();
         let before = mpi_leftovers();
         let sb = Sandbox::new();
-        let (job, pong) = long_job(&sb, 1, "20s", "50s");
-        nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(pong as i32),
-            nix::sys::signal::Signal::SIGKILL,
-        )
-        .unwrap();
-        let killed = Instant::now();
-        let done = job.wait(Duration::from_secs(30));
+        let (done, took) = signal_during_rally(&sb, Target::Rank(1), Signal::SIGKILL, "20s", "50s");
         assert_ne!(done.code(), Some(0), "{}", done.describe());
-        assert!(
-            killed.elapsed() < Duration::from_secs(15),
-            "{:?}",
-            killed.elapsed()
-        );
+        assert!(took < Duration::from_secs(15), "{took:?}");
         assert_nothing_left(&sb, &before);
     }
 
@@ -268,16 +277,9 @@ mod with_mpi {
         let _job = one_job();
         let before = mpi_leftovers();
         let sb = Sandbox::new();
-        let (job, _) = long_job(&sb, 0, "20s", "50s");
-        nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(job.pid() as i32),
-            nix::sys::signal::Signal::SIGINT,
-        )
-        .unwrap();
-        let sent = Instant::now();
-        let done = job.wait(Duration::from_secs(30));
+        let (done, took) = signal_during_rally(&sb, Target::Launcher, Signal::SIGINT, "20s", "50s");
         assert_eq!(done.code(), Some(130), "{}", done.describe());
-        assert!(sent.elapsed() < Duration::from_secs(15));
+        assert!(took < Duration::from_secs(15), "{took:?}");
         assert_nothing_left(&sb, &before);
     }
 
