@@ -80,6 +80,24 @@ pub enum VerifyArg {
     Seq,
 }
 
+/// Where results are written besides the terminal: the same three files
+/// for `run`, every experiment and `faults`, each rewritten as results come
+/// in, so an interrupted run keeps what it measured.
+#[derive(Clone, Debug, Default, Args)]
+pub struct Exports {
+    /// Write results as JSON (rewritten after every measurement).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Write one CSV row per result (rewritten after every measurement).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+
+    /// Write a Markdown summary (rewritten after every measurement).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Where players live, comma-separated: threads, processes (spawn), processes-fork; or hosts (with
@@ -150,17 +168,8 @@ pub struct RunArgs {
     #[arg(long, default_value = "200ms", value_name = "TIME")]
     pub loss_timeout: String,
 
-    /// Write results as JSON (rewritten after every measurement).
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-
-    /// Write one CSV row per measurement (rewritten after every measurement).
-    #[arg(long, value_name = "FILE")]
-    pub csv: Option<PathBuf>,
-
-    /// Write a Markdown summary (rewritten after every measurement).
-    #[arg(long, value_name = "FILE")]
-    pub markdown: Option<PathBuf>,
+    #[command(flatten)]
+    pub exports: Exports,
 
     /// What travels: raw (the ball's bytes) or struct (a serde struct around
     /// the ball, encoded with postcard and decoded on arrival: the cost of "pickling").
@@ -302,17 +311,8 @@ pub struct FaultsArgs {
     #[arg(long)]
     pub quick: bool,
 
-    /// Write results as JSON (rewritten after every experiment).
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-
-    /// Write one CSV row per case (rewritten after every experiment).
-    #[arg(long, value_name = "FILE")]
-    pub csv: Option<PathBuf>,
-
-    /// Write a Markdown table (rewritten after every experiment).
-    #[arg(long, value_name = "FILE")]
-    pub markdown: Option<PathBuf>,
+    #[command(flatten)]
+    pub exports: Exports,
 }
 
 /// Splits a comma-separated list, trimming blanks.

@@ -12,7 +12,6 @@ use crate::player::payload::Payload;
 use crate::player::{Length, Pattern};
 use crate::unit::UnitKind;
 use anyhow::Result;
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// Balls larger than this are refused (memory for two buffers per player).
@@ -69,9 +68,7 @@ pub struct RunPlan {
     pub batch: Option<u64>,
     pub timeout: Duration,
     pub loss_timeout: Duration,
-    pub json: Option<PathBuf>,
-    pub csv: Option<PathBuf>,
-    pub markdown: Option<PathBuf>,
+    pub exports: crate::cli::Exports,
     pub fault: Option<Fault>,
     /// What the unit is called in results when it is not a local one ("hosts").
     pub unit_label: Option<&'static str>,
@@ -323,9 +320,7 @@ impl RunPlan {
             batch: a.batch,
             timeout,
             loss_timeout,
-            json: a.json.clone(),
-            csv: a.csv.clone(),
-            markdown: a.markdown.clone(),
+            exports: a.exports.clone(),
             fault,
             unit_label: None,
             payload,

@@ -75,10 +75,7 @@ impl Channel for Condvar {
         "Mutex + Condvar queue, ball moved as a Vec (threads only)"
     }
     fn supports(&self, unit: UnitKind) -> Result<(), String> {
-        if unit.is_process() {
-            return Err(local::THREADS_ONLY.into());
-        }
-        Ok(())
+        local::threads_only(unit)
     }
     fn prepare(&self, _setup: &Setup) -> Result<Pair> {
         let there = Arc::new(Shared::default());

@@ -15,7 +15,6 @@
 //! stays in `accept` until the supervisor's deadline ends the match.
 
 use super::{Channel, ChannelError, Endpoint, EndpointSpec, Pair, Setup};
-use crate::unit::UnitKind;
 use anyhow::Result;
 use ipc_channel::ipc::{self, IpcError, IpcOneShotServer, IpcReceiver, IpcSender};
 use std::path::Path;
@@ -37,10 +36,6 @@ impl Channel for IpcChannel {
     }
     fn summary(&self) -> &'static str {
         "servo's ipc-channel, IpcSender<Vec<u8>> (serde + bincode over a Unix socket)"
-    }
-    fn supports(&self, unit: UnitKind) -> Result<(), String> {
-        let _ = unit;
-        Ok(())
     }
     fn prepare(&self, setup: &Setup) -> Result<Pair> {
         let path = setup.dir.join(NAME_FILE);

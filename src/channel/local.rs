@@ -10,6 +10,7 @@
 //! fast path tries first without a timeout, so no clock is read per ball.
 
 use super::{ChannelError, Endpoint, EndpointSpec, Pair};
+use crate::unit::UnitKind;
 use std::time::Duration;
 
 /// How often a blocked receiver checks whether it must give up.
@@ -28,8 +29,17 @@ pub trait Take: Send + 'static {
 }
 
 /// Why the players are threads only, for `supports`.
-pub const THREADS_ONLY: &str =
+const THREADS_ONLY: &str =
     "threads only: the ball is a Vec moved through an in-process queue, which no other process can reach";
+
+/// `Channel::supports` for an in-process channel: no process can reach it.
+pub fn threads_only(unit: UnitKind) -> Result<(), String> {
+    if unit.is_process() {
+        Err(THREADS_ONLY.into())
+    } else {
+        Ok(())
+    }
+}
 
 pub struct LocalEndpoint<T: Put, R: Take> {
     tx: T,

@@ -119,7 +119,16 @@ pub static ALL: &[&dyn Channel] = &[
 ];
 
 /// Why a tokio channel refuses threads and processes.
-pub const TASKS_ONLY: &str = "its ends are async: tasks only";
+const TASKS_ONLY: &str = "its ends are async: tasks only";
+
+/// `Channel::supports` for a channel whose ends are async: tasks only.
+pub fn tasks_only(unit: UnitKind) -> Result<(), String> {
+    if unit.is_task() {
+        Ok(())
+    } else {
+        Err(TASKS_ONLY.into())
+    }
+}
 
 /// Whether players of `unit` can use channel `c`; `Err` says why not. Tasks
 /// need an async end, which only some channels have.

@@ -49,10 +49,7 @@ macro_rules! queue_channel {
                 $summary
             }
             fn supports(&self, unit: UnitKind) -> Result<(), String> {
-                if unit.is_process() {
-                    return Err(local::THREADS_ONLY.into());
-                }
-                Ok(())
+                local::threads_only(unit)
             }
             fn prepare(&self, _setup: &Setup) -> Result<Pair> {
                 let (there_tx, there_rx) = channel();

@@ -23,10 +23,7 @@ impl Channel for TokioMpsc {
         true
     }
     fn supports(&self, unit: UnitKind) -> Result<(), String> {
-        if !unit.is_task() {
-            return Err(super::TASKS_ONLY.into());
-        }
-        Ok(())
+        super::tasks_only(unit)
     }
     fn prepare(&self, _setup: &Setup) -> Result<Pair> {
         let (ping, pong) = mpsc_pair(DEPTH);

@@ -21,10 +21,7 @@ impl Channel for TokioNotify {
         true
     }
     fn supports(&self, unit: UnitKind) -> Result<(), String> {
-        if !unit.is_task() {
-            return Err(super::TASKS_ONLY.into());
-        }
-        Ok(())
+        super::tasks_only(unit)
     }
     fn prepare(&self, _setup: &Setup) -> Result<Pair> {
         let (ping, pong) = notify_pair();

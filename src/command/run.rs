@@ -264,13 +264,13 @@ fn summarise(doc: &mut RunDocument, units: &[&str], busy: usize) {
 }
 
 fn export(plan: &RunPlan, doc: &RunDocument) -> Result<()> {
-    if let Some(p) = &plan.json {
+    if let Some(p) = &plan.exports.json {
         output::json::write(p, doc)?;
     }
-    if let Some(p) = &plan.csv {
+    if let Some(p) = &plan.exports.csv {
         output::csv::write(p, doc)?;
     }
-    if let Some(p) = &plan.markdown {
+    if let Some(p) = &plan.exports.markdown {
         output::markdown::write(p, doc)?;
     }
     Ok(())

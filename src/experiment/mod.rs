@@ -35,7 +35,6 @@ use nix::unistd::Pid;
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// Hidden subcommands run by re-executed children: they skip clap.
@@ -59,17 +58,8 @@ pub struct CommonArgs {
     #[arg(long, value_name = "TIME")]
     pub timeout: Option<String>,
 
-    /// Write results as JSON (rewritten after every measurement).
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-
-    /// Write one CSV row per result (rewritten after every measurement).
-    #[arg(long, value_name = "FILE")]
-    pub csv: Option<PathBuf>,
-
-    /// Write a Markdown table (rewritten after every measurement).
-    #[arg(long, value_name = "FILE")]
-    pub markdown: Option<PathBuf>,
+    #[command(flatten)]
+    pub exports: crate::cli::Exports,
 }
 
 impl CommonArgs {
@@ -211,12 +201,12 @@ impl<'a, S: Serialize, T: Serialize + Row> Session<'a, S, T> {
     }
 
     fn export(&self) -> Result<()> {
-        if let Some(p) = &self.common.json {
+        if let Some(p) = &self.common.exports.json {
             let mut bytes = serde_json::to_vec_pretty(&self.doc)?;
             bytes.push(b'\n');
             crate::output::write_atomically(p, &bytes)?;
         }
-        if let Some(p) = &self.common.csv {
+        if let Some(p) = &self.common.exports.csv {
             let mut w = ::csv::Writer::from_writer(Vec::new());
             w.write_record(T::headers())?;
             for r in &self.doc.results {
@@ -225,7 +215,7 @@ impl<'a, S: Serialize, T: Serialize + Row> Session<'a, S, T> {
             let bytes = w.into_inner().map_err(|e| anyhow!("{e}"))?;
             crate::output::write_atomically(p, &bytes)?;
         }
-        if let Some(p) = &self.common.markdown {
+        if let Some(p) = &self.common.exports.markdown {
             crate::output::write_atomically(p, self.markdown().as_bytes())?;
         }
         Ok(())

@@ -39,7 +39,6 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -62,9 +61,7 @@ pub const EXPERIMENTS: [&str; 7] = [
 pub struct FaultsPlan {
     pub experiments: Vec<&'static str>,
     pub quick: bool,
-    pub json: Option<PathBuf>,
-    pub csv: Option<PathBuf>,
-    pub markdown: Option<PathBuf>,
+    pub exports: crate::cli::Exports,
 }
 
 /// One thing that happened: a row of the table.
@@ -253,9 +250,7 @@ pub fn plan(args: &crate::cli::FaultsArgs) -> Result<FaultsPlan> {
     Ok(FaultsPlan {
         experiments,
         quick: args.quick,
-        json: args.json.clone(),
-        csv: args.csv.clone(),
-        markdown: args.markdown.clone(),
+        exports: args.exports.clone(),
     })
 }
 
@@ -308,15 +303,15 @@ pub fn run(args: &crate::cli::FaultsArgs) -> Result<bool> {
 }
 
 fn export(plan: &FaultsPlan, doc: &FaultsDocument) -> Result<()> {
-    if let Some(p) = &plan.json {
+    if let Some(p) = &plan.exports.json {
         let mut bytes = serde_json::to_vec_pretty(doc)?;
         bytes.push(b'\n');
         write_atomically(p, &bytes)?;
     }
-    if let Some(p) = &plan.csv {
+    if let Some(p) = &plan.exports.csv {
         write_atomically(p, &render_csv(doc)?)?;
     }
-    if let Some(p) = &plan.markdown {
+    if let Some(p) = &plan.exports.markdown {
         write_atomically(p, render_markdown(doc).as_bytes())?;
     }
     Ok(())

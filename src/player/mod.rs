@@ -146,8 +146,19 @@ pub fn play(kit: Kit) -> bool {
         board,
         events,
     } = kit;
-    let role = spec.role;
-    match play_inner(&spec, endpoint, &line, &board, events) {
+    let result = play_inner(&spec, endpoint, &line, &board, events);
+    tell_supervisor(spec.role, result, &line, &board)
+}
+
+/// Sends a player's report, or why it failed, to the supervisor (threads,
+/// processes and tasks alike); returns whether the player finished its rally.
+fn tell_supervisor(
+    role: Role,
+    result: anyhow::Result<report::PlayerReport>,
+    line: &PlayerLine,
+    board: &Board,
+) -> bool {
+    match result {
         Ok(report) => {
             board.post(role, Phase::Done, 0);
             line.send(&Msg::Report(Box::new(report))).is_ok()

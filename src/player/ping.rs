@@ -38,18 +38,13 @@ pub fn play(
     board: &Board,
     log: Option<HitLog>,
 ) -> Result<PlayerReport, PlayError> {
-    let mut ball = vec![0u8; script.size];
-    ball::fill_payload(&mut ball);
-    let back_len = match script.pattern {
-        Pattern::Rally => script.size,
-        Pattern::Stream { .. } => ack_size(script.size),
-    };
+    let (ball, back) = balls(script);
     let mut p = Ping {
         script,
         ep,
         board,
         ball,
-        back: vec![0u8; back_len],
+        back,
         tally: Tally::default(),
         seq: 0,
         log,
@@ -83,6 +78,18 @@ pub fn play(
     let timed = timer.stop(warmup_rounds);
     p.finish()?;
     Ok(report(p.tally, tally_warm, timed))
+}
+
+/// Ping's two buffers: the ball it serves (payload filled once) and where
+/// what comes back lands (the ball in a rally, an acknowledgement in a stream).
+pub(super) fn balls(script: &Script) -> (Vec<u8>, Vec<u8>) {
+    let mut ball = vec![0u8; script.size];
+    ball::fill_payload(&mut ball);
+    let back_len = match script.pattern {
+        Pattern::Rally => script.size,
+        Pattern::Stream { .. } => ack_size(script.size),
+    };
+    (ball, vec![0u8; back_len])
 }
 
 /// The timed part of ping's play, whatever drives it (a thread blocking on

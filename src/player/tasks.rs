@@ -49,18 +49,7 @@ pub async fn play(kit: Kit) -> bool {
             humantime::format_duration(deadline)
         )),
     };
-    match result {
-        Ok(report) => {
-            board.post(role, Phase::Done, 0);
-            line.send(&Msg::Report(Box::new(report))).is_ok()
-        }
-        Err(e) => {
-            let _ = line.send(&Msg::Failed {
-                error: e.to_string(),
-            });
-            false
-        }
-    }
+    super::tell_supervisor(role, result, &line, &board)
 }
 
 async fn play_inner(
@@ -117,18 +106,13 @@ async fn play_ping(
     ep: &mut AsyncEndpoint,
     board: &Board,
 ) -> Result<PlayerReport, PlayError> {
-    let mut ball = vec![0u8; script.size];
-    ball::fill_payload(&mut ball);
-    let back_len = match script.pattern {
-        Pattern::Rally => script.size,
-        Pattern::Stream { .. } => ping::ack_size(script.size),
-    };
+    let (ball, back) = ping::balls(script);
     let mut p = Ping {
         script,
         ep,
         board,
         ball,
-        back: vec![0u8; back_len],
+        back,
         tally: Tally::default(),
         seq: 0,
     };

@@ -21,6 +21,37 @@ pub struct Figure {
     pub command: String,
 }
 
+impl Figure {
+    /// A single measured value, with no interval of its own.
+    pub fn exact(value: f64, unit: &str, what: String, command: &str) -> Figure {
+        Figure {
+            value,
+            low: value,
+            high: value,
+            unit: unit.into(),
+            what,
+            command: command.into(),
+        }
+    }
+
+    /// The speedup of many workers over one, from the wall times of their
+    /// interleaved repetitions: the ratio of the medians, bounded by the
+    /// ratios of the extremes (Rust's and CPython's scaling alike).
+    pub fn speedup(one: &[f64], many: &[f64], what: String, command: &str) -> Figure {
+        let mid = crate::stats::median;
+        let max = |v: &[f64]| v.iter().copied().fold(f64::MIN, f64::max);
+        let min = |v: &[f64]| v.iter().copied().fold(f64::MAX, f64::min);
+        Figure {
+            value: mid(one) / mid(many),
+            low: min(one) / max(many),
+            high: max(one) / min(many),
+            unit: "×".into(),
+            what,
+            command: command.into(),
+        }
+    }
+}
+
 /// Something shown live rather than measured (definitional claims).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Demo {

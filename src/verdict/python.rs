@@ -65,14 +65,7 @@ pub fn collect(ev: &mut Evidence, doc: &Value, cmd: &str) {
     }
     ev.put(
         "python.scale.cpus",
-        fig(
-            cpus,
-            cpus,
-            cpus,
-            "CPUs",
-            "CPUs the CPython scaling used".into(),
-            cmd,
-        ),
+        Figure::exact(cpus, "CPUs", "CPUs the CPython scaling used".into(), cmd),
     );
     // Scaling: speedup of n workers over 1, range over the repetitions.
     let walls = |kernel: &str, unit: &str, placement: &str, w: u64| -> Option<(Vec<f64>, f64)> {
@@ -83,14 +76,7 @@ pub fn collect(ev: &mut Evidence, doc: &Value, cmd: &str) {
                 && s(r, "placement") == placement
                 && r.get("workers").and_then(Value::as_u64) == Some(w)
         })?;
-        let v: Vec<f64> = r
-            .get("rep_wall_ns")?
-            .as_array()?
-            .iter()
-            .filter_map(Value::as_f64)
-            .collect();
-        let cpu = f(r, "cpu_ns")?;
-        (!v.is_empty()).then_some((v, cpu))
+        Some((super::sources::numbers(r, "rep_wall_ns")?, f(r, "cpu_ns")?))
     };
     for (kernel, kk) in [("python-loop", ""), ("sha256", ".hash")] {
         for unit in ["threads", "processes"] {
@@ -101,28 +87,20 @@ pub fn collect(ev: &mut Evidence, doc: &Value, cmd: &str) {
                 ) else {
                     continue;
                 };
-                let mid = |v: &[f64]| crate::stats::median(v);
-                let max = |v: &[f64]| v.iter().copied().fold(f64::MIN, f64::max);
-                let min = |v: &[f64]| v.iter().copied().fold(f64::MAX, f64::min);
                 ev.put(
                     format!("python.scale{kk}.{unit}{suffix}.speedup"),
-                    fig(
-                        mid(&one) / mid(&many),
-                        min(&one) / max(&many),
-                        max(&one) / min(&many),
-                        "×",
+                    Figure::speedup(
+                        &one,
+                        &many,
                         format!("CPython {kernel}: speedup of {n} {unit} over 1 on {placement} (range over repetitions)"),
                         cmd,
                     ),
                 );
                 if suffix.is_empty() {
-                    let p = cpu / mid(&many);
                     ev.put(
                         format!("python.scale{kk}.{unit}.parallelism"),
-                        fig(
-                            p,
-                            p,
-                            p,
+                        Figure::exact(
+                            cpu / crate::stats::median(&many),
                             "CPUs",
                             format!("CPython {kernel}: CPU time ÷ wall time of {n} {unit}"),
                             cmd,
@@ -150,7 +128,7 @@ pub fn collect(ev: &mut Evidence, doc: &Value, cmd: &str) {
         let unit = s(r, "value_unit");
         ev.put(
             key,
-            fig(v, v, v, unit, format!("CPython: {case} ({unit})"), cmd),
+            Figure::exact(v, unit, format!("CPython: {case} ({unit})"), cmd),
         );
     }
     // Rally: processes ÷ threads on the same mechanism, interval from the sample ranges.

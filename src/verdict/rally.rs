@@ -2,7 +2,7 @@
 //! kernel channels, with both players on one CPU and placed freely.
 
 use super::evidence::{Evidence, Figure};
-use crate::results::RunDocument;
+use crate::results::{Combined, RunDocument};
 
 /// Adds the figures of a run document under `rally.PLACEMENT.…`.
 pub fn collect(ev: &mut Evidence, doc: &RunDocument, placement: &str, command: &str) {
@@ -34,18 +34,15 @@ pub fn collect(ev: &mut Evidence, doc: &RunDocument, placement: &str, command: &
             .unwrap_or_default();
         ev.put(
             format!("hosts.{}.median", c.combo.channel),
-            Figure {
-                value: c.latency.median,
-                low: c.latency.median_ci.0,
-                high: c.latency.median_ci.1,
-                unit: "ns".into(),
-                what: format!(
+            median(
+                c,
+                format!(
                     "median round trip between hosts over {} ({}){peer}, verified balls, 95% confidence interval",
                     c.combo.channel,
                     crate::cli::format_size(c.combo.size)
                 ),
-                command: command.into(),
-            },
+                command,
+            ),
         );
     }
     for c in doc.combined.iter().filter(|c| c.combo.unit != "hosts") {
@@ -54,19 +51,28 @@ pub fn collect(ev: &mut Evidence, doc: &RunDocument, placement: &str, command: &
                 "rally.{placement}.{}.{}.median",
                 c.combo.channel, c.combo.unit
             ),
-            Figure {
-                value: c.latency.median,
-                low: c.latency.median_ci.0,
-                high: c.latency.median_ci.1,
-                unit: "ns".into(),
-                what: format!(
+            median(
+                c,
+                format!(
                     "median round trip, {} over {} ({}), 95% confidence interval",
                     c.combo.unit,
                     c.combo.channel,
                     crate::cli::format_size(c.combo.size)
                 ),
-                command: command.into(),
-            },
+                command,
+            ),
         );
+    }
+}
+
+/// A combination's median round trip with its 95% confidence interval.
+fn median(c: &Combined, what: String, command: &str) -> Figure {
+    Figure {
+        value: c.latency.median,
+        low: c.latency.median_ci.0,
+        high: c.latency.median_ci.1,
+        unit: "ns".into(),
+        what,
+        command: command.into(),
     }
 }

@@ -133,16 +133,15 @@ fn median_of(summary: &Value, what: String, command: &str) -> Option<Figure> {
     })
 }
 
-/// A single measured value, with no interval of its own.
-fn exact(value: f64, unit: &str, what: String, command: &str) -> Figure {
-    Figure {
-        value,
-        low: value,
-        high: value,
-        unit: unit.into(),
-        what,
-        command: command.into(),
-    }
+/// The numbers of a JSON array field (a scale row's `rep_wall_ns`), if any.
+pub(super) fn numbers(r: &Value, key: &str) -> Option<Vec<f64>> {
+    let v: Vec<f64> = r
+        .get(key)?
+        .as_array()?
+        .iter()
+        .filter_map(Value::as_f64)
+        .collect();
+    (!v.is_empty()).then_some(v)
 }
 
 fn results(doc: &Value) -> &[Value] {
@@ -161,7 +160,7 @@ pub fn collect(ev: &mut Evidence, step: &Step, ran: &Ran) {
     let cmd = step.command();
     ev.put(
         format!("load.{}", step.name),
-        exact(
+        Figure::exact(
             ran.others_cpus,
             "CPUs",
             format!("CPUs used by other processes during `{cmd}`"),
@@ -210,7 +209,7 @@ pub fn collect(ev: &mut Evidence, step: &Step, ran: &Ran) {
                     let pss = num(r, "pss_kib_per_unit").unwrap_or(0.0);
                     ev.put(
                         format!("memory.{key}.per-unit"),
-                        exact(
+                        Figure::exact(
                             pss,
                             "KiB",
                             format!("PSS added per idle {unit} unit, {n} at once"),
@@ -238,7 +237,7 @@ pub fn collect(ev: &mut Evidence, step: &Step, ran: &Ran) {
                 }
                 ev.put(
                     format!("contention.{method}"),
-                    exact(
+                    Figure::exact(
                         cpu,
                         "ns",
                         format!("CPU time per addition, threads, {method}"),
@@ -255,7 +254,7 @@ pub fn collect(ev: &mut Evidence, step: &Step, ran: &Ran) {
                 if let (Some(s), Some(n)) = (num(r, "speedup"), num(r, "units")) {
                     ev.put(
                         "overlap.threads.speedup",
-                        exact(
+                        Figure::exact(
                             s,
                             "×",
                             format!(
@@ -266,7 +265,7 @@ pub fn collect(ev: &mut Evidence, step: &Step, ran: &Ran) {
                     );
                     ev.put(
                         "overlap.units",
-                        exact(n, "units", "units waiting at once".into(), &cmd),
+                        Figure::exact(n, "units", "units waiting at once".into(), &cmd),
                     );
                 }
             }
@@ -281,7 +280,7 @@ pub fn collect(ev: &mut Evidence, step: &Step, ran: &Ran) {
                 };
                 ev.put(
                     format!("responsive.{key}.p99"),
-                    exact(
+                    Figure::exact(
                         p99,
                         "ns",
                         format!(
@@ -323,7 +322,7 @@ fn scale(ev: &mut Evidence, doc: &Value, cmd: &str) {
         .unwrap_or(0.0);
     ev.put(
         "scale.cpus",
-        exact(cpus, "CPUs", "CPUs pingpong may use".into(), cmd),
+        Figure::exact(cpus, "CPUs", "CPUs pingpong may use".into(), cmd),
     );
     let n = cpus.max(2.0) as u64;
     let walls = |unit: &str, placement: &str, workers: u64| -> Option<Vec<f64>> {
@@ -332,13 +331,7 @@ fn scale(ev: &mut Evidence, doc: &Value, cmd: &str) {
                 && r.get("placement").and_then(Value::as_str) == Some(placement)
                 && r.get("workers").and_then(Value::as_u64) == Some(workers)
         })?;
-        let v: Vec<f64> = r
-            .get("rep_wall_ns")?
-            .as_array()?
-            .iter()
-            .filter_map(Value::as_f64)
-            .collect();
-        (!v.is_empty()).then_some(v)
+        numbers(r, "rep_wall_ns")
     };
     for (unit, key) in [("threads", "threads"), ("processes-fork", "processes")] {
         for (placement, suffix) in [("all CPUs", ""), ("one CPU", ".pinned")] {
@@ -359,7 +352,7 @@ fn scale(ev: &mut Evidence, doc: &Value, cmd: &str) {
                 if let Some(cpu) = cpu {
                     ev.put(
                         format!("scale.{key}.parallelism"),
-                        exact(
+                        Figure::exact(
                             cpu / mid(&many),
                             "CPUs",
                             format!("CPU time ÷ wall time of {n} {unit}: how many ran at once"),
@@ -368,20 +361,14 @@ fn scale(ev: &mut Evidence, doc: &Value, cmd: &str) {
                     );
                 }
             }
-            let max = |v: &[f64]| v.iter().copied().fold(f64::MIN, f64::max);
-            let min = |v: &[f64]| v.iter().copied().fold(f64::MAX, f64::min);
             ev.put(
                 format!("scale.{key}{suffix}.speedup"),
-                Figure {
-                    value: mid(&one) / mid(&many),
-                    low: min(&one) / max(&many),
-                    high: max(&one) / min(&many),
-                    unit: "×".into(),
-                    what: format!(
-                        "speedup of {n} {unit} over 1 on {placement} (range over repetitions)"
-                    ),
-                    command: cmd.into(),
-                },
+                Figure::speedup(
+                    &one,
+                    &many,
+                    format!("speedup of {n} {unit} over 1 on {placement} (range over repetitions)"),
+                    cmd,
+                ),
             );
         }
     }
