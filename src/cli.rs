@@ -80,24 +80,6 @@ pub enum VerifyArg {
     Seq,
 }
 
-/// Where results are written besides the terminal: the same three files
-/// for `run`, every experiment and `faults`, each rewritten as results come
-/// in, so an interrupted run keeps what it measured.
-#[derive(Clone, Debug, Default, Args)]
-pub struct Exports {
-    /// Write results as JSON (rewritten after every measurement).
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-
-    /// Write one CSV row per result (rewritten after every measurement).
-    #[arg(long, value_name = "FILE")]
-    pub csv: Option<PathBuf>,
-
-    /// Write a Markdown summary (rewritten after every measurement).
-    #[arg(long, value_name = "FILE")]
-    pub markdown: Option<PathBuf>,
-}
-
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Where players live, comma-separated: threads, processes (spawn), processes-fork; or hosts (with
@@ -169,7 +151,7 @@ pub struct RunArgs {
     pub loss_timeout: String,
 
     #[command(flatten)]
-    pub exports: Exports,
+    pub exports: crate::export::Exports,
 
     /// What travels: raw (the ball's bytes) or struct (a serde struct around
     /// the ball, encoded with postcard and decoded on arrival: the cost of "pickling").
@@ -260,13 +242,10 @@ pub struct VerdictArgs {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["quick", "thorough"])]
     pub from: Option<PathBuf>,
 
-    /// Write the verdicts, evidence and underlying runs as JSON.
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-
-    /// Write the verdicts as a Markdown report.
-    #[arg(long, value_name = "FILE")]
-    pub markdown: Option<PathBuf>,
+    /// --json: the verdicts, evidence and underlying documents; --csv: one
+    /// row per claim; --markdown: the verdicts as a report.
+    #[command(flatten)]
+    pub exports: crate::export::Exports,
 
     /// Write a self-contained HTML report with plots (no network needed to view it).
     #[arg(long, value_name = "FILE")]
@@ -312,65 +291,5 @@ pub struct FaultsArgs {
     pub quick: bool,
 
     #[command(flatten)]
-    pub exports: Exports,
-}
-
-/// Splits a comma-separated list, trimming blanks.
-pub fn split_list(s: &str) -> Vec<&str> {
-    s.split(',')
-        .map(str::trim)
-        .filter(|x| !x.is_empty())
-        .collect()
-}
-
-/// Parses a size: `64`, `4KiB`, `4k`, `1MiB`, `1M` (binary units).
-pub fn parse_size(s: &str) -> Result<usize, String> {
-    let cfg = parse_size::Config::new().with_binary();
-    cfg.parse_size(s)
-        .map(|v| v as usize)
-        .map_err(|_| format!("invalid size '{s}': use bytes or a unit, e.g. 64, 4KiB, 1MiB"))
-}
-
-/// Formats a size with the largest binary unit that divides it.
-pub fn format_size(n: usize) -> String {
-    const UNITS: [(usize, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
-    for (u, name) in UNITS {
-        if n >= u && n % u == 0 {
-            return format!("{} {name}", n / u);
-        }
-    }
-    format!("{n} B")
-}
-
-/// Parses a duration: `500ms`, `2s`, `1m`.
-pub fn parse_time(s: &str, flag: &str) -> Result<std::time::Duration, String> {
-    humantime::parse_duration(s)
-        .map_err(|_| format!("invalid {flag} '{s}': use a time such as 500ms, 2s or 1m"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes_read_binary_units() {
-        assert_eq!(parse_size("8"), Ok(8));
-        assert_eq!(parse_size("4KiB"), Ok(4096));
-        assert_eq!(parse_size("4k"), Ok(4096));
-        assert_eq!(parse_size("1MiB"), Ok(1 << 20));
-        assert!(parse_size("lots").is_err());
-    }
-
-    #[test]
-    fn sizes_print_in_the_largest_exact_unit() {
-        assert_eq!(format_size(8), "8 B");
-        assert_eq!(format_size(4096), "4 KiB");
-        assert_eq!(format_size(1 << 20), "1 MiB");
-        assert_eq!(format_size(1500), "1500 B");
-    }
-
-    #[test]
-    fn lists_ignore_blanks() {
-        assert_eq!(split_list("pipe, unix,,tcp"), vec!["pipe", "unix", "tcp"]);
-    }
+    pub exports: crate::export::Exports,
 }

@@ -6,13 +6,14 @@
 
 use crate::channel::{Channel, Pair, Setup};
 use crate::error::Interrupted;
+use crate::kinds::{Role, UnitKind};
 use crate::measure::load::{self, Load};
 use crate::player::board::Board;
 use crate::player::control::{self, Msg, SupervisorLine};
 use crate::player::hits::Hit;
 use crate::player::report::PlayerReport;
-use crate::player::{Kit, PlayerSpec, Role, Script};
-use crate::unit::{Ending, Running, UnitKind};
+use crate::player::{Kit, PlayerSpec, Script};
+use crate::unit::{Ending, Running};
 use anyhow::{anyhow, Context, Result};
 use rustix::event::{poll, PollFd, PollFlags};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -161,11 +162,11 @@ pub fn play(m: &Match, on_hit: Option<&mut dyn FnMut(Hit) -> Result<()>>) -> Res
             .collect()
     };
 
-    crate::stop::reset_abort();
+    crate::interrupt::reset_abort();
     let mut seats: Vec<Seat> = Vec::with_capacity(2);
-    let ping_unit = m.unit.start(ping_kit, &borrow(&foreign_to_ping))?;
+    let ping_unit = crate::unit::start(m.unit, ping_kit, &borrow(&foreign_to_ping))?;
     seats.push(Seat::new(Role::Ping, ping_unit, sup_ping));
-    let pong_unit = match m.unit.start(pong_kit, &borrow(&foreign_to_pong)) {
+    let pong_unit = match crate::unit::start(m.unit, pong_kit, &borrow(&foreign_to_pong)) {
         Ok(u) => u,
         Err(e) => {
             seats[0].unit.stop();
@@ -263,7 +264,7 @@ impl Supervisor<'_, '_> {
             if self.seats.iter().all(&done) {
                 return Ok(());
             }
-            if crate::stop::interrupted() {
+            if crate::interrupt::interrupted() {
                 return Err(anyhow::Error::new(Interrupted));
             }
             if Instant::now() >= self.deadline {

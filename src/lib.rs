@@ -14,18 +14,22 @@ pub mod command;
 pub mod engine;
 pub mod error;
 pub mod experiment;
+pub mod export;
 pub mod faults;
+pub mod interrupt;
+pub mod kinds;
 pub mod measure;
 pub mod mpi;
 pub mod net;
 pub mod output;
+pub mod parse;
 pub mod plan;
 pub mod player;
 pub mod python;
+pub mod rally;
 pub mod report;
 pub mod results;
 pub mod stats;
-pub mod stop;
 pub mod summarize;
 pub mod unit;
 pub mod verdict;
@@ -74,9 +78,9 @@ pub fn main_exit_code() -> i32 {
             return 2;
         }
     };
-    stop::install_handlers();
+    interrupt::install_handlers();
     let result = match &cli.command {
-        Command::Verdict(a) => verdict::run(a).map(|_| 0),
+        Command::Verdict(a) => command::verdict::run(a).map(|_| 0),
         Command::Run(a) => command::run::run(a).map(|ok| if ok { 0 } else { 1 }),
         Command::Serve(a) => net::server::run(a),
         Command::Mpi(a) => mpi::launch::run(a),

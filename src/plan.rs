@@ -3,14 +3,14 @@
 //! one-line usage error (exit code 2) naming the fix for anything wrong.
 
 use crate::ball::{self, Verify};
+use crate::channel::payload::Payload;
 use crate::channel::{self, faulty::Fault, Channel};
 use crate::cli::{self, PatternArg, RunArgs, VerifyArg};
 use crate::engine::Placement;
 use crate::error::usage;
+use crate::kinds::UnitKind;
+use crate::kinds::{Length, Pattern};
 use crate::measure::placement;
-use crate::player::payload::Payload;
-use crate::player::{Length, Pattern};
-use crate::unit::UnitKind;
 use anyhow::Result;
 use std::time::Duration;
 
@@ -48,7 +48,7 @@ pub fn invalid_reason(unit: UnitKind, channel: &dyn Channel, size: usize) -> Opt
         return Some(format!(
             "{} cannot carry {} balls (at most {} bytes in one message): use a smaller --size or another --via",
             channel.name(),
-            cli::format_size(size),
+            crate::parse::format_size(size),
             channel.max_size()
         ));
     }
@@ -68,19 +68,19 @@ pub struct RunPlan {
     pub batch: Option<u64>,
     pub timeout: Duration,
     pub loss_timeout: Duration,
-    pub exports: crate::cli::Exports,
+    pub exports: crate::export::Exports,
     pub fault: Option<Fault>,
     /// What the unit is called in results when it is not a local one ("hosts").
     pub unit_label: Option<&'static str>,
     pub payload: Payload,
-    /// `--cpus matrix`: measure every ordered pair of CPUs (see [`crate::command::matrix`]).
+    /// `--cpus matrix`: measure every ordered pair of CPUs (see [`crate::rally::matrix`]).
     pub matrix: bool,
 }
 
 pub fn parse_units(s: &str) -> Result<Vec<UnitKind>> {
     let names: Vec<&str> = UnitKind::ALL.iter().map(|u| u.name()).collect();
     let mut v = Vec::new();
-    for name in cli::split_list(s) {
+    for name in crate::parse::split_list(s) {
         let u = UnitKind::parse(name).ok_or_else(|| {
             usage(format!(
                 "unknown unit '{name}' for --between: choose from {}",
@@ -102,7 +102,7 @@ pub fn parse_units(s: &str) -> Result<Vec<UnitKind>> {
 
 pub fn parse_channels(s: &str) -> Result<Vec<&'static dyn Channel>> {
     let mut v: Vec<&'static dyn Channel> = Vec::new();
-    let list = cli::split_list(s);
+    let list = crate::parse::split_list(s);
     let all = list.contains(&"all");
     for name in list {
         if name == "all" {
@@ -137,8 +137,8 @@ pub fn parse_channels(s: &str) -> Result<Vec<&'static dyn Channel>> {
 
 pub fn parse_sizes(s: &str) -> Result<Vec<usize>> {
     let mut v = Vec::new();
-    for item in cli::split_list(s) {
-        let n = cli::parse_size(item).map_err(usage)?;
+    for item in crate::parse::split_list(s) {
+        let n = crate::parse::parse_size(item).map_err(usage)?;
         if n < ball::MIN_SIZE {
             return Err(usage(format!(
                 "--size {item} is too small: a ball carries at least its 32-bit sequence number, so use 4 bytes or more"
@@ -179,7 +179,7 @@ pub fn parse_placement(cpus: Option<&str>, same_cpu: Option<usize>) -> Result<Pl
     let Some(s) = cpus else {
         return Ok(Placement::Free);
     };
-    let parts: Vec<&str> = cli::split_list(s);
+    let parts: Vec<&str> = crate::parse::split_list(s);
     let nums: Option<Vec<usize>> = parts.iter().map(|p| p.parse().ok()).collect();
     match nums.as_deref() {
         Some([a, b]) => Ok(Placement::Pinned {
@@ -220,7 +220,7 @@ impl RunPlan {
             }
         };
         let duration = match &a.duration {
-            Some(d) => Some(cli::parse_time(d, "--duration").map_err(usage)?),
+            Some(d) => Some(crate::parse::parse_time(d, "--duration").map_err(usage)?),
             None => None,
         };
         let length = match (a.rounds, duration) {
@@ -240,7 +240,7 @@ impl RunPlan {
         }
         let timeout = match &a.timeout {
             Some(t) => {
-                let t = cli::parse_time(t, "--timeout").map_err(usage)?;
+                let t = crate::parse::parse_time(t, "--timeout").map_err(usage)?;
                 if t.is_zero() {
                     return Err(usage("--timeout 0: give a positive time, e.g. 30s"));
                 }
@@ -251,7 +251,8 @@ impl RunPlan {
                 Length::Rounds(_) => Duration::from_secs(60),
             },
         };
-        let loss_timeout = cli::parse_time(&a.loss_timeout, "--loss-timeout").map_err(usage)?;
+        let loss_timeout =
+            crate::parse::parse_time(&a.loss_timeout, "--loss-timeout").map_err(usage)?;
         if loss_timeout.is_zero() {
             return Err(usage("--loss-timeout 0: give a positive time, e.g. 200ms"));
         }

@@ -2,12 +2,13 @@
 //! exporters and (later) the verdict, with no reference back to how it was
 //! measured. This is the versioned JSON schema documented in the README.
 
+use crate::kinds::Pattern;
 use crate::measure::checksum::ChecksumInfo;
 use crate::measure::clock::ClockInfo;
 use crate::measure::load::Load;
 use crate::measure::machine::Machine;
-use crate::player::report::{CpuUsage, Tally};
-use crate::player::Pattern;
+use crate::measure::rusage::CpuUsage;
+use crate::player::report::Tally;
 use crate::stats::Summary;
 use serde::{Deserialize, Serialize};
 
@@ -147,7 +148,7 @@ pub struct Settings {
     pub timeout_s: f64,
     /// raw, or struct (postcard-encoded serde struct around the ball).
     #[serde(default)]
-    pub payload: crate::player::payload::Payload,
+    pub payload: crate::channel::payload::Payload,
 }
 
 /// Identifies one combination of the matrix.
@@ -164,7 +165,7 @@ impl Combo {
             "{} · {} · {}",
             self.unit,
             self.channel,
-            crate::cli::format_size(self.size)
+            crate::parse::format_size(self.size)
         )
     }
 }
@@ -209,7 +210,7 @@ pub struct Measurement {
     pub placement: String,
     /// raw, or struct (postcard-encoded serde struct around the ball).
     #[serde(default)]
-    pub payload: crate::player::payload::Payload,
+    pub payload: crate::channel::payload::Payload,
     /// Bytes one ball takes on the channel (the ball size, plus the struct's framing).
     #[serde(default)]
     pub wire_bytes: usize,

@@ -1,10 +1,10 @@
 //! From raw player reports to results: one [`Measurement`] per match, one
 //! [`Combined`] per combination, and the pair-by-pair [`Comparison`]s.
 
-use crate::cli::format_size;
 use crate::engine::{Placement, Played};
+use crate::kinds::Pattern;
+use crate::parse::format_size;
 use crate::player::report::{PlayerReport, Tally};
-use crate::player::Pattern;
 use crate::results::{Combined, Combo, Comparison, Measurement, PlayerFigures, Verification};
 use crate::stats::{self, Summary};
 
@@ -47,7 +47,7 @@ pub struct MatchInfo<'a> {
     pub verify: &'a str,
     pub lossy: bool,
     pub placement: &'a Placement,
-    pub payload: crate::player::payload::Payload,
+    pub payload: crate::channel::payload::Payload,
 }
 
 pub fn measurement(info: MatchInfo, played: &Played) -> Measurement {
@@ -235,7 +235,7 @@ pub fn describe(c: &Comparison) -> String {
 mod tests {
     use super::*;
     use crate::measure::load::Load;
-    use crate::player::report::CpuUsage;
+    use crate::measure::rusage::CpuUsage;
 
     fn m(unit: &str, rep: u32, median: u64) -> Measurement {
         let fig = PlayerFigures {

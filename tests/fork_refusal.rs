@@ -7,8 +7,9 @@
 use pingpong::ball::Verify;
 use pingpong::channel;
 use pingpong::engine::{self, Match, Placement};
-use pingpong::player::{Length, Pattern, Script};
-use pingpong::unit::UnitKind;
+use pingpong::kinds::UnitKind;
+use pingpong::kinds::{Length, Pattern};
+use pingpong::player::Script;
 use std::sync::mpsc;
 use std::time::Duration;
 

@@ -6,8 +6,9 @@
 use pingpong::ball::Verify;
 use pingpong::channel;
 use pingpong::engine::{self, Match, Placement};
-use pingpong::player::{Length, Pattern, Script};
-use pingpong::unit::UnitKind;
+use pingpong::kinds::UnitKind;
+use pingpong::kinds::{Length, Pattern};
+use pingpong::player::Script;
 use std::time::Duration;
 
 fn count(dir: &str) -> usize {

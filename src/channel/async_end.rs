@@ -14,7 +14,7 @@
 
 use super::faulty::{Fault, FaultKind};
 use super::{ChannelError, EndpointSpec};
-use crate::player::payload::{self, Payload};
+use crate::channel::payload::{self, Payload};
 use std::collections::VecDeque;
 use std::os::fd::OwnedFd;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -3,7 +3,7 @@
 
 use super::local::{self, Put, Take, POLL};
 use super::{Channel, ChannelError, Pair, Setup};
-use crate::unit::UnitKind;
+use crate::kinds::UnitKind;
 use anyhow::Result;
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar as StdCondvar, Mutex};

@@ -67,7 +67,7 @@ pub fn open(path: &Path, side: u8) -> Result<IpcEndpoint, ChannelError> {
             match std::fs::read_to_string(path) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    if crate::stop::aborted() {
+                    if crate::interrupt::aborted() {
                         return Err(ChannelError::Aborted);
                     }
                     std::thread::sleep(LOOK);

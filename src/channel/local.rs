@@ -10,7 +10,7 @@
 //! fast path tries first without a timeout, so no clock is read per ball.
 
 use super::{ChannelError, Endpoint, EndpointSpec, Pair};
-use crate::unit::UnitKind;
+use crate::kinds::UnitKind;
 use std::time::Duration;
 
 /// How often a blocked receiver checks whether it must give up.
@@ -79,7 +79,7 @@ impl<T: Put, R: Take> Endpoint for LocalEndpoint<T, R> {
                 if let Some(v) = self.rx.take(true)? {
                     break v;
                 }
-                if crate::stop::aborted() {
+                if crate::interrupt::aborted() {
                     return Err(ChannelError::Aborted);
                 }
             },

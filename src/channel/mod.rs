@@ -23,6 +23,7 @@ mod futex;
 mod ipc;
 mod local;
 mod mpsc;
+pub mod payload;
 mod pipe;
 mod queue;
 pub mod ring;
@@ -37,7 +38,7 @@ mod udp;
 mod unix;
 mod unix_dgram;
 
-use crate::unit::UnitKind;
+use crate::kinds::UnitKind;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
@@ -389,7 +390,7 @@ pub(crate) fn retry<T>(mut op: impl FnMut() -> rustix::io::Result<T>) -> Result<
         match op() {
             Ok(v) => return Ok(v),
             Err(rustix::io::Errno::INTR) => {
-                if crate::stop::aborted() {
+                if crate::interrupt::aborted() {
                     return Err(ChannelError::Aborted);
                 }
             }

@@ -9,7 +9,7 @@ macro_rules! queue_channel {
     ($ty:ident, $name:literal, $summary:literal, $krate:path, $unbounded:ident) => {
         use super::local::{self, Put, Take, POLL};
         use super::{Channel, ChannelError, Pair, Setup};
-        use crate::unit::UnitKind;
+        use crate::kinds::UnitKind;
         use anyhow::Result;
         use $krate::{$unbounded as channel, Receiver, RecvTimeoutError, Sender, TryRecvError};
 

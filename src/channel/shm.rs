@@ -155,7 +155,7 @@ impl Bell {
             // EAGAIN: the epoch moved on (we were rung) before we slept.
             match futex::wait(&self.epoch, futex::Flags::empty(), epoch, None) {
                 Ok(()) | Err(rustix::io::Errno::AGAIN) => Ok(()),
-                Err(rustix::io::Errno::INTR) if crate::stop::aborted() => {
+                Err(rustix::io::Errno::INTR) if crate::interrupt::aborted() => {
                     Err(ChannelError::Aborted)
                 }
                 Err(rustix::io::Errno::INTR) => Ok(()),
@@ -185,7 +185,7 @@ pub fn wait_until(
             Wait::Spin | Wait::SpinFutex => {
                 std::hint::spin_loop();
                 spins = spins.wrapping_add(1);
-                if spins % ABORT_EVERY == 0 && crate::stop::aborted() {
+                if spins % ABORT_EVERY == 0 && crate::interrupt::aborted() {
                     return Err(ChannelError::Aborted);
                 }
                 if wait == Wait::Spin && spins >= SPIN_BEFORE_YIELD {

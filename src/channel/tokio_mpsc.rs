@@ -4,7 +4,7 @@
 
 use super::async_end::mpsc_pair;
 use super::{Channel, EndpointSpec, Pair, Setup};
-use crate::unit::UnitKind;
+use crate::kinds::UnitKind;
 use anyhow::Result;
 
 /// Balls each direction holds before a sender waits (a stream window fits).

@@ -5,7 +5,7 @@
 
 use super::async_end::notify_pair;
 use super::{Channel, EndpointSpec, Pair, Setup};
-use crate::unit::UnitKind;
+use crate::kinds::UnitKind;
 use anyhow::Result;
 
 pub struct TokioNotify;

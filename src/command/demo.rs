@@ -4,12 +4,14 @@
 //! order is checked as it happens: two pings in a row is an error.
 
 use crate::channel;
-use crate::cli::{parse_time, DemoArgs};
+use crate::cli::DemoArgs;
 use crate::engine::{self, Match, Placement};
 use crate::error::usage;
+use crate::kinds::{Length, Pattern, Role};
+use crate::parse::parse_time;
 use crate::plan::{invalid_reason, parse_units};
 use crate::player::hits::Hit;
-use crate::player::{Length, Pattern, Role, Script};
+use crate::player::Script;
 use anyhow::{bail, Result};
 use std::io::Write;
 use std::time::Duration;

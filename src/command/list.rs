@@ -1,7 +1,7 @@
 //! `pingpong list`: every unit × channel combination and whether it is valid.
 
 use crate::channel;
-use crate::unit::UnitKind;
+use crate::kinds::UnitKind;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::Table;
 

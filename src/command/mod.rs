@@ -2,5 +2,5 @@
 
 pub mod demo;
 pub mod list;
-pub mod matrix;
 pub mod run;
+pub mod verdict;

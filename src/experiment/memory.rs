@@ -190,7 +190,7 @@ pub fn run(args: &MemoryArgs) -> Result<i32> {
     let c = &args.common;
     let timeout = c.timeout()?;
     let units = match &args.units {
-        Some(u) => super::parse_counts(u, "--units", 1)?,
+        Some(u) => crate::parse::parse_counts(u, "--units", 1)?,
         None if c.quick => vec![1, 10],
         None => vec![1, 10, 100, 1000],
     };
@@ -336,7 +336,7 @@ fn threads(n: usize, d: &Deadline) -> Result<(MemoryResult, usize)> {
             uss_kib_total: uss,
             vsz_kib_total: vsz,
             children_counted: 0,
-            stack: format!("{} reserved", crate::cli::format_size(THREAD_STACK)),
+            stack: format!("{} reserved", crate::parse::format_size(THREAD_STACK)),
         },
         0,
     ))

@@ -59,7 +59,7 @@ pub struct CommonArgs {
     pub timeout: Option<String>,
 
     #[command(flatten)]
-    pub exports: crate::cli::Exports,
+    pub exports: crate::export::Exports,
 }
 
 impl CommonArgs {
@@ -68,7 +68,7 @@ impl CommonArgs {
         match &self.timeout {
             None => Ok(Duration::from_secs(60)),
             Some(t) => {
-                let d = crate::cli::parse_time(t, "--timeout").map_err(usage)?;
+                let d = crate::parse::parse_time(t, "--timeout").map_err(usage)?;
                 if d.is_zero() {
                     return Err(usage(
                         "invalid --timeout '0': give a positive time, e.g. 30s",
@@ -101,6 +101,40 @@ pub struct ExperimentDocument<S, T> {
     pub errors: Vec<String>,
     /// Warnings a reader should see beside the figures.
     pub notes: Vec<String>,
+    /// What the experiment measures, in a few words (the Markdown heading).
+    #[serde(skip)]
+    pub title: &'static str,
+}
+
+impl<S: Serialize, T: Serialize + Row> crate::export::Export for ExperimentDocument<S, T> {
+    fn csv(&self) -> Result<Vec<u8>> {
+        crate::export::csv_bytes(&T::headers(), self.results.iter().map(Row::cells))
+    }
+
+    fn markdown(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "# pingpong {}: {}\n", self.header.experiment, self.title);
+        let _ = writeln!(s, "Machine: {}\n", self.header.machine.one_line());
+        let h = T::headers();
+        let _ = writeln!(s, "| {} |", h.join(" | "));
+        let _ = writeln!(s, "|{}", "---|".repeat(h.len()));
+        for r in &self.results {
+            let _ = writeln!(s, "| {} |", r.cells().join(" | "));
+        }
+        for (label, list) in [
+            ("Not measurable here", &self.unavailable),
+            ("Errors", &self.errors),
+            ("Notes", &self.notes),
+        ] {
+            if !list.is_empty() {
+                let _ = writeln!(s, "\n{label}:\n");
+                for n in list {
+                    let _ = writeln!(s, "- {n}");
+                }
+            }
+        }
+        s
+    }
 }
 
 /// A running experiment: records results, exports after each, prints at the end.
@@ -108,7 +142,6 @@ pub struct Session<'a, S, T> {
     pub doc: ExperimentDocument<S, T>,
     common: &'a CommonArgs,
     progress: Progress,
-    title: &'static str,
 }
 
 impl<'a, S: Serialize, T: Serialize + Row> Session<'a, S, T> {
@@ -127,10 +160,10 @@ impl<'a, S: Serialize, T: Serialize + Row> Session<'a, S, T> {
                 unavailable: Vec::new(),
                 errors: Vec::new(),
                 notes: Vec::new(),
+                title,
             },
             common,
             progress: Progress::new(steps),
-            title,
         };
         s.export()?;
         Ok(s)
@@ -138,7 +171,7 @@ impl<'a, S: Serialize, T: Serialize + Row> Session<'a, S, T> {
 
     /// Before a measurement: what is about to be measured.
     pub fn start(&self, what: &str) -> Result<()> {
-        if crate::stop::interrupted() {
+        if crate::interrupt::interrupted() {
             return Err(anyhow::Error::new(Interrupted));
         }
         self.progress.start(what);
@@ -201,53 +234,7 @@ impl<'a, S: Serialize, T: Serialize + Row> Session<'a, S, T> {
     }
 
     fn export(&self) -> Result<()> {
-        if let Some(p) = &self.common.exports.json {
-            let mut bytes = serde_json::to_vec_pretty(&self.doc)?;
-            bytes.push(b'\n');
-            crate::output::write_atomically(p, &bytes)?;
-        }
-        if let Some(p) = &self.common.exports.csv {
-            let mut w = ::csv::Writer::from_writer(Vec::new());
-            w.write_record(T::headers())?;
-            for r in &self.doc.results {
-                w.write_record(r.cells())?;
-            }
-            let bytes = w.into_inner().map_err(|e| anyhow!("{e}"))?;
-            crate::output::write_atomically(p, &bytes)?;
-        }
-        if let Some(p) = &self.common.exports.markdown {
-            crate::output::write_atomically(p, self.markdown().as_bytes())?;
-        }
-        Ok(())
-    }
-
-    fn markdown(&self) -> String {
-        let mut s = String::new();
-        let _ = writeln!(
-            s,
-            "# pingpong {}: {}\n",
-            self.doc.header.experiment, self.title
-        );
-        let _ = writeln!(s, "Machine: {}\n", self.doc.header.machine.one_line());
-        let h = T::headers();
-        let _ = writeln!(s, "| {} |", h.join(" | "));
-        let _ = writeln!(s, "|{}", "---|".repeat(h.len()));
-        for r in &self.doc.results {
-            let _ = writeln!(s, "| {} |", r.cells().join(" | "));
-        }
-        for (label, list) in [
-            ("Not measurable here", &self.doc.unavailable),
-            ("Errors", &self.doc.errors),
-            ("Notes", &self.doc.notes),
-        ] {
-            if !list.is_empty() {
-                let _ = writeln!(s, "\n{label}:\n");
-                for n in list {
-                    let _ = writeln!(s, "- {n}");
-                }
-            }
-        }
-        s
+        self.common.exports.write(&self.doc)
     }
 
     /// Prints the table; the exit code is 1 if any measurement failed.
@@ -258,7 +245,7 @@ impl<'a, S: Serialize, T: Serialize + Row> Session<'a, S, T> {
         let _ = writeln!(
             out,
             "pingpong {}: {}",
-            self.doc.header.experiment, self.title
+            self.doc.header.experiment, self.doc.title
         );
         let _ = writeln!(out, "machine:  {}", self.doc.header.machine.one_line());
         let mut t = crate::output::new_table();
@@ -308,7 +295,7 @@ impl Deadline {
 
     /// An error if the deadline has passed (or the run was interrupted).
     pub fn check(&self, what: &str) -> Result<()> {
-        if crate::stop::interrupted() {
+        if crate::interrupt::interrupted() {
             return Err(anyhow::Error::new(Interrupted));
         }
         if self.passed() {
@@ -368,9 +355,9 @@ pub fn reap(pid: Pid, deadline: &Deadline, what: &str) -> Result<WaitStatus> {
             Err(nix::errno::Errno::EINTR) => {}
             Err(e) => return Err(anyhow!("waiting for {what} (pid {pid}): {e}")),
         }
-        if deadline.passed() || crate::stop::interrupted() {
+        if deadline.passed() || crate::interrupt::interrupted() {
             kill_and_reap(pid);
-            if crate::stop::interrupted() {
+            if crate::interrupt::interrupted() {
                 return Err(anyhow::Error::new(Interrupted));
             }
             bail!(
@@ -539,26 +526,6 @@ pub fn children_cpu_ns() -> u64 {
         .unwrap_or(0)
 }
 
-/// Parses a comma-separated list of counts, each at least `min`.
-pub fn parse_counts(s: &str, flag: &str, min: usize) -> Result<Vec<usize>> {
-    let mut v = Vec::new();
-    for x in crate::cli::split_list(s) {
-        let n: usize = x.parse().map_err(|_| {
-            usage(format!(
-                "invalid {flag} '{x}': use whole numbers, e.g. 1,2,4"
-            ))
-        })?;
-        if n < min {
-            return Err(usage(format!("invalid {flag} '{x}': at least {min}")));
-        }
-        v.push(n);
-    }
-    if v.is_empty() {
-        return Err(usage(format!("{flag} is empty: give at least one number")));
-    }
-    Ok(v)
-}
-
 /// CPUs this process may use.
 pub fn cpus() -> usize {
     crate::measure::placement::allowed_cpus().len().max(1)
@@ -601,17 +568,6 @@ mod tests {
         assert_eq!(efficiency(2.0, 4), 0.5);
         assert!(speedup(1.0, 0.0).is_nan());
         assert!(efficiency(1.0, 0).is_nan());
-    }
-
-    #[test]
-    fn counts_parse_and_refuse_nonsense() {
-        assert_eq!(
-            parse_counts("1, 10,100", "--units", 1).unwrap(),
-            vec![1, 10, 100]
-        );
-        assert!(parse_counts("0", "--units", 1).is_err());
-        assert!(parse_counts("x", "--units", 1).is_err());
-        assert!(parse_counts("", "--units", 1).is_err());
     }
 
     #[test]

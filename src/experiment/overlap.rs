@@ -93,7 +93,7 @@ pub fn run(args: &OverlapArgs) -> Result<i32> {
         return Err(usage(format!("invalid --units '{units}': from 1 to 1000")));
     }
     let wait = match &args.wait {
-        Some(w) => crate::cli::parse_time(w, "--wait").map_err(usage)?,
+        Some(w) => crate::parse::parse_time(w, "--wait").map_err(usage)?,
         None if c.quick => Duration::from_millis(20),
         None => Duration::from_millis(50),
     };

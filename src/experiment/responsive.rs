@@ -103,13 +103,13 @@ const MODES: [&str; 4] = [
 pub fn run(args: &ResponsiveArgs) -> Result<i32> {
     let c = &args.common;
     let timeout = c.timeout()?;
-    let every = crate::cli::parse_time(&args.every, "--every").map_err(usage)?;
+    let every = crate::parse::parse_time(&args.every, "--every").map_err(usage)?;
     let duration = match &args.duration {
-        Some(d) => crate::cli::parse_time(d, "--duration").map_err(usage)?,
+        Some(d) => crate::parse::parse_time(d, "--duration").map_err(usage)?,
         None if c.quick => Duration::from_millis(150),
         None => Duration::from_millis(750),
     };
-    let chunk = crate::cli::parse_time(&args.chunk, "--chunk").map_err(usage)?;
+    let chunk = crate::parse::parse_time(&args.chunk, "--chunk").map_err(usage)?;
     if every.is_zero() || duration < every || chunk.is_zero() {
         return Err(usage(
             "--every, --chunk and --duration must be positive, and --duration at least --every",

@@ -139,7 +139,7 @@ pub fn run(args: &ScaleArgs) -> Result<i32> {
     let timeout = c.timeout()?;
     let cpus = super::cpus();
     let workers = match &args.workers {
-        Some(w) => super::parse_counts(w, "--workers", 1)?,
+        Some(w) => crate::parse::parse_counts(w, "--workers", 1)?,
         None => (1..=2 * cpus).collect(),
     };
     if let Some(&n) = workers.iter().find(|&&n| n > 1024) {

@@ -17,9 +17,9 @@
 //! past the deadline, and the stuck child is then killed and reaped.
 
 use super::{CommonArgs, Deadline, Row, Session};
-use crate::cli::format_size;
 use crate::error::usage;
 use crate::output::ns;
+use crate::parse::format_size;
 use crate::stats::Summary;
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -163,7 +163,7 @@ pub fn run(args: &SpawnArgs) -> Result<i32> {
     let c = &args.common;
     let timeout = c.timeout()?;
     let heap = match &args.heap {
-        Some(h) => crate::cli::parse_size(h).map_err(usage)?,
+        Some(h) => crate::parse::parse_size(h).map_err(usage)?,
         None if c.quick => 64 << 20,
         None => 1 << 30,
     };
@@ -526,7 +526,7 @@ fn wait_within(pid: Pid, deadline: &Deadline, what: &str) -> Result<bool> {
             Ok(WaitStatus::Signaled(..)) => return Ok(false),
             Ok(_) => {}
             Err(nix::errno::Errno::EINTR) => {
-                if deadline.passed() || crate::stop::interrupted() {
+                if deadline.passed() || crate::interrupt::interrupted() {
                     super::kill_and_reap(pid);
                     deadline.check(what)?;
                     bail!("{what} (pid {pid}) was stopped");

@@ -89,7 +89,7 @@ impl Row for SwitchResult {
         vec![
             self.unit.clone(),
             self.via.clone(),
-            crate::cli::format_size(self.working_set_bytes),
+            crate::parse::format_size(self.working_set_bytes),
             ns(self.round_trip_ns),
             ns(self.per_switch_ns),
             self.rep_round_trip_ns
@@ -252,8 +252,8 @@ pub fn run(args: &SwitchArgs) -> Result<i32> {
         return Err(usage("invalid --reps '0': at least 1"));
     }
     let mut sets = Vec::new();
-    for x in crate::cli::split_list(&args.working_set) {
-        sets.push(crate::cli::parse_size(x).map_err(usage)?);
+    for x in crate::parse::split_list(&args.working_set) {
+        sets.push(crate::parse::parse_size(x).map_err(usage)?);
     }
     if sets.is_empty() {
         return Err(usage(
@@ -306,7 +306,7 @@ pub fn run(args: &SwitchArgs) -> Result<i32> {
             let name = if via == Via::Pipe { "pipe" } else { "futex" };
             let what = format!(
                 "{unit} via {name}, working set {} (repetition {}/{reps})",
-                crate::cli::format_size(ws),
+                crate::parse::format_size(ws),
                 rep + 1
             );
             if failed[i] {
@@ -379,7 +379,7 @@ fn threads(via: Via, rounds: u64, ws: usize, cpu: usize, d: &Deadline) -> Result
         stop.store(true, Ordering::Relaxed);
         for h in [&hp, &hq] {
             // SAFETY: the threads are alive until joined below; SIGUSR1 has
-            // a do-nothing handler (crate::stop) installed without SA_RESTART.
+            // a do-nothing handler (crate::interrupt) installed without SA_RESTART.
             unsafe {
                 nix::libc::pthread_kill(h.as_pthread_t(), nix::libc::SIGUSR1);
             }

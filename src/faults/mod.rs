@@ -28,7 +28,7 @@ pub mod stop;
 pub mod zombies;
 
 use crate::error::usage;
-use crate::output::{ns, progress::Progress, write_atomically};
+use crate::output::{ns, progress::Progress};
 use crate::results::Header;
 use anyhow::{Context, Result};
 use nix::sys::signal::{kill, Signal};
@@ -61,7 +61,7 @@ pub const EXPERIMENTS: [&str; 7] = [
 pub struct FaultsPlan {
     pub experiments: Vec<&'static str>,
     pub quick: bool,
-    pub exports: crate::cli::Exports,
+    pub exports: crate::export::Exports,
 }
 
 /// One thing that happened: a row of the table.
@@ -288,12 +288,12 @@ pub fn run(args: &crate::cli::FaultsArgs) -> Result<bool> {
         doc.demos = demos(&doc.rows);
         export(&plan, &doc)?;
         progress.done();
-        if crate::stop::interrupted() {
+        if crate::interrupt::interrupted() {
             break;
         }
     }
     progress.finish();
-    if crate::stop::interrupted() {
+    if crate::interrupt::interrupted() {
         return Err(anyhow::Error::new(crate::error::Interrupted));
     }
     let mut out = std::io::stdout().lock();
@@ -303,18 +303,16 @@ pub fn run(args: &crate::cli::FaultsArgs) -> Result<bool> {
 }
 
 fn export(plan: &FaultsPlan, doc: &FaultsDocument) -> Result<()> {
-    if let Some(p) = &plan.exports.json {
-        let mut bytes = serde_json::to_vec_pretty(doc)?;
-        bytes.push(b'\n');
-        write_atomically(p, &bytes)?;
+    plan.exports.write(doc)
+}
+
+impl crate::export::Export for FaultsDocument {
+    fn csv(&self) -> Result<Vec<u8>> {
+        render_csv(self)
     }
-    if let Some(p) = &plan.exports.csv {
-        write_atomically(p, &render_csv(doc)?)?;
+    fn markdown(&self) -> String {
+        render_markdown(self)
     }
-    if let Some(p) = &plan.exports.markdown {
-        write_atomically(p, render_markdown(doc).as_bytes())?;
-    }
-    Ok(())
 }
 
 fn survived(s: Option<bool>) -> &'static str {

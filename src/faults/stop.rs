@@ -5,7 +5,7 @@
 //!   period if SIGTERM is ignored; we time the stop until the reaping.
 //! * A thread cannot be killed: the only way is cooperative (a flag the loop
 //!   checks; for a blocked read, SIGUSR1 installed without `SA_RESTART` to
-//!   interrupt the read, see [`crate::stop`]). A thread that never checks
+//!   interrupt the read, see [`crate::interrupt`]). A thread that never checks
 //!   cannot be stopped at all: we show it still running after the grace
 //!   period, and end it the only way there is, by ending its process.
 
@@ -137,7 +137,7 @@ fn thread_ticks(tid: u64) -> Option<u64> {
 
 fn stop_thread(arg: &str, grace: Duration) -> Result<i32> {
     use std::os::unix::thread::JoinHandleExt;
-    crate::stop::install_handlers();
+    crate::interrupt::install_handlers();
     let flag = Arc::new(AtomicBool::new(false));
     let tid = Arc::new(AtomicU64::new(0));
     let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;

@@ -1,8 +1,28 @@
 //! CPU time and context switches from `getrusage`.
 
-use crate::player::report::CpuUsage;
 use nix::sys::resource::{getrusage, UsageWho};
 use nix::sys::time::TimeValLike;
+use serde::{Deserialize, Serialize};
+
+/// CPU time and context switches of one player during the timed part of the
+/// rally, from `getrusage(RUSAGE_THREAD)` read by the player itself before and
+/// after (the same call for a thread and for a single-threaded process).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CpuUsage {
+    pub user_ns: u64,
+    pub system_ns: u64,
+    pub voluntary_switches: u64,
+    pub involuntary_switches: u64,
+}
+
+impl CpuUsage {
+    pub fn add(&mut self, o: &CpuUsage) {
+        self.user_ns += o.user_ns;
+        self.system_ns += o.system_ns;
+        self.voluntary_switches += o.voluntary_switches;
+        self.involuntary_switches += o.involuntary_switches;
+    }
+}
 
 /// The calling thread's own usage so far (`RUSAGE_THREAD`): for a player
 /// thread that is the player alone, for a single-threaded player process the

@@ -240,7 +240,7 @@ fn wait(pid: Pid, bound: Duration) -> Result<Ended> {
     let mut stopping: Option<Ended> = None;
     let mut killed = false;
     loop {
-        if crate::stop::interrupted() && stopping.is_none() {
+        if crate::interrupt::interrupted() && stopping.is_none() {
             let _ = kill(pid, Signal::SIGINT);
             stopping = Some(Ended::Interrupted);
             end = Instant::now() + GRACE;

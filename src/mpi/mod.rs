@@ -26,10 +26,11 @@ mod rank;
 mod watchdog;
 
 use crate::channel::{Channel, Pair, Setup};
-use crate::cli::{split_list, RunArgs};
+use crate::cli::RunArgs;
 use crate::error::{exit_code, usage, Quiet};
+use crate::kinds::UnitKind;
+use crate::parse::split_list;
 use crate::plan::RunPlan;
-use crate::unit::UnitKind;
 use anyhow::Result;
 
 /// Whether this pingpong was built with the `mpi` feature.

@@ -3,16 +3,17 @@
 
 use super::watchdog::Watchdog;
 use crate::channel::{ChannelError, Endpoint};
-use crate::command::run;
 use crate::engine::{Placement, Played};
 use crate::error::{usage, EndsRun, Quiet};
+use crate::kinds::Role;
 use crate::measure::machine::Machine;
 use crate::measure::{load, placement};
 use crate::output::progress::Progress;
 use crate::plan::RunPlan;
 use crate::player::board::Board;
 use crate::player::report::PlayerReport;
-use crate::player::{self, Role, Script};
+use crate::player::{self, Script};
+use crate::rally;
 use crate::results::Peer;
 use anyhow::{anyhow, bail, Context, Result};
 use mpi::topology::{Rank, SimpleCommunicator};
@@ -263,7 +264,7 @@ fn conduct(
         machine: *machine,
     };
     let progress = Progress::new(plan.cells.len() as u64 * plan.reps as u64);
-    let doc = run::measure_with(plan, &progress, &mut |_cell, script, doc| {
+    let doc = rally::measure_with(plan, &progress, &mut |_cell, script, doc| {
         if doc.peer.is_none() {
             doc.peer = Some(peer.clone());
             doc.notes.extend(notes.iter().cloned());
@@ -319,7 +320,7 @@ fn conduct(
     if !matches!(&doc, Err(e) if e.chain().any(|c| c.is::<EndsRun>())) {
         send(world, 1, &Order::Quit)?;
     }
-    run::finish(&doc?)
+    rally::finish(&doc?)
 }
 
 /// Rank 1: plays pong to each script rank 0 sends, until told to quit.

@@ -5,8 +5,8 @@
 //! running then, says what the rank was waiting for and ends the process;
 //! `mpirun` then ends the other rank. It never calls MPI.
 
+use crate::kinds::Role;
 use crate::player::board::Board;
-use crate::player::Role;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -97,7 +97,7 @@ fn watch(shared: &(Mutex<State>, Condvar), name: &str, role: Role, board: &Board
             return;
         }
         let now = Instant::now();
-        if crate::stop::interrupted() {
+        if crate::interrupt::interrupted() {
             let since = *interrupted_at.get_or_insert(now);
             if now - since >= GRACE {
                 end(

@@ -10,14 +10,15 @@ use super::frame;
 use super::protocol::{self, Client, Hello, Reply, Server, MAGIC, VERSION};
 use crate::channel::{DatagramEndpoint, Endpoint, StreamEndpoint};
 use crate::cli::RunArgs;
-use crate::command::run;
 use crate::engine::{Placement, Played};
 use crate::error::usage;
+use crate::kinds::Role;
 use crate::measure::load;
 use crate::output::progress::Progress;
 use crate::plan::{Cell, RunPlan};
 use crate::player::board::Board;
-use crate::player::{self, Role, Script};
+use crate::player::{self, Script};
+use crate::rally;
 use crate::results::{Peer, RunDocument};
 use anyhow::{anyhow, bail, Context, Result};
 use rustix::net::sockopt::{self, Timeout};
@@ -35,7 +36,7 @@ pub fn run(args: &RunArgs) -> Result<bool> {
     let progress = Progress::new(plan.cells.len() as u64 * plan.reps as u64);
     let doc = measure(&plan, args, &progress);
     progress.finish();
-    run::finish(&doc?)
+    rally::finish(&doc?)
 }
 
 /// Resolves a `--between hosts` run into a plan.
@@ -81,7 +82,7 @@ pub fn measure(plan: &RunPlan, args: &RunArgs, progress: &Progress) -> Result<Ru
         .ok_or_else(|| usage("--between hosts needs --peer HOST:PORT (a pingpong serve)"))?;
     let addr = resolve(peer)?;
     let token = args.token.clone();
-    run::measure_with(plan, progress, &mut |cell, script, doc| {
+    rally::measure_with(plan, progress, &mut |cell, script, doc| {
         session(addr, token.as_deref(), plan, cell, script, doc)
     })
 }

@@ -25,8 +25,9 @@ use crate::ball;
 use crate::channel::{ChannelError, DatagramEndpoint, Endpoint, StreamEndpoint};
 use crate::cli::ServeArgs;
 use crate::error::usage;
+use crate::kinds::{Length, Pattern, Role};
 use crate::player::board::{Board, Phase};
-use crate::player::{self, Length, Pattern, Role, Script};
+use crate::player::{self, Script};
 use anyhow::{Context, Result};
 use rustix::net::sockopt::{self, Timeout};
 use std::io::Write;
@@ -81,7 +82,7 @@ impl Options {
             return Err(usage("--max-sessions 0: allow at least one session"));
         }
         let session_limit =
-            crate::cli::parse_time(&a.session_limit, "--session-limit").map_err(usage)?;
+            crate::parse::parse_time(&a.session_limit, "--session-limit").map_err(usage)?;
         if session_limit < HANDSHAKE {
             return Err(usage("--session-limit is shorter than a handshake (5s)"));
         }
@@ -141,7 +142,7 @@ pub fn serve_until(listener: TcpListener, opts: Options, stop: &AtomicBool) -> R
     listener.set_nonblocking(true).context("listener")?;
     let opts = Arc::new(opts);
     let active = Arc::new(AtomicUsize::new(0));
-    while !crate::stop::interrupted() && !stop.load(Ordering::SeqCst) {
+    while !crate::interrupt::interrupted() && !stop.load(Ordering::SeqCst) {
         let mut fds = [rustix::event::PollFd::new(
             &listener,
             rustix::event::PollFlags::IN,
@@ -323,7 +324,7 @@ fn session(mut stream: TcpStream, peer: SocketAddr, opts: &Options) -> Result<St
                 Pattern::Rally => "rally of".to_string(),
                 Pattern::Stream { window } => format!("stream (window {window}) of"),
             },
-            crate::cli::format_size(script.size),
+            crate::parse::format_size(script.size),
             hello.via,
             hello.machine.one_line()
         ),

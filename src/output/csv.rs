@@ -1,7 +1,6 @@
 //! `--csv FILE`: one row per measurement (every repetition), flat columns.
 
 use crate::results::RunDocument;
-use std::path::Path;
 
 pub const HEADER: &[&str] = &[
     "unit",
@@ -90,8 +89,4 @@ pub fn render(doc: &RunDocument) -> anyhow::Result<Vec<u8>> {
         ])?;
     }
     w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-pub fn write(path: &Path, doc: &RunDocument) -> anyhow::Result<()> {
-    super::write_atomically(path, &render(doc)?)
 }

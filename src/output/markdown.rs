@@ -2,10 +2,9 @@
 //! issue or a report.
 
 use super::{bandwidth, ns, rate};
-use crate::cli::format_size;
+use crate::parse::format_size;
 use crate::results::RunDocument;
 use std::fmt::Write;
-use std::path::Path;
 
 pub fn render(doc: &RunDocument) -> String {
     let mut s = String::new();
@@ -63,8 +62,4 @@ pub fn render(doc: &RunDocument) -> String {
         );
     }
     s
-}
-
-pub fn write(path: &Path, doc: &RunDocument) -> anyhow::Result<()> {
-    super::write_atomically(path, render(doc).as_bytes())
 }

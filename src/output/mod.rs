@@ -1,11 +1,20 @@
-//! Rendering results: one module per format. Exporters take a finished
-//! [`crate::results::RunDocument`] and know nothing of how it was measured.
+//! Rendering results for people: tables, progress, number formats, and the
+//! run document's CSV and Markdown forms. Renderers take a finished
+//! document and know nothing of how it was measured.
 
 pub mod csv;
-pub mod json;
 pub mod markdown;
 pub mod progress;
 pub mod table;
+
+impl crate::export::Export for crate::results::RunDocument {
+    fn csv(&self) -> anyhow::Result<Vec<u8>> {
+        csv::render(self)
+    }
+    fn markdown(&self) -> String {
+        markdown::render(self)
+    }
+}
 
 /// A terminal table in pingpong's style, fitted to the terminal. A terminal
 /// that reports no width (the pseudo-terminal mpirun gives its ranks says 0
@@ -18,33 +27,6 @@ pub fn new_table() -> comfy_table::Table {
         t.set_width(160);
     }
     t
-}
-
-use std::io::Write;
-use std::path::Path;
-
-/// Writes a file whole: to a temporary sibling, then renamed over the
-/// target, so a reader (or a crash) never sees half a file.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use anyhow::Context;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| {
-        format!(
-            "cannot write {}: its directory is not writable",
-            path.display()
-        )
-    })?;
-    tmp.write_all(bytes)?;
-    // A temporary file is private (0600); a report is for reading.
-    use std::os::unix::fs::PermissionsExt;
-    tmp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }
 
 /// Formats nanoseconds with a unit that keeps 3–4 significant digits.

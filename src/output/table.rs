@@ -2,7 +2,7 @@
 //! then the pair-by-pair comparisons, notes, skips and errors.
 
 use super::{bandwidth, ns, rate};
-use crate::cli::format_size;
+use crate::parse::format_size;
 use crate::results::RunDocument;
 use comfy_table::CellAlignment;
 use std::fmt::Write;
@@ -20,8 +20,8 @@ pub fn render(doc: &RunDocument) -> String {
         if doc.checksum.hardware { " (hardware)" } else { "" },
         doc.settings.verify,
         match doc.settings.payload {
-            crate::player::payload::Payload::Raw => "raw",
-            crate::player::payload::Payload::Struct => "struct (postcard, encoded and decoded per ball)",
+            crate::channel::payload::Payload::Raw => "raw",
+            crate::channel::payload::Payload::Struct => "struct (postcard, encoded and decoded per ball)",
         },
         doc.settings.repetitions,
         doc.settings.placement,
@@ -87,8 +87,8 @@ pub fn render(doc: &RunDocument) -> String {
     }
     let _ = writeln!(out, "{t}");
     let what = match doc.settings.pattern {
-        crate::player::Pattern::Rally => "latency is per round trip (ping → pong → ping)",
-        crate::player::Pattern::Stream { .. } => {
+        crate::kinds::Pattern::Rally => "latency is per round trip (ping → pong → ping)",
+        crate::kinds::Pattern::Stream { .. } => {
             "latency is per ball in a window; bandwidth is one way"
         }
     };

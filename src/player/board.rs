@@ -8,7 +8,7 @@
 //! to re-executed ones. A player writes two relaxed stores per ball to a
 //! cache line of its own, which no one else writes: nothing the rally feels.
 
-use crate::player::Role;
+use crate::kinds::Role;
 use anyhow::{Context, Result};
 use rustix::fs::{memfd_create, MemfdFlags};
 use rustix::mm::{mmap, munmap, MapFlags, ProtFlags};

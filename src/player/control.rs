@@ -78,7 +78,7 @@ impl PlayerLine {
             match rustix::io::read(&self.go, &mut b) {
                 Ok(1) => return true,
                 Ok(_) => return false,
-                Err(rustix::io::Errno::INTR) if !crate::stop::aborted() => continue,
+                Err(rustix::io::Errno::INTR) if !crate::interrupt::aborted() => continue,
                 Err(_) => return false,
             }
         }

@@ -3,7 +3,7 @@
 //! each player writes *before* sending the ball on, so the order of lines in
 //! the pipe is the real order of the hits, which the supervisor checks.
 
-use crate::player::Role;
+use crate::kinds::Role;
 use std::os::fd::OwnedFd;
 use std::time::Duration;
 

@@ -9,7 +9,6 @@
 pub mod board;
 pub mod control;
 pub mod hits;
-pub mod payload;
 mod ping;
 mod pong;
 pub mod report;
@@ -18,49 +17,13 @@ pub mod tasks;
 use crate::ball::Verify;
 use crate::channel::faulty::{Fault, Faulty};
 use crate::channel::{ChannelError, EndpointSpec};
+use crate::kinds::{Length, Pattern, Role};
 use crate::measure::placement;
 use board::{Board, Phase};
 use control::{Msg, PlayerLine};
 use serde::{Deserialize, Serialize};
 use std::os::fd::OwnedFd;
 use std::time::Duration;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Ping,
-    Pong,
-}
-
-impl Role {
-    pub fn index(self) -> usize {
-        self as usize
-    }
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Ping => "ping",
-            Role::Pong => "pong",
-        }
-    }
-}
-
-/// How balls are exchanged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Pattern {
-    /// One ball in flight: ping sends, pong returns it (latency).
-    Rally,
-    /// Ping sends `window` balls, pong acknowledges the window (bandwidth, like osu_bw).
-    Stream { window: u64 },
-}
-
-/// How long the timed part lasts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Length {
-    Rounds(u64),
-    Time(Duration),
-}
 
 /// What both players agree on before the first ball.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -83,7 +46,7 @@ pub struct Script {
     pub pace: Option<Duration>,
     /// What travels: the raw ball, or a struct encoded with postcard.
     #[serde(default)]
-    pub payload: payload::Payload,
+    pub payload: crate::channel::payload::Payload,
 }
 
 impl Script {

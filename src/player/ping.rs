@@ -9,9 +9,10 @@
 use super::board::{Board, Phase};
 use super::hits::HitLog;
 use super::report::{PlayerReport, Tally, Timing};
-use super::{failure, Length, Pattern, PlayError, Role, Script};
+use super::{failure, PlayError, Script};
 use crate::ball::{self, Check, Verify};
 use crate::channel::{ChannelError, Endpoint};
+use crate::kinds::{Length, Pattern, Role};
 use crate::measure::{placement, rusage};
 use hdrhistogram::Histogram;
 use std::time::Instant;
@@ -102,7 +103,7 @@ pub(super) struct Timer {
     last: Instant,
     timed: u64,
     cpu_first: usize,
-    usage_before: super::report::CpuUsage,
+    usage_before: crate::measure::rusage::CpuUsage,
 }
 
 /// What the timed part measured, before the final ball.
@@ -110,7 +111,7 @@ pub(super) struct Timed {
     timing: Timing,
     cpu_first: usize,
     cpu_last: usize,
-    usage: super::report::CpuUsage,
+    usage: crate::measure::rusage::CpuUsage,
 }
 
 impl Timer {
@@ -152,7 +153,7 @@ impl Timer {
             Length::Rounds(n) => self.timed >= n,
             Length::Time(d) => now - self.start >= d,
         };
-        done || crate::stop::aborted()
+        done || crate::interrupt::aborted()
     }
 
     pub fn stop(self, warmup_rounds: u64) -> Timed {

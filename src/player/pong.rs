@@ -4,10 +4,12 @@
 use super::board::{Board, Phase};
 use super::hits::HitLog;
 use super::ping::ack_size;
-use super::report::{CpuUsage, PlayerReport, Tally};
-use super::{failure, Pattern, PlayError, Role, Script};
+use super::report::{PlayerReport, Tally};
+use super::{failure, PlayError, Script};
 use crate::ball::{self, Check, Verify};
 use crate::channel::{ChannelError, Endpoint};
+use crate::kinds::{Pattern, Role};
+use crate::measure::rusage::CpuUsage;
 use crate::measure::{placement, rusage};
 
 pub fn play(

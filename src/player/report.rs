@@ -1,6 +1,7 @@
 //! What a player reports when its rally is over.
 
-use crate::player::Role;
+use crate::kinds::Role;
+use crate::measure::rusage::CpuUsage;
 use serde::{Deserialize, Serialize};
 
 /// What the receiving side of a player found in the balls it received.
@@ -33,26 +34,6 @@ impl Tally {
         self.stale += o.stale;
         self.out_of_order += o.out_of_order;
         self.corrupted += o.corrupted;
-    }
-}
-
-/// CPU time and context switches of one player during the timed part of the
-/// rally, from `getrusage(RUSAGE_THREAD)` read by the player itself before and
-/// after (the same call for a thread and for a single-threaded process).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CpuUsage {
-    pub user_ns: u64,
-    pub system_ns: u64,
-    pub voluntary_switches: u64,
-    pub involuntary_switches: u64,
-}
-
-impl CpuUsage {
-    pub fn add(&mut self, o: &CpuUsage) {
-        self.user_ns += o.user_ns;
-        self.system_ns += o.system_ns;
-        self.voluntary_switches += o.voluntary_switches;
-        self.involuntary_switches += o.involuntary_switches;
     }
 }
 

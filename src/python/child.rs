@@ -58,7 +58,7 @@ pub fn run(python: &Path, dir: &Path, args: &[String], timeout: Duration) -> Res
             Ok(None) => {}
             Err(e) => break Err(anyhow::Error::new(e).context(format!("waiting for `{what}`"))),
         }
-        if crate::stop::interrupted() {
+        if crate::interrupt::interrupted() {
             break Err(anyhow::Error::new(Interrupted));
         }
         if Instant::now() >= deadline {

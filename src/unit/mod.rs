@@ -17,84 +17,19 @@ pub mod spawn;
 pub mod tasks;
 pub mod thread;
 
-use crate::player::{Kit, Role};
+use crate::kinds::{Role, UnitKind};
+use crate::player::Kit;
 use anyhow::Result;
-use serde::{Deserialize, Serialize};
 use std::os::fd::BorrowedFd;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum UnitKind {
-    #[serde(rename = "threads")]
-    Thread,
-    #[serde(rename = "processes")]
-    Spawn,
-    #[serde(rename = "processes-fork")]
-    Fork,
-    #[serde(rename = "tasks")]
-    Tasks,
-    #[serde(rename = "tasks-mt")]
-    TasksMt,
-}
-
-impl UnitKind {
-    pub const ALL: [UnitKind; 5] = [
-        UnitKind::Thread,
-        UnitKind::Spawn,
-        UnitKind::Fork,
-        UnitKind::Tasks,
-        UnitKind::TasksMt,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            UnitKind::Thread => "threads",
-            UnitKind::Spawn => "processes",
-            UnitKind::Fork => "processes-fork",
-            UnitKind::Tasks => "tasks",
-            UnitKind::TasksMt => "tasks-mt",
-        }
-    }
-
-    pub fn summary(self) -> &'static str {
-        match self {
-            UnitKind::Thread => "two std::threads in one process",
-            UnitKind::Spawn => "two child processes, our binary re-executed (spawn)",
-            UnitKind::Fork => "two child processes forked without exec (fork)",
-            UnitKind::Tasks => "two tokio tasks on a current-thread runtime (one thread)",
-            UnitKind::TasksMt => "two tokio tasks on a multi-thread runtime (2 workers)",
-        }
-    }
-
-    /// Parses a unit name, with the singular and start-method aliases.
-    pub fn parse(s: &str) -> Option<UnitKind> {
-        Some(match s {
-            "threads" | "thread" => UnitKind::Thread,
-            "processes" | "process" | "processes-spawn" | "spawn" => UnitKind::Spawn,
-            "processes-fork" | "fork" => UnitKind::Fork,
-            "tasks" | "task" => UnitKind::Tasks,
-            "tasks-mt" | "task-mt" => UnitKind::TasksMt,
-            _ => return None,
-        })
-    }
-
-    pub fn is_process(self) -> bool {
-        matches!(self, UnitKind::Spawn | UnitKind::Fork)
-    }
-
-    /// Whether players are async tasks (they need channels with an async end).
-    pub fn is_task(self) -> bool {
-        matches!(self, UnitKind::Tasks | UnitKind::TasksMt)
-    }
-
-    /// Starts one player of this unit.
-    pub fn start(self, kit: Kit, foreign: &[BorrowedFd<'_>]) -> Result<Box<dyn Running>> {
-        match self {
-            UnitKind::Thread => thread::start(kit),
-            UnitKind::Spawn => spawn::start(kit),
-            UnitKind::Fork => fork::start(kit, foreign),
-            UnitKind::Tasks => tasks::start(kit, false),
-            UnitKind::TasksMt => tasks::start(kit, true),
-        }
+/// Starts one player of this unit.
+pub fn start(kind: UnitKind, kit: Kit, foreign: &[BorrowedFd<'_>]) -> Result<Box<dyn Running>> {
+    match kind {
+        UnitKind::Thread => thread::start(kit),
+        UnitKind::Spawn => spawn::start(kit),
+        UnitKind::Fork => fork::start(kit, foreign),
+        UnitKind::Tasks => tasks::start(kit, false),
+        UnitKind::TasksMt => tasks::start(kit, true),
     }
 }
 

@@ -2,7 +2,7 @@
 //! always reaping a child.
 
 use super::{Ending, Running};
-use crate::player::Role;
+use crate::kinds::Role;
 use nix::sys::signal::{kill, Signal};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;

@@ -133,7 +133,7 @@ pub fn player_main(arg: &str) -> i32 {
             return 1;
         }
     };
-    crate::stop::install_handlers();
+    crate::interrupt::install_handlers();
     let kit = Kit {
         spec: wire.spec,
         endpoint,

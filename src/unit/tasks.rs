@@ -18,7 +18,8 @@
 //! multi-thread runtime's workers are left where the kernel puts them.
 
 use super::{Ending, Running};
-use crate::player::{tasks, Kit, Role};
+use crate::kinds::Role;
+use crate::player::{tasks, Kit};
 use anyhow::{anyhow, Context, Result};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -157,7 +158,7 @@ impl Running for TaskPlayer {
     }
 
     fn stop(&mut self) {
-        crate::stop::abort_players();
+        crate::interrupt::abort_players();
         self.shared
             .stopped
             .store(true, std::sync::atomic::Ordering::Release);

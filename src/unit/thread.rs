@@ -1,7 +1,8 @@
 //! `threads`: a player on a `std::thread`.
 
 use super::{Ending, Running};
-use crate::player::{play, Kit, Role};
+use crate::kinds::Role;
+use crate::player::{play, Kit};
 use anyhow::{Context, Result};
 use std::os::unix::thread::JoinHandleExt;
 use std::thread::JoinHandle;
@@ -33,7 +34,7 @@ impl Running for ThreadPlayer {
     }
 
     fn stop(&mut self) {
-        crate::stop::abort_players();
+        crate::interrupt::abort_players();
         if let Some(h) = &self.handle {
             if !h.is_finished() {
                 // Not joined yet, so the pthread_t is still valid.

@@ -16,17 +16,14 @@ pub mod render;
 pub mod rules;
 pub mod sources;
 
-use crate::cli::{RunArgs, VerdictArgs};
-use crate::command::run;
-use crate::error::usage;
-use crate::output::{self, progress::Progress};
+use crate::cli::RunArgs;
+use crate::output::progress::Progress;
 use crate::plan::RunPlan;
 use crate::results::{Header, RunDocument};
 use anyhow::{Context, Result};
 use evidence::{Evidence, Missing};
 use rules::Judgement;
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Verdict {
@@ -66,7 +63,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Mode::Quick => "quick",
             Mode::Default => "default",
@@ -226,55 +223,12 @@ pub fn judge_all(ev: &Evidence) -> Vec<Verdict> {
         .collect()
 }
 
-pub fn run(a: &VerdictArgs) -> Result<()> {
-    let lang = match a.lang.as_str() {
-        "en" | "ru" => a.lang.clone(),
-        other => return Err(usage(format!("unknown --lang '{other}': choose en or ru"))),
-    };
-    let doc = match &a.from {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            let mut doc: VerdictDocument = serde_json::from_str(&text).map_err(|e| {
-                usage(format!(
-                    "{} is not a pingpong verdict JSON ({e}): give a file written by `pingpong verdict --json`",
-                    path.display()
-                ))
-            })?;
-            // Judged again from the saved evidence: the same rules, no measuring.
-            doc.verdicts = judge_all(&doc.evidence);
-            doc.lang = lang;
-            doc
-        }
-        None => {
-            let mode = if a.quick {
-                Mode::Quick
-            } else if a.thorough {
-                Mode::Thorough
-            } else {
-                Mode::Default
-            };
-            measure(mode, lang, a.python.as_deref())?
-        }
-    };
-    if let Some(p) = &a.json {
-        let mut bytes = serde_json::to_vec_pretty(&doc)?;
-        bytes.push(b'\n');
-        output::write_atomically(p, &bytes)?;
-    }
-    if let Some(p) = &a.markdown {
-        output::write_atomically(p, render::markdown(&doc).as_bytes())?;
-    }
-    if let Some(p) = &a.html {
-        output::write_atomically(p, crate::report::html::render(&doc).as_bytes())?;
-    }
-    let mut out = std::io::stdout().lock();
-    out.write_all(render::table(&doc).as_bytes())?;
-    out.flush()?;
-    Ok(())
-}
-
-fn measure(mode: Mode, lang: String, python: Option<&std::path::Path>) -> Result<VerdictDocument> {
+/// Runs the whole plan and judges every claim.
+pub fn measure(
+    mode: Mode,
+    lang: String,
+    python: Option<&std::path::Path>,
+) -> Result<VerdictDocument> {
     let mut ev = Evidence::default();
     ev.demos
         .insert("threads_share_a_pid".into(), demos::threads_share_a_pid());
@@ -322,7 +276,7 @@ fn measure(mode: Mode, lang: String, python: Option<&std::path::Path>) -> Result
     let mut runs = Vec::new();
     let mut experiment_docs = Vec::new();
     for (step, plan) in steps.iter().zip(&plans) {
-        match run::measure(plan, &progress) {
+        match crate::rally::measure(plan, &progress) {
             Ok(mut doc) => {
                 // The command that reproduces this experiment alone, not the verdict's own.
                 doc.header.command = step.command().split(' ').map(String::from).collect();

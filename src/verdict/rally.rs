@@ -19,7 +19,7 @@ pub fn collect(ev: &mut Evidence, doc: &RunDocument, placement: &str, command: &
                     c.unit,
                     c.baseline,
                     c.channel,
-                    crate::cli::format_size(c.size),
+                    crate::parse::format_size(c.size),
                     c.ratios.len()
                 ),
                 command: command.into(),
@@ -39,7 +39,7 @@ pub fn collect(ev: &mut Evidence, doc: &RunDocument, placement: &str, command: &
                 format!(
                     "median round trip between hosts over {} ({}){peer}, verified balls, 95% confidence interval",
                     c.combo.channel,
-                    crate::cli::format_size(c.combo.size)
+                    crate::parse::format_size(c.combo.size)
                 ),
                 command,
             ),
@@ -57,7 +57,7 @@ pub fn collect(ev: &mut Evidence, doc: &RunDocument, placement: &str, command: &
                     "median round trip, {} over {} ({}), 95% confidence interval",
                     c.combo.unit,
                     c.combo.channel,
-                    crate::cli::format_size(c.combo.size)
+                    crate::parse::format_size(c.combo.size)
                 ),
                 command,
             ),

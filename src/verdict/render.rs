@@ -158,3 +158,32 @@ pub fn markdown(doc: &VerdictDocument) -> String {
     let _ = writeln!(s, "\n{}", tally(doc));
     s
 }
+
+impl crate::export::Export for VerdictDocument {
+    /// One row per claim: its word, CPython's, the rule and the figures.
+    fn csv(&self) -> anyhow::Result<Vec<u8>> {
+        let rows = self.verdicts.iter().map(|v| {
+            vec![
+                v.id.clone(),
+                v.claim_en.clone(),
+                v.judgement.word.label(false),
+                v.cpython
+                    .as_ref()
+                    .map(|j| j.word.label(false))
+                    .unwrap_or_default(),
+                v.judgement.rule.clone(),
+                figures(self, &v.judgement.figures).replace('\n', "; "),
+                v.judgement.commands.join("; "),
+            ]
+        });
+        crate::export::csv_bytes(
+            &[
+                "id", "claim", "verdict", "cpython", "rule", "figures", "commands",
+            ],
+            rows,
+        )
+    }
+    fn markdown(&self) -> String {
+        markdown(self)
+    }
+}

@@ -70,10 +70,10 @@ pub fn run(step: &Step, timeout: Duration) -> Result<Ran> {
         if let Some(s) = child.try_wait()? {
             break s;
         }
-        if crate::stop::interrupted() || Instant::now() >= deadline {
+        if crate::interrupt::interrupted() || Instant::now() >= deadline {
             let _ = child.kill();
             let _ = child.wait();
-            if crate::stop::interrupted() {
+            if crate::interrupt::interrupted() {
                 return Err(anyhow::Error::new(crate::error::Interrupted));
             }
             bail!(

@@ -13,9 +13,10 @@
 
 use crate::ball::Verify;
 use crate::engine::{self, Match, Placement};
+use crate::kinds::{Length, Pattern};
 use crate::measure::placement;
 use crate::plan::RunPlan;
-use crate::player::{Length, Pattern, Script};
+use crate::player::Script;
 use crate::results::{CpuLabel, CpuMatrix, MatrixCell};
 use anyhow::Result;
 use std::time::{Duration, Instant};
@@ -106,7 +107,7 @@ pub fn measure(
     let start = Instant::now();
     for &(i, j) in &pairs {
         let (a, b) = (cpus[i], cpus[j]);
-        if start.elapsed() >= BUDGET || crate::stop::interrupted() {
+        if start.elapsed() >= BUDGET || crate::interrupt::interrupted() {
             break;
         }
         on_pair(a, b);

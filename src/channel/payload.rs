@@ -24,8 +24,8 @@
 //! a given ball size has the same length and the channels that need fixed
 //! message lengths (datagrams, shared slots) carry it unchanged.
 
+use super::{ChannelError, Endpoint};
 use crate::ball;
-use crate::channel::{ChannelError, Endpoint};
 use serde::{Deserialize, Serialize};
 
 /// How the ball travels.

@@ -1,4 +1,4 @@
-//! Stopping cleanly: Ctrl-C, deadlines, and waking a player blocked in the kernel.
+//! Interruption: Ctrl-C, deadlines, and waking a player blocked in the kernel.
 //!
 //! pingpong installs its own signal handlers instead of using a crate like
 //! `ctrlc`, because those run the handler on a helper thread, and a helper

@@ -1,0 +1,51 @@
+//! `pingpong verdict`: measures (or reads a saved verdict), judges every
+//! claim, writes the exports and the HTML report, prints the table. The
+//! measuring and judging are [`crate::verdict`]'s, the page is
+//! [`crate::report`]'s; this front end only joins them.
+
+use crate::cli::VerdictArgs;
+use crate::error::usage;
+use crate::verdict;
+use anyhow::{Context, Result};
+use std::io::Write;
+
+pub fn run(a: &VerdictArgs) -> Result<()> {
+    let lang = match a.lang.as_str() {
+        "en" | "ru" => a.lang.clone(),
+        other => return Err(usage(format!("unknown --lang '{other}': choose en or ru"))),
+    };
+    let doc = match &a.from {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let mut doc: verdict::VerdictDocument = serde_json::from_str(&text).map_err(|e| {
+                usage(format!(
+                    "{} is not a pingpong verdict JSON ({e}): give a file written by `pingpong verdict --json`",
+                    path.display()
+                ))
+            })?;
+            // Judged again from the saved evidence: the same rules, no measuring.
+            doc.verdicts = verdict::judge_all(&doc.evidence);
+            doc.lang = lang;
+            doc
+        }
+        None => {
+            let mode = if a.quick {
+                verdict::Mode::Quick
+            } else if a.thorough {
+                verdict::Mode::Thorough
+            } else {
+                verdict::Mode::Default
+            };
+            verdict::measure(mode, lang, a.python.as_deref())?
+        }
+    };
+    a.exports.write(&doc)?;
+    if let Some(p) = &a.html {
+        crate::export::write_atomically(p, crate::report::html::render(&doc).as_bytes())?;
+    }
+    let mut out = std::io::stdout().lock();
+    out.write_all(verdict::render::table(&doc).as_bytes())?;
+    out.flush()?;
+    Ok(())
+}

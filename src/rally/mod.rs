@@ -1,0 +1,284 @@
+//! The rally session: every cell of a plan measured with its repetitions
+//! interleaved (A B C A B C…), summarised and exported after every
+//! measurement. It sits below the front ends that play the matches — here
+//! (`pingpong run`), against a peer (`--between hosts`) or over MPI
+//! (`--between ranks`) — and above the engine that plays one match.
+
+use crate::ball::Verify;
+use crate::engine::{self, Match};
+use crate::error::{ends_run, Interrupted};
+use crate::kinds::Length;
+use crate::measure::{checksum, clock};
+use crate::output::{self, progress::Progress};
+use crate::plan::{Cell, RunPlan};
+use crate::player::Script;
+use crate::results::{Failure, Header, RunDocument, Settings, Skipped};
+use crate::summarize::{self, MatchInfo};
+use anyhow::Result;
+use std::io::Write;
+
+pub mod matrix;
+
+/// Prints the table; returns whether every measurement succeeded with intact balls.
+pub fn finish(doc: &RunDocument) -> Result<bool> {
+    let table = match &doc.cpu_matrix {
+        Some(m) => matrix::render(m),
+        None => output::table::render(doc),
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(table.as_bytes())?;
+    stdout.flush()?;
+    let matrix_ok = doc
+        .cpu_matrix
+        .as_ref()
+        .is_none_or(|m| m.errors.is_empty() && m.cells.iter().all(|c| c.verified));
+    Ok(matrix_ok && doc.errors.is_empty() && doc.measurements.iter().all(|m| m.verification.ok))
+}
+
+/// Measures every cell of the plan, repetitions interleaved, exporting
+/// after each measurement. Failed matches are recorded in the document;
+/// an interruption or a usage error (a refused fork) ends it early, with
+/// what was measured already exported.
+pub fn measure(plan: &RunPlan, progress: &Progress) -> Result<RunDocument> {
+    let r = measure_with(plan, progress, &mut |cell, script, _doc| {
+        engine::play(
+            &Match {
+                unit: cell.unit,
+                channel: cell.channel,
+                script: script.clone(),
+                placement: plan.placement,
+                timeout: plan.timeout,
+                loss_timeout: plan.loss_timeout,
+            },
+            None,
+        )
+    });
+    progress.finish();
+    r
+}
+
+/// One match of a cell with a script; it may add to the document (the peer).
+pub type Player<'a> = dyn FnMut(&Cell, &Script, &mut RunDocument) -> Result<engine::Played> + 'a;
+
+/// [`measure`], with `play` playing each match (locally, or against a peer).
+pub fn measure_with(plan: &RunPlan, progress: &Progress, play: &mut Player) -> Result<RunDocument> {
+    let clock = clock::measure();
+    let checksum = checksum::measure();
+    let mut doc = RunDocument {
+        header: Header::new("run"),
+        settings: Settings {
+            pattern: plan.pattern,
+            length: match plan.length {
+                Length::Rounds(_) => "rounds".into(),
+                Length::Time(_) => "duration".into(),
+            },
+            rounds: match plan.length {
+                Length::Rounds(n) => Some(n),
+                Length::Time(_) => None,
+            },
+            duration_s: match plan.length {
+                Length::Time(d) => Some(d.as_secs_f64()),
+                Length::Rounds(_) => None,
+            },
+            warmup_rounds: plan.warmup.unwrap_or(0),
+            repetitions: plan.reps,
+            placement: plan.placement.describe(),
+            verify: plan
+                .verify
+                .map(|v| v.name().to_string())
+                .unwrap_or_else(|| "all up to 64 KiB, sample above".into()),
+            timeout_s: plan.timeout.as_secs_f64(),
+            payload: plan.payload,
+        },
+        clock,
+        checksum,
+        measurements: Vec::new(),
+        combined: Vec::new(),
+        comparisons: Vec::new(),
+        skipped: plan
+            .skipped
+            .iter()
+            .map(|(c, why)| Skipped {
+                combo: c.combo(),
+                reason: why.clone(),
+            })
+            .collect(),
+        errors: Vec::new(),
+        notes: Vec::new(),
+        peer: None,
+        cpu_matrix: None,
+    };
+    if plan.matrix {
+        let m = matrix::measure(plan, doc.clock.cost_ns, |a, b| {
+            progress.start(&format!("spin between CPUs {a} and {b}"));
+        })?;
+        doc.notes.extend(m.notes.iter().cloned());
+        doc.cpu_matrix = Some(m);
+        export(plan, &doc)?;
+        return Ok(doc);
+    }
+    let label = |cell: &Cell| {
+        let mut c = cell.combo();
+        if let Some(l) = plan.unit_label {
+            c.unit = l.into();
+        }
+        c
+    };
+    for s in &mut doc.skipped {
+        if let Some(l) = plan.unit_label {
+            s.combo.unit = l.into();
+        }
+    }
+    if plan.machine_notes() {
+        doc.notes.push(vm_note(&doc));
+    }
+    for cell in &plan.cells {
+        if let Some(note) = cell.channel.note() {
+            if !doc.notes.iter().any(|n| n == note) {
+                doc.notes.push(note.to_string());
+            }
+        }
+    }
+    for s in &doc.skipped {
+        progress.println(&format!("skipping {}: {}", s.combo.label(), s.reason));
+    }
+    let unit_names: Vec<&str> = match plan.unit_label {
+        Some(l) => vec![l],
+        None => plan.units.iter().map(|u| u.name()).collect(),
+    };
+    let mut busy = 0usize;
+    'reps: for rep in 0..plan.reps {
+        for cell in &plan.cells {
+            let combo = label(cell);
+            progress.start(&format!(
+                "{} (repetition {}/{})",
+                combo.label(),
+                rep + 1,
+                plan.reps
+            ));
+            let verify = plan
+                .verify
+                .unwrap_or_else(|| Verify::default_for(cell.size));
+            let script = Script {
+                size: cell.size,
+                pattern: plan.pattern,
+                length: plan.length,
+                warmup_rounds: plan.warmup_for(cell.size),
+                verify,
+                batch: plan.batch,
+                clock_cost_ns: doc.clock.cost_ns,
+                lossy: cell.channel.lossy(),
+                fault: plan.fault,
+                pace: None,
+                payload: plan.payload,
+            };
+            match play(cell, &script, &mut doc) {
+                Ok(played) => {
+                    let meas = summarize::measurement(
+                        MatchInfo {
+                            combo,
+                            repetition: rep,
+                            pattern: plan.pattern,
+                            verify: verify.name(),
+                            lossy: cell.channel.lossy(),
+                            placement: &plan.placement,
+                            payload: plan.payload,
+                        },
+                        &played,
+                    );
+                    if meas.load.is_busy() {
+                        busy += 1;
+                    }
+                    if !meas.verification.ok {
+                        progress.println(&format!(
+                            "warning: {} (repetition {}): damaged balls detected: {} lost, {} stale, {} out of order, {} corrupted",
+                            meas.combo.label(),
+                            rep + 1,
+                            meas.verification.lost,
+                            meas.verification.stale,
+                            meas.verification.out_of_order,
+                            meas.verification.corrupted
+                        ));
+                    }
+                    doc.measurements.push(meas);
+                }
+                Err(e) => {
+                    if ends_run(&e) {
+                        // Interrupted, a usage error (fork refused), or players out
+                        // of step: stop here, keeping what was measured.
+                        summarise(&mut doc, &unit_names, busy);
+                        export(plan, &doc)?;
+                        progress.finish();
+                        return Err(e);
+                    }
+                    progress.println(&format!(
+                        "error: {} (repetition {}): {e:#}",
+                        combo.label(),
+                        rep + 1
+                    ));
+                    doc.errors.push(Failure {
+                        combo,
+                        repetition: rep,
+                        error: format!("{e:#}"),
+                    });
+                }
+            }
+            summarise(&mut doc, &unit_names, busy);
+            export(plan, &doc)?;
+            progress.done();
+            if crate::interrupt::interrupted() {
+                break 'reps;
+            }
+        }
+    }
+    if crate::interrupt::interrupted() {
+        progress.finish();
+        return Err(anyhow::Error::new(Interrupted));
+    }
+    Ok(doc)
+}
+
+fn summarise(doc: &mut RunDocument, units: &[&str], busy: usize) {
+    doc.combined = summarize::combine(&doc.measurements);
+    doc.comparisons = summarize::compare(&doc.measurements, units);
+    let note = "the machine was not idle during";
+    doc.notes.retain(|n| !n.starts_with(note));
+    if busy > 0 {
+        doc.notes.push(format!(
+            "{note} {busy} of {} measurements (other processes or the hypervisor used more than {:.0}% of a CPU); \
+             compare only figures from the same run",
+            doc.measurements.len(),
+            crate::measure::load::BUSY_CPUS * 100.0
+        ));
+    }
+}
+
+fn export(plan: &RunPlan, doc: &RunDocument) -> Result<()> {
+    plan.exports.write(doc)
+}
+
+fn vm_note(doc: &RunDocument) -> String {
+    format!(
+        "this machine is virtual ({}): an idle vCPU halts and the host must wake it, so round trips \
+         across CPUs can be several times slower on an idle machine than on a busy one or on one CPU; \
+         pin with --cpus or --same-cpu and compare only within one run",
+        doc.header.machine.virtualization
+    )
+}
+
+impl RunPlan {
+    /// Whether to add the note on virtual machines: players on different
+    /// (or unpinned) CPUs of a virtual machine.
+    fn machine_notes(&self) -> bool {
+        // MPI ranks poll while they wait: no vCPU halts under them.
+        let vm = machine_is_virtual() && self.unit_label != Some("ranks");
+        let cross = !matches!(self.placement, crate::engine::Placement::Pinned { ping, pong } if ping == pong);
+        vm && cross
+    }
+}
+
+fn machine_is_virtual() -> bool {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .map(|c| c.split_whitespace().any(|f| f == "hypervisor"))
+        .unwrap_or(false)
+}
