@@ -6,7 +6,7 @@
 
 use crate::channel::{Channel, Pair, Setup};
 use crate::error::Interrupted;
-use crate::kinds::{Role, UnitKind};
+use crate::kinds::{Placement, Role, UnitKind};
 use crate::measure::load::{self, Load};
 use crate::player::board::Board;
 use crate::player::control::{self, Msg, SupervisorLine};
@@ -18,33 +18,6 @@ use anyhow::{anyhow, Context, Result};
 use rustix::event::{poll, PollFd, PollFlags};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::time::{Duration, Instant};
-
-/// Where the two players run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Placement {
-    /// Wherever the kernel puts them.
-    Free,
-    /// Ping on the first CPU, pong on the second (may be the same).
-    Pinned { ping: usize, pong: usize },
-}
-
-impl Placement {
-    pub fn cpu(&self, role: Role) -> Option<usize> {
-        match (self, role) {
-            (Placement::Free, _) => None,
-            (Placement::Pinned { ping, .. }, Role::Ping) => Some(*ping),
-            (Placement::Pinned { pong, .. }, Role::Pong) => Some(*pong),
-        }
-    }
-
-    pub fn describe(&self) -> String {
-        match self {
-            Placement::Free => "free".into(),
-            Placement::Pinned { ping, pong } if ping == pong => format!("same CPU {ping}"),
-            Placement::Pinned { ping, pong } => format!("CPUs {ping},{pong}"),
-        }
-    }
-}
 
 /// One match to play.
 pub struct Match<'a> {

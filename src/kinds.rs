@@ -1,6 +1,7 @@
 //! The small vocabularies every layer shares: where players live
 //! ([`UnitKind`]), who they are ([`Role`]), how they exchange balls
-//! ([`Pattern`]) and for how long ([`Length`]).
+//! ([`Pattern`]), for how long ([`Length`]), and on which CPUs
+//! ([`Placement`], [`CpuSet`]).
 //!
 //! A leaf module, so that the channels, the players, the units and the
 //! results can all name these without importing one another.
@@ -108,4 +109,64 @@ pub enum Pattern {
 pub enum Length {
     Rounds(u64),
     Time(Duration),
+}
+
+/// Where the two players run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Placement {
+    /// Wherever the kernel puts them.
+    Free,
+    /// Ping on the first CPU, pong on the second (may be the same).
+    Pinned { ping: usize, pong: usize },
+}
+
+impl Placement {
+    pub fn cpu(&self, role: Role) -> Option<usize> {
+        match (self, role) {
+            (Placement::Free, _) => None,
+            (Placement::Pinned { ping, .. }, Role::Ping) => Some(*ping),
+            (Placement::Pinned { pong, .. }, Role::Pong) => Some(*pong),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Placement::Free => "free".into(),
+            Placement::Pinned { ping, pong } if ping == pong => format!("same CPU {ping}"),
+            Placement::Pinned { ping, pong } => format!("CPUs {ping},{pong}"),
+        }
+    }
+}
+
+/// The CPUs a group of workers may use: all that pingpong may use, or
+/// every worker pinned to one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CpuSet {
+    AllCpus,
+    OneCpu,
+}
+
+impl CpuSet {
+    pub const BOTH: [CpuSet; 2] = [CpuSet::AllCpus, CpuSet::OneCpu];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CpuSet::AllCpus => "all CPUs",
+            CpuSet::OneCpu => "one CPU",
+        }
+    }
+}
+
+impl std::fmt::Display for CpuSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+impl std::fmt::Display for UnitKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }

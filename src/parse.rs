@@ -22,17 +22,6 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
         .map_err(|_| format!("invalid size '{s}': use bytes or a unit, e.g. 64, 4KiB, 1MiB"))
 }
 
-/// Formats a size with the largest binary unit that divides it.
-pub fn format_size(n: usize) -> String {
-    const UNITS: [(usize, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
-    for (u, name) in UNITS {
-        if n >= u && n % u == 0 {
-            return format!("{} {name}", n / u);
-        }
-    }
-    format!("{n} B")
-}
-
 /// Parses a duration: `500ms`, `2s`, `1m`.
 pub fn parse_time(s: &str, flag: &str) -> Result<std::time::Duration, String> {
     humantime::parse_duration(s)
@@ -70,14 +59,6 @@ mod tests {
         assert_eq!(parse_size("4k"), Ok(4096));
         assert_eq!(parse_size("1MiB"), Ok(1 << 20));
         assert!(parse_size("lots").is_err());
-    }
-
-    #[test]
-    fn sizes_print_in_the_largest_exact_unit() {
-        assert_eq!(format_size(8), "8 B");
-        assert_eq!(format_size(4096), "4 KiB");
-        assert_eq!(format_size(1 << 20), "1 MiB");
-        assert_eq!(format_size(1500), "1500 B");
     }
 
     #[test]

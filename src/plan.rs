@@ -6,8 +6,8 @@ use crate::ball::{self, Verify};
 use crate::channel::payload::Payload;
 use crate::channel::{self, faulty::Fault, Channel};
 use crate::cli::{self, PatternArg, RunArgs, VerifyArg};
-use crate::engine::Placement;
 use crate::error::usage;
+use crate::kinds::Placement;
 use crate::kinds::UnitKind;
 use crate::kinds::{Length, Pattern};
 use crate::measure::placement;
@@ -48,7 +48,7 @@ pub fn invalid_reason(unit: UnitKind, channel: &dyn Channel, size: usize) -> Opt
         return Some(format!(
             "{} cannot carry {} balls (at most {} bytes in one message): use a smaller --size or another --via",
             channel.name(),
-            crate::parse::format_size(size),
+            crate::format::format_size(size),
             channel.max_size()
         ));
     }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 /// Name of the schema in every JSON document pingpong writes.
 pub const SCHEMA: &str = "pingpong.results";
 /// Bumped on any change a reader must know about.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// What opens every JSON document pingpong writes, whatever the experiment:
 /// a reader (the verdict, a notebook) checks `schema` and `schema_version`,
@@ -143,7 +143,7 @@ pub struct Settings {
     pub duration_s: Option<f64>,
     pub warmup_rounds: u64,
     pub repetitions: u32,
-    pub placement: String,
+    pub placement: crate::kinds::Placement,
     pub verify: String,
     pub timeout_s: f64,
     /// raw, or struct (postcard-encoded serde struct around the ball).
@@ -165,7 +165,7 @@ impl Combo {
             "{} · {} · {}",
             self.unit,
             self.channel,
-            crate::parse::format_size(self.size)
+            crate::format::format_size(self.size)
         )
     }
 }
@@ -278,4 +278,115 @@ pub struct Failure {
     pub combo: Combo,
     pub repetition: u32,
     pub error: String,
+}
+
+/// The names of the figures a run shows (read by the rules too).
+pub mod key {
+    use crate::kinds::Placement;
+
+    /// How the players were placed, as a word in the figures' names.
+    pub fn placement(p: &Placement) -> &'static str {
+        match p {
+            Placement::Free => "free",
+            Placement::Pinned { ping, pong } if ping == pong => "same-cpu",
+            Placement::Pinned { .. } => "two-cpus",
+        }
+    }
+
+    /// Processes ÷ threads (or another pair of units) round trip over
+    /// `channel`, with the players placed as `placement` says.
+    pub fn ratio(placement: &str, channel: &str) -> String {
+        format!("rally.{placement}.{channel}.ratio")
+    }
+
+    /// The placement and channel of a [`ratio`] key.
+    pub fn parse_ratio(key: &str) -> Option<(&str, &str)> {
+        let rest = key.strip_prefix("rally.")?.strip_suffix(".ratio")?;
+        rest.split_once('.')
+    }
+
+    /// The median round trip of `unit` over `channel`.
+    pub fn median(placement: &str, channel: &str, unit: &str) -> String {
+        format!("rally.{placement}.{channel}.{unit}.median")
+    }
+
+    /// The median round trip between two hosts over `channel`.
+    pub fn hosts(channel: &str) -> String {
+        format!("hosts.{channel}.median")
+    }
+}
+
+/// The unit name of a rally between hosts.
+pub const HOSTS: &str = "hosts";
+
+impl crate::evidence::Witness for RunDocument {
+    fn testify(&self, ev: &mut crate::evidence::Evidence, command: &str) {
+        use crate::evidence::{Figure, Spread, Unit};
+        use crate::format::format_size;
+        let placement = key::placement(&self.settings.placement);
+        for c in &self.comparisons {
+            ev.put(
+                key::ratio(placement, &c.channel),
+                Figure {
+                    value: c.median_ratio,
+                    low: c.min_ratio,
+                    high: c.max_ratio,
+                    unit: Unit::Ratio,
+                    spread: if c.ratios.len() > 1 {
+                        Spread::Repetitions {
+                            n: c.ratios.len() as u32,
+                        }
+                    } else {
+                        Spread::Exact
+                    },
+                    what: format!(
+                        "{} ÷ {} round trip over {} ({}), median of per-repetition ratios (range over {} interleaved repetitions)",
+                        c.unit,
+                        c.baseline,
+                        c.channel,
+                        format_size(c.size),
+                        c.ratios.len()
+                    ),
+                    command: command.into(),
+                },
+            );
+        }
+        let peer = self
+            .peer
+            .as_ref()
+            .map(|p| format!(" with pingpong serve at {}", p.address))
+            .unwrap_or_default();
+        for c in &self.combined {
+            let (name, what) = if c.combo.unit == HOSTS {
+                (
+                    key::hosts(&c.combo.channel),
+                    format!(
+                        "median round trip between hosts over {} ({}){peer}, verified balls, 95% confidence interval",
+                        c.combo.channel,
+                        format_size(c.combo.size)
+                    ),
+                )
+            } else {
+                (
+                    key::median(placement, &c.combo.channel, &c.combo.unit),
+                    format!(
+                        "median round trip, {} over {} ({}), 95% confidence interval",
+                        c.combo.unit,
+                        c.combo.channel,
+                        format_size(c.combo.size)
+                    ),
+                )
+            };
+            ev.put(
+                name,
+                Figure::ci95(
+                    c.latency.median,
+                    c.latency.median_ci,
+                    Unit::Ns,
+                    what,
+                    command,
+                ),
+            );
+        }
+    }
 }

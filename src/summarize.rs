@@ -1,9 +1,10 @@
 //! From raw player reports to results: one [`Measurement`] per match, one
 //! [`Combined`] per combination, and the pair-by-pair [`Comparison`]s.
 
-use crate::engine::{Placement, Played};
+use crate::engine::Played;
+use crate::format::format_size;
 use crate::kinds::Pattern;
-use crate::parse::format_size;
+use crate::kinds::Placement;
 use crate::player::report::{PlayerReport, Tally};
 use crate::results::{Combined, Combo, Comparison, Measurement, PlayerFigures, Verification};
 use crate::stats::{self, Summary};

@@ -48,22 +48,26 @@ fn every_experiment_leaves_no_process_behind_and_every_export_is_written() {
         assert!(names.contains(&e), "no row for {e}");
     }
     // Every finding the verdict reads is there, and each shows its claim here.
-    for key in [
-        "crash.thread-kills-program",
-        "crash.process-contained",
-        "stop.thread-unstoppable",
-        "stop.process-killed",
-        "deadlock.detected",
-        "isolation.thread-write-visible",
-        "isolation.fork-write-invisible",
-        "pool.process-pool-recovers",
-        "zombies.seen-and-reaped",
+    let typed: pingpong::faults::FaultsDocument = serde_json::from_value(doc.clone()).unwrap();
+    let mut ev = pingpong::evidence::Evidence::default();
+    pingpong::evidence::Witness::testify(&typed, &mut ev, "pingpong faults --quick");
+    use pingpong::faults::findings::key;
+    for k in [
+        key::THREAD_CRASH_KILLS_PROGRAM,
+        key::PROCESS_CRASH_CONTAINED,
+        key::THREAD_UNSTOPPABLE,
+        key::PROCESS_KILLED,
+        key::DEADLOCK_DETECTED,
+        key::THREAD_WRITE_VISIBLE,
+        key::FORK_WRITE_INVISIBLE,
+        key::PROCESS_POOL_RECOVERS,
+        key::ZOMBIE_UNTIL_REAPED,
     ] {
-        let d = &doc["demos"][format!("faults.{key}")];
-        assert_eq!(d["shows_claim"], true, "{key}: {d:#}");
+        let d = ev.demo(k).unwrap_or_else(|| panic!("no finding {k}: {ev:#?}"));
+        assert!(d.shows_claim, "{k}: {d:?}");
     }
-    assert!(doc["demos"]["faults.race.lost-updates"]["shown"].is_string());
-    assert!(doc["demos"]["faults.isolation.foreign-read-refused"]["shown"].is_string());
+    assert!(ev.demo(key::RACE_LOSES_UPDATES).is_some());
+    assert!(ev.demo(key::FOREIGN_READ_REFUSED).is_some());
     let csv = std::fs::read_to_string(&csv).unwrap();
     assert!(csv.starts_with("experiment,case,unit,outcome,status,survived,notice_ns"));
     assert_eq!(csv.lines().count(), names.len() + 1);

@@ -16,7 +16,7 @@ fn measurements(doc: &Value) -> &Vec<Value> {
 /// What every results document must hold, whatever was measured.
 fn check_document(doc: &Value) {
     assert_eq!(doc["schema"], "pingpong.results");
-    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["schema_version"], pingpong::results::SCHEMA_VERSION);
     assert_eq!(doc["experiment"], "run");
     let machine = &doc["machine"];
     for key in [

@@ -5,7 +5,8 @@
 
 use pingpong::ball::Verify;
 use pingpong::channel;
-use pingpong::engine::{self, Match, Placement};
+use pingpong::engine::{self, Match};
+use pingpong::kinds::Placement;
 use pingpong::kinds::UnitKind;
 use pingpong::kinds::{Length, Pattern};
 use pingpong::player::Script;

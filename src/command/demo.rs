@@ -5,8 +5,9 @@
 
 use crate::channel;
 use crate::cli::DemoArgs;
-use crate::engine::{self, Match, Placement};
+use crate::engine::{self, Match};
 use crate::error::usage;
+use crate::kinds::Placement;
 use crate::kinds::{Length, Pattern, Role};
 use crate::parse::parse_time;
 use crate::plan::{invalid_reason, parse_units};

@@ -18,14 +18,15 @@ pub fn run(a: &VerdictArgs) -> Result<()> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
-            let mut doc: verdict::VerdictDocument = serde_json::from_str(&text).map_err(|e| {
+            let mut doc = verdict::read(&text).map_err(|e| {
                 usage(format!(
-                    "{} is not a pingpong verdict JSON ({e}): give a file written by `pingpong verdict --json`",
+                    "{} cannot be judged again: {e}; give a file written by `pingpong verdict --json`",
                     path.display()
                 ))
             })?;
-            // Judged again from the saved evidence: the same rules, no measuring.
-            doc.verdicts = verdict::judge_all(&doc.evidence);
+            // Judged again from the saved documents: evidence derived anew,
+            // the same rules, no measuring.
+            doc.judge();
             doc.lang = lang;
             doc
         }

@@ -11,10 +11,12 @@
 
 use super::{Children, CommonArgs, Deadline, Row, Session, SharedMap};
 use crate::error::usage;
-use crate::output::{ns, rate};
+use crate::evidence::{Evidence, Figure, Unit, Witness};
+use crate::format::{ns, rate};
+use crate::kinds::UnitKind;
 use anyhow::{anyhow, bail, Result};
 use clap::Args;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::os::fd::{AsFd, AsRawFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
@@ -34,7 +36,7 @@ pub struct ContentionArgs {
     pub common: CommonArgs,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Settings {
     pub workers: usize,
     pub adds_per_worker: u64,
@@ -42,12 +44,11 @@ pub struct Settings {
     pub timeout_s: f64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ContentionResult {
-    /// "threads" or "processes-fork".
-    pub unit: String,
-    /// "per-worker", "atomic", "mutex", "rwlock" or "channel".
-    pub method: String,
+    /// Threads, or processes made by fork.
+    pub unit: UnitKind,
+    pub method: Method,
     pub workers: usize,
     pub adds: u64,
     pub wall_ns: u64,
@@ -68,8 +69,8 @@ impl Row for ContentionResult {
     }
     fn cells(&self) -> Vec<String> {
         vec![
-            self.unit.clone(),
-            self.method.clone(),
+            self.unit.to_string(),
+            self.method.to_string(),
             self.workers.to_string(),
             ns(self.wall_ns as f64),
             rate(self.adds_per_s),
@@ -85,8 +86,45 @@ pub fn expected_total(workers: usize, adds: u64) -> u64 {
     ((workers as u128 * (m * (m + 1) / 2)) % (1u128 << 64)) as u64
 }
 
-const THREAD_METHODS: [&str; 5] = ["per-worker", "atomic", "mutex", "rwlock", "channel"];
-const PROCESS_METHODS: [&str; 3] = ["per-worker", "atomic", "mutex"];
+/// How the workers add to the total.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// Each worker sums on its own; the sums are merged at the end (no sharing).
+    PerWorker,
+    Atomic,
+    Mutex,
+    Rwlock,
+    /// Each addition sent to a collector over a channel.
+    Channel,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::PerWorker => "per-worker",
+            Method::Atomic => "atomic",
+            Method::Mutex => "mutex",
+            Method::Rwlock => "rwlock",
+            Method::Channel => "channel",
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+const THREAD_METHODS: [Method; 5] = [
+    Method::PerWorker,
+    Method::Atomic,
+    Method::Mutex,
+    Method::Rwlock,
+    Method::Channel,
+];
+const PROCESS_METHODS: [Method; 3] = [Method::PerWorker, Method::Atomic, Method::Mutex];
 
 pub fn run(args: &ContentionArgs) -> Result<i32> {
     let c = &args.common;
@@ -119,14 +157,14 @@ pub fn run(args: &ContentionArgs) -> Result<i32> {
     )?;
     // Processes first: they are forked while pingpong is single-threaded.
     for (unit, methods) in [
-        ("processes-fork", &PROCESS_METHODS[..]),
-        ("threads", &THREAD_METHODS[..]),
+        (UnitKind::Fork, &PROCESS_METHODS[..]),
+        (UnitKind::Thread, &THREAD_METHODS[..]),
     ] {
         for &m in methods {
             let what = format!("{unit}, {m}, {workers} workers");
             s.start(&what)?;
             let d = Deadline::after(timeout);
-            let r = if unit == "threads" {
+            let r = if unit == UnitKind::Thread {
                 threads(m, workers, adds, &d)
             } else {
                 processes(m, workers, adds, &d)
@@ -138,8 +176,8 @@ pub fn run(args: &ContentionArgs) -> Result<i32> {
                         s.note(format!("{what}: WRONG TOTAL {total}, expected {expected}"));
                     }
                     s.push(ContentionResult {
-                        unit: unit.into(),
-                        method: m.into(),
+                        unit,
+                        method: m,
                         workers,
                         adds: n,
                         wall_ns: wall,
@@ -162,13 +200,46 @@ pub fn run(args: &ContentionArgs) -> Result<i32> {
     s.finish()
 }
 
+/// What `pingpong contention --json` writes.
+pub type ContentionDocument = super::ExperimentDocument<Settings, ContentionResult>;
+
+/// The names of the figures this experiment shows (read by the rules too).
+pub mod key {
+    use super::Method;
+
+    /// CPU time per addition between threads, by `method`.
+    pub fn cpu_per_add(method: Method) -> String {
+        format!("contention.{}", method.name())
+    }
+}
+
+impl Witness for ContentionDocument {
+    fn testify(&self, ev: &mut Evidence, cmd: &str) {
+        for r in self
+            .results
+            .iter()
+            .filter(|r| r.unit == UnitKind::Thread && r.verified)
+        {
+            ev.put(
+                key::cpu_per_add(r.method),
+                Figure::exact(
+                    r.cpu_per_add_ns,
+                    Unit::Ns,
+                    format!("CPU time per addition, threads, {}", r.method),
+                    cmd,
+                ),
+            );
+        }
+    }
+}
+
 /// Whether worker `i` of a loop should look at the stop flag.
 #[inline]
 fn check(i: u64) -> bool {
     i & 0xFFF == 0
 }
 
-fn threads(method: &str, workers: usize, adds: u64, d: &Deadline) -> Result<(u64, u64, u64)> {
+fn threads(method: Method, workers: usize, adds: u64, d: &Deadline) -> Result<(u64, u64, u64)> {
     let stop = AtomicBool::new(false);
     let atomic = AtomicU64::new(0);
     let mutex = Mutex::new(0u64);
@@ -178,7 +249,7 @@ fn threads(method: &str, workers: usize, adds: u64, d: &Deadline) -> Result<(u64
     let cpu0 = crate::measure::rusage::process_cpu_ns();
     let t0 = Instant::now();
     let outcome: Result<u64> = std::thread::scope(|sc| {
-        let collector = (method == "channel").then(|| {
+        let collector = (method == Method::Channel).then(|| {
             let stop = &stop;
             sc.spawn(move || {
                 let mut sum = 0u64;
@@ -204,15 +275,15 @@ fn threads(method: &str, workers: usize, adds: u64, d: &Deadline) -> Result<(u64
                     }
                     let v = std::hint::black_box(i);
                     match method {
-                        "per-worker" => local = local.wrapping_add(v),
-                        "atomic" => {
+                        Method::PerWorker => local = local.wrapping_add(v),
+                        Method::Atomic => {
                             atomic.fetch_add(v, Ordering::Relaxed);
                         }
-                        "mutex" => {
+                        Method::Mutex => {
                             let mut g = mutex.lock().unwrap_or_else(|e| e.into_inner());
                             *g = g.wrapping_add(v);
                         }
-                        "rwlock" => {
+                        Method::Rwlock => {
                             let mut g = rwlock.write().unwrap_or_else(|e| e.into_inner());
                             *g = g.wrapping_add(v);
                         }
@@ -246,10 +317,10 @@ fn threads(method: &str, workers: usize, adds: u64, d: &Deadline) -> Result<(u64
             return Err(e);
         }
         Ok(match method {
-            "per-worker" => merged,
-            "atomic" => atomic.load(Ordering::Relaxed),
-            "mutex" => *mutex.lock().unwrap_or_else(|e| e.into_inner()),
-            "rwlock" => *rwlock.read().unwrap_or_else(|e| e.into_inner()),
+            Method::PerWorker => merged,
+            Method::Atomic => atomic.load(Ordering::Relaxed),
+            Method::Mutex => *mutex.lock().unwrap_or_else(|e| e.into_inner()),
+            Method::Rwlock => *rwlock.read().unwrap_or_else(|e| e.into_inner()),
             _ => from_collector.unwrap_or(0),
         })
     });
@@ -310,7 +381,7 @@ impl<'a> SharedMutex<'a> {
     }
 }
 
-fn processes(method: &str, workers: usize, adds: u64, d: &Deadline) -> Result<(u64, u64, u64)> {
+fn processes(method: Method, workers: usize, adds: u64, d: &Deadline) -> Result<(u64, u64, u64)> {
     // Slot 0: the shared total; slots 2–3: the mutex; slots 4..: per-worker sums.
     let map = SharedMap::new(64 * (4 + workers))?;
     let mutex = SharedMutex::init(&map)?;
@@ -327,8 +398,8 @@ fn processes(method: &str, workers: usize, adds: u64, d: &Deadline) -> Result<(u
             for i in 1..=adds {
                 let v = std::hint::black_box(i);
                 match method {
-                    "per-worker" => local = local.wrapping_add(v),
-                    "atomic" => {
+                    Method::PerWorker => local = local.wrapping_add(v),
+                    Method::Atomic => {
                         total.fetch_add(v, Ordering::Relaxed);
                     }
                     _ => mutex.add(total, v),
@@ -352,7 +423,7 @@ fn processes(method: &str, workers: usize, adds: u64, d: &Deadline) -> Result<(u
     }
     let cpu = super::children_cpu_ns().saturating_sub(cpu0);
     let total = match method {
-        "per-worker" => (0..workers)
+        Method::PerWorker => (0..workers)
             .map(|k| map.atomic_u64(4 + k).load(Ordering::Acquire))
             .fold(0u64, u64::wrapping_add),
         _ => map.atomic_u64(0).load(Ordering::Acquire),

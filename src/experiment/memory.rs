@@ -11,9 +11,11 @@
 
 use super::{Children, CommonArgs, Deadline, Row, Session};
 use crate::error::usage;
+use crate::evidence::{Evidence, Figure, Unit, Witness};
+use crate::kinds::UnitKind;
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
@@ -32,7 +34,7 @@ pub struct MemoryArgs {
     pub common: CommonArgs,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Settings {
     pub units: Vec<usize>,
     /// Stack reserved per thread.
@@ -42,7 +44,7 @@ pub struct Settings {
 }
 
 /// Memory of one process, KiB.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Mem {
     pub rss_kib: u64,
     pub pss_kib: u64,
@@ -50,10 +52,10 @@ pub struct Mem {
     pub uss_kib: u64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MemoryResult {
-    /// "threads", "processes-fork" or "processes (spawn)".
-    pub unit: String,
+    /// Threads, processes made by fork, or processes made by spawn (re-exec).
+    pub unit: UnitKind,
     pub units: usize,
     /// How the figures were counted.
     pub counted: String,
@@ -89,7 +91,7 @@ impl Row for MemoryResult {
     fn cells(&self) -> Vec<String> {
         let k = |v: Option<f64>| v.map(kib).unwrap_or_else(|| "n/a".into());
         vec![
-            self.unit.clone(),
+            self.unit.to_string(),
             self.units.to_string(),
             k(self.rss_kib_per_unit),
             k(self.pss_kib_per_unit),
@@ -98,6 +100,44 @@ impl Row for MemoryResult {
             self.stack.clone(),
             self.counted.clone(),
         ]
+    }
+}
+
+/// What `pingpong memory --json` writes.
+pub type MemoryDocument = super::ExperimentDocument<Settings, MemoryResult>;
+
+/// The names of the figures this experiment shows (read by the rules too).
+pub mod key {
+    use crate::kinds::UnitKind;
+
+    /// PSS added per idle unit, at the largest count measured.
+    pub fn pss_per_unit(unit: UnitKind) -> String {
+        format!("memory.{}.per-unit", unit.name())
+    }
+}
+
+impl Witness for MemoryDocument {
+    fn testify(&self, ev: &mut Evidence, cmd: &str) {
+        // The largest count measured: fixed costs of the parent matter least there.
+        for unit in [UnitKind::Thread, UnitKind::Fork, UnitKind::Spawn] {
+            let best = self
+                .results
+                .iter()
+                .filter(|r| r.unit == unit)
+                .filter_map(|r| Some((r.units, r.pss_kib_per_unit?)))
+                .max_by_key(|&(n, _)| n);
+            if let Some((n, pss)) = best {
+                ev.put(
+                    key::pss_per_unit(unit),
+                    Figure::exact(
+                        pss,
+                        Unit::KiB,
+                        format!("PSS added per idle unit of {unit}, {n} at once"),
+                        cmd,
+                    ),
+                );
+            }
+        }
     }
 }
 
@@ -218,12 +258,12 @@ pub fn run(args: &MemoryArgs) -> Result<i32> {
         );
     }
     for &n in &units {
-        for kind in ["processes-fork", "processes (spawn)", "threads"] {
+        for kind in [UnitKind::Fork, UnitKind::Spawn, UnitKind::Thread] {
             s.start(&format!("{n} idle {kind}"))?;
             let d = Deadline::after(timeout);
             let r = match kind {
-                "threads" => threads(n, &d),
-                "processes-fork" => processes(n, &d, true),
+                UnitKind::Thread => threads(n, &d),
+                UnitKind::Fork => processes(n, &d, true),
                 _ => processes(n, &d, false),
             };
             match r {
@@ -324,7 +364,7 @@ fn threads(n: usize, d: &Deadline) -> Result<(MemoryResult, usize)> {
     };
     Ok((
         MemoryResult {
-            unit: "threads".into(),
+            unit: UnitKind::Thread,
             units: n,
             counted: "growth of pingpong".into(),
             rss_kib_per_unit: per(rss, n),
@@ -336,7 +376,7 @@ fn threads(n: usize, d: &Deadline) -> Result<(MemoryResult, usize)> {
             uss_kib_total: uss,
             vsz_kib_total: vsz,
             children_counted: 0,
-            stack: format!("{} reserved", crate::parse::format_size(THREAD_STACK)),
+            stack: format!("{} reserved", crate::format::format_size(THREAD_STACK)),
         },
         0,
     ))
@@ -434,11 +474,10 @@ fn processes(n: usize, d: &Deadline, fork: bool) -> Result<(MemoryResult, usize)
     Ok((
         MemoryResult {
             unit: if fork {
-                "processes-fork"
+                UnitKind::Fork
             } else {
-                "processes (spawn)"
-            }
-            .into(),
+                UnitKind::Spawn
+            },
             units: n,
             counted: format!("sum over {counted} children"),
             rss_kib_per_unit: per(rss, n),

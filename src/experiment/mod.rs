@@ -32,7 +32,7 @@ use clap::Args;
 use nix::sys::signal::{kill, Signal};
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::Pid;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::time::{Duration, Instant};
@@ -87,7 +87,7 @@ pub trait Row {
 }
 
 /// Every experiment's JSON document.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ExperimentDocument<S, T> {
     #[serde(flatten)]
     pub header: Header,

@@ -9,10 +9,11 @@
 
 use super::{Children, CommonArgs, Deadline, Row, Session};
 use crate::error::usage;
-use crate::output::ns;
+use crate::evidence::{Evidence, Figure, Unit, Witness};
+use crate::format::ns;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
@@ -30,19 +31,17 @@ pub struct OverlapArgs {
     pub common: CommonArgs,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Settings {
     pub units: usize,
     pub wait_ns: u64,
     pub timeout_s: f64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OverlapResult {
-    /// "sleep" or "pipe".
-    pub wait_kind: String,
-    /// "serial", "threads", "processes-fork" or "tasks".
-    pub unit: String,
+    pub wait_kind: WaitKind,
+    pub unit: Runner,
     pub units: usize,
     pub wall_ns: u64,
     pub cpu_ns: u64,
@@ -69,8 +68,8 @@ impl Row for OverlapResult {
     }
     fn cells(&self) -> Vec<String> {
         vec![
-            self.wait_kind.clone(),
-            self.unit.clone(),
+            self.wait_kind.to_string(),
+            self.unit.to_string(),
             self.units.to_string(),
             ns(self.wall_ns as f64),
             ns(self.cpu_ns as f64),
@@ -97,14 +96,15 @@ pub fn run(args: &OverlapArgs) -> Result<i32> {
         None if c.quick => Duration::from_millis(20),
         None => Duration::from_millis(50),
     };
-    let plan: Vec<(&str, &str)> = vec![
-        ("sleep", "serial"),
-        ("sleep", "processes-fork"),
-        ("sleep", "threads"),
-        ("sleep", "tasks"),
-        ("pipe", "serial"),
-        ("pipe", "processes-fork"),
-        ("pipe", "threads"),
+    use {Runner::*, WaitKind::*};
+    let plan = [
+        (Sleep, Serial),
+        (Sleep, ProcessesFork),
+        (Sleep, Threads),
+        (Sleep, Tasks),
+        (Pipe, Serial),
+        (Pipe, ProcessesFork),
+        (Pipe, Threads),
     ];
     let settings = Settings {
         units,
@@ -128,23 +128,24 @@ pub fn run(args: &OverlapArgs) -> Result<i32> {
         let d = Deadline::after(timeout);
         let cpu0 = cpu_now();
         let t0 = Instant::now();
-        let r = match (kind, unit) {
-            (_, "serial") => serial_run(kind == "pipe", units, wait, &d),
-            (_, "threads") => threads(kind == "pipe", units, wait, &d),
-            (_, "processes-fork") => processes(kind == "pipe", units, wait, &d),
-            _ => tasks(units, wait, &d),
+        let pipe = kind == Pipe;
+        let r = match unit {
+            Serial => serial_run(pipe, units, wait, &d),
+            Threads => threads(pipe, units, wait, &d),
+            ProcessesFork => processes(pipe, units, wait, &d),
+            Tasks => tasks(units, wait, &d),
         };
         let wall = t0.elapsed().as_nanos() as u64;
         let cpu = cpu_now().saturating_sub(cpu0);
         match r {
             Ok(completed) => {
-                let k = usize::from(kind == "pipe");
-                if unit == "serial" {
+                let k = usize::from(pipe);
+                if unit == Serial {
                     serial[k] = wall as f64;
                 }
                 s.push(OverlapResult {
-                    wait_kind: kind.into(),
-                    unit: unit.into(),
+                    wait_kind: kind,
+                    unit,
                     units,
                     wall_ns: wall,
                     cpu_ns: cpu,
@@ -159,6 +160,88 @@ pub fn run(args: &OverlapArgs) -> Result<i32> {
     s.note("tasks: tokio on one thread (current-thread runtime); pipe waits are not run as tasks");
     s.note("pipe: each unit blocks in read() until a timed writer (pingpong's main thread) writes after the wait");
     s.finish()
+}
+
+/// What each unit waits on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WaitKind {
+    Sleep,
+    /// A blocking read on a pipe that a timed writer fills.
+    Pipe,
+}
+
+/// Who does the waiting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Runner {
+    /// One wait after another on one thread (the baseline).
+    Serial,
+    Threads,
+    ProcessesFork,
+    Tasks,
+}
+
+impl std::fmt::Display for WaitKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            WaitKind::Sleep => "sleep",
+            WaitKind::Pipe => "pipe",
+        })
+    }
+}
+
+impl std::fmt::Display for Runner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Runner::Serial => "serial",
+            Runner::Threads => "threads",
+            Runner::ProcessesFork => "processes-fork",
+            Runner::Tasks => "tasks",
+        })
+    }
+}
+
+/// What `pingpong overlap --json` writes.
+pub type OverlapDocument = super::ExperimentDocument<Settings, OverlapResult>;
+
+/// The names of the figures this experiment shows (read by the rules too).
+pub mod key {
+    /// Serial wall time ÷ wall time of the threads, each unit sleeping.
+    pub const THREADS_SPEEDUP: &str = "overlap.threads.speedup";
+    /// How many units waited at once.
+    pub const UNITS: &str = "overlap.units";
+}
+
+impl Witness for OverlapDocument {
+    fn testify(&self, ev: &mut Evidence, cmd: &str) {
+        let Some(r) = self
+            .results
+            .iter()
+            .find(|r| r.unit == Runner::Threads && r.wait_kind == WaitKind::Sleep)
+        else {
+            return;
+        };
+        if !r.speedup.is_finite() {
+            return;
+        }
+        ev.put(
+            key::THREADS_SPEEDUP,
+            Figure::exact(
+                r.speedup,
+                Unit::Ratio,
+                format!(
+                    "{} threads each waiting: serial wall time ÷ concurrent wall time",
+                    r.units
+                ),
+                cmd,
+            ),
+        );
+        ev.put(
+            key::UNITS,
+            Figure::exact(r.units as f64, Unit::Count, "units waiting at once", cmd),
+        );
+    }
 }
 
 /// One after another, on this thread: returns the waits completed.

@@ -10,12 +10,13 @@
 
 use super::{Children, CommonArgs, Deadline, Row, Session};
 use crate::error::usage;
+use crate::evidence::{Evidence, Figure, Unit, Witness};
 use crate::experiment::scale::kernel;
-use crate::output::ns;
+use crate::format::ns;
 use crate::stats::Summary;
 use anyhow::{bail, Result};
 use clap::Args;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -43,7 +44,7 @@ pub struct ResponsiveArgs {
     pub common: CommonArgs,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Settings {
     pub ping_every_ns: u64,
     pub duration_ns: u64,
@@ -54,10 +55,10 @@ pub struct Settings {
     pub timeout_s: f64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ResponsiveResult {
-    /// Stable name: "none", "same-thread", "other-thread", "other-process".
-    pub key: String,
+    /// Where the heavy work runs.
+    pub key: HeavyWork,
     /// "no heavy work", "same thread", "other threads", "other processes".
     pub heavy_work: String,
     pub workers: usize,
@@ -146,7 +147,7 @@ pub fn run(args: &ResponsiveArgs) -> Result<i32> {
             Ok(lat) => {
                 let answered = lat.len() as u64;
                 s.push(ResponsiveResult {
-                    key: key(mode).into(),
+                    key: HeavyWork::of(mode),
                     heavy_work: mode.into(),
                     workers: if mode == "no heavy work" { 0 } else { workers },
                     pings,
@@ -165,13 +166,65 @@ pub fn run(args: &ResponsiveArgs) -> Result<i32> {
     s.finish()
 }
 
-/// The stable name of a placement, for readers of the JSON.
-fn key(mode: &str) -> &'static str {
-    match mode {
-        "same thread" => "same-thread",
-        "other threads" => "other-thread",
-        "other processes" => "other-process",
-        _ => "none",
+/// Where the heavy work runs while the interface answers pings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HeavyWork {
+    None,
+    SameThread,
+    OtherThread,
+    OtherProcess,
+}
+
+impl HeavyWork {
+    fn of(mode: &str) -> HeavyWork {
+        match mode {
+            "same thread" => HeavyWork::SameThread,
+            "other threads" => HeavyWork::OtherThread,
+            "other processes" => HeavyWork::OtherProcess,
+            _ => HeavyWork::None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            HeavyWork::None => "none",
+            HeavyWork::SameThread => "same-thread",
+            HeavyWork::OtherThread => "other-thread",
+            HeavyWork::OtherProcess => "other-process",
+        }
+    }
+}
+
+/// What `pingpong responsive --json` writes.
+pub type ResponsiveDocument = super::ExperimentDocument<Settings, ResponsiveResult>;
+
+/// The names of the figures this experiment shows (read by the rules too).
+pub mod key {
+    use super::HeavyWork;
+
+    /// The 99th percentile of the interface's answer time.
+    pub fn p99(heavy: HeavyWork) -> String {
+        format!("responsive.{}.p99", heavy.name())
+    }
+}
+
+impl Witness for ResponsiveDocument {
+    fn testify(&self, ev: &mut Evidence, cmd: &str) {
+        for r in self.results.iter().filter(|r| r.latency.count > 0) {
+            ev.put(
+                key::p99(r.key),
+                Figure::exact(
+                    r.latency.p99,
+                    Unit::Ns,
+                    format!(
+                        "99th percentile of the interface's answer time, heavy work in: {}",
+                        r.key.name()
+                    ),
+                    cmd,
+                ),
+            );
+        }
     }
 }
 

@@ -11,10 +11,12 @@
 
 use super::{Children, CommonArgs, Deadline, Row, Session};
 use crate::error::usage;
-use crate::output::ns;
+use crate::evidence::{Evidence, Figure, Unit, Witness};
+use crate::format::ns;
+use crate::kinds::{CpuSet, UnitKind};
 use anyhow::{bail, Result};
 use clap::Args;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::os::fd::{AsFd, AsRawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -38,7 +40,7 @@ pub struct ScaleArgs {
     pub common: CommonArgs,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Settings {
     pub workers: Vec<usize>,
     pub work_iterations: u64,
@@ -52,12 +54,12 @@ pub struct Settings {
     pub timeout_s: f64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ScaleResult {
-    /// "threads" or "processes-fork".
-    pub unit: String,
-    /// "all CPUs" or "one CPU".
-    pub placement: String,
+    /// Threads, or processes made by fork.
+    pub unit: UnitKind,
+    /// Free to use every CPU, or every worker pinned to one.
+    pub placement: CpuSet,
     pub workers: usize,
     /// Median wall time over the repetitions, ns.
     pub wall_ns: f64,
@@ -88,8 +90,8 @@ impl Row for ScaleResult {
     }
     fn cells(&self) -> Vec<String> {
         vec![
-            self.unit.clone(),
-            self.placement.clone(),
+            self.unit.to_string(),
+            self.placement.to_string(),
             self.workers.to_string(),
             ns(self.wall_ns),
             ns(self.cpu_ns),
@@ -97,6 +99,122 @@ impl Row for ScaleResult {
             super::ratio(self.efficiency),
             if self.verified { "ok" } else { "WRONG" }.into(),
         ]
+    }
+}
+
+/// What `pingpong scale --json` writes.
+pub type ScaleDocument = super::ExperimentDocument<Settings, ScaleResult>;
+
+/// The names of the figures this experiment shows: the rules read them by
+/// these functions, so the two cannot disagree.
+pub mod key {
+    use crate::kinds::{CpuSet, UnitKind};
+
+    /// CPUs pingpong may use.
+    pub const CPUS: &str = "scale.cpus";
+    /// Whether every pinned run gave the right answer (a demonstration).
+    pub const PINNED_VERIFIED: &str = "scale.pinned-verified";
+
+    fn unit(u: UnitKind) -> &'static str {
+        match u {
+            UnitKind::Thread => "threads",
+            _ => "processes",
+        }
+    }
+
+    /// Speedup of the most workers measured (up to the CPUs) over one.
+    pub fn speedup(u: UnitKind, cpus: CpuSet) -> String {
+        match cpus {
+            CpuSet::AllCpus => format!("scale.{}.speedup", unit(u)),
+            CpuSet::OneCpu => format!("scale.{}.pinned.speedup", unit(u)),
+        }
+    }
+
+    /// CPU time ÷ wall time of those workers, free to use every CPU.
+    pub fn parallelism(u: UnitKind) -> String {
+        format!("scale.{}.parallelism", unit(u))
+    }
+}
+
+impl ScaleDocument {
+    fn rows(&self, unit: UnitKind, cpus: CpuSet) -> impl Iterator<Item = &ScaleResult> {
+        self.results
+            .iter()
+            .filter(move |r| r.unit == unit && r.placement == cpus && !r.rep_wall_ns.is_empty())
+    }
+
+    /// The 1-worker row and the row with the most workers that still fit
+    /// the CPUs (at least 2), among the rows measured: whatever worker
+    /// counts the run was given, this is the pair a speedup compares.
+    pub fn one_and_many(
+        &self,
+        unit: UnitKind,
+        cpus: CpuSet,
+    ) -> Option<(&ScaleResult, &ScaleResult)> {
+        let fit = self.settings.allowed_cpus.max(2);
+        let one = self.rows(unit, cpus).find(|r| r.workers == 1)?;
+        let many = self
+            .rows(unit, cpus)
+            .filter(|r| r.workers > 1 && r.workers <= fit)
+            .max_by_key(|r| r.workers)?;
+        Some((one, many))
+    }
+}
+
+impl Witness for ScaleDocument {
+    fn testify(&self, ev: &mut Evidence, cmd: &str) {
+        let cpus = self.settings.allowed_cpus;
+        ev.put(
+            key::CPUS,
+            Figure::exact(cpus as f64, Unit::Cpus, "CPUs pingpong may use", cmd),
+        );
+        let walls = |r: &ScaleResult| r.rep_wall_ns.iter().map(|&w| w as f64).collect::<Vec<_>>();
+        for unit in [UnitKind::Thread, UnitKind::Fork] {
+            for placement in CpuSet::BOTH {
+                let Some((one, many)) = self.one_and_many(unit, placement) else {
+                    continue;
+                };
+                let n = many.workers;
+                if placement == CpuSet::AllCpus && many.wall_ns > 0.0 {
+                    ev.put(
+                        key::parallelism(unit),
+                        Figure::exact(
+                            many.cpu_ns / many.wall_ns,
+                            Unit::Cpus,
+                            format!("CPU time ÷ wall time of {n} {unit}: how many ran at once"),
+                            cmd,
+                        ),
+                    );
+                }
+                ev.put(
+                    key::speedup(unit, placement),
+                    Figure::speedup(
+                        &walls(one),
+                        &walls(many),
+                        format!(
+                            "speedup of {n} {unit} over 1 on {placement} (range over repetitions)"
+                        ),
+                        cmd,
+                    ),
+                );
+            }
+        }
+        let pinned: Vec<&ScaleResult> = self
+            .results
+            .iter()
+            .filter(|r| r.placement == CpuSet::OneCpu)
+            .collect();
+        if !pinned.is_empty() {
+            let ok = pinned.iter().filter(|r| r.verified).count();
+            ev.show(
+                key::PINNED_VERIFIED,
+                ok == pinned.len(),
+                format!(
+                    "{ok} of {} runs with every worker pinned to one CPU finished with the right answer",
+                    pinned.len()
+                ),
+            );
+        }
     }
 }
 
@@ -184,11 +302,11 @@ pub fn run(args: &ScaleArgs) -> Result<i32> {
              so parallel speedup cannot be shown here",
         );
     }
-    for pinned in [false, true] {
-        for unit in ["processes-fork", "threads"] {
+    for placement in CpuSet::BOTH {
+        let pinned = placement == CpuSet::OneCpu;
+        for unit in [UnitKind::Fork, UnitKind::Thread] {
             let mut base: Option<f64> = None;
             for &n in &workers {
-                let placement = if pinned { "one CPU" } else { "all CPUs" };
                 let what = format!("{unit}, {placement}, {n} worker(s)");
                 s.start(&what)?;
                 let mut walls = Vec::new();
@@ -198,7 +316,7 @@ pub fn run(args: &ScaleArgs) -> Result<i32> {
                 for _ in 0..reps {
                     let d = Deadline::after(timeout);
                     let pin = pinned.then_some(pinned_cpu);
-                    let r = if unit == "threads" {
+                    let r = if unit == UnitKind::Thread {
                         threads(work, n, pin, &d)
                     } else {
                         processes(work, n, pin, &d)
@@ -240,8 +358,8 @@ pub fn run(args: &ScaleArgs) -> Result<i32> {
                     ));
                 }
                 s.push(ScaleResult {
-                    unit: unit.into(),
-                    placement: placement.into(),
+                    unit,
+                    placement,
                     workers: n,
                     wall_ns: wall,
                     rep_wall_ns: walls,

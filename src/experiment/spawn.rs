@@ -18,14 +18,15 @@
 
 use super::{CommonArgs, Deadline, Row, Session};
 use crate::error::usage;
-use crate::output::ns;
-use crate::parse::format_size;
+use crate::evidence::{Evidence, Figure, Unit, Witness};
+use crate::format::format_size;
+use crate::format::ns;
 use crate::stats::Summary;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::Pid;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::ffi::CString;
 use std::time::Instant;
 
@@ -48,7 +49,7 @@ pub struct SpawnArgs {
     pub common: CommonArgs,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Method {
     Fork,
@@ -59,6 +60,62 @@ pub enum Method {
     Pthread,
     ScopedThread,
     TokioTask,
+}
+
+/// What `pingpong spawn --json` writes.
+pub type SpawnDocument = super::ExperimentDocument<Settings, SpawnResult>;
+
+/// The names of the figures this experiment shows (read by the rules too).
+pub mod key {
+    use super::Method;
+
+    /// Median create + join/wait of one unit by `method`; with a large
+    /// resident heap in the parent when `large_heap`.
+    pub fn total(method: Method, large_heap: bool) -> String {
+        format!(
+            "spawn.{}{}",
+            method.name(),
+            if large_heap { "-large-heap" } else { "" }
+        )
+    }
+}
+
+impl Method {
+    /// The stable name, as in the JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Fork => "fork",
+            Method::Vfork => "vfork",
+            Method::PosixSpawn => "posix-spawn",
+            Method::Reexec => "reexec",
+            Method::StdThread => "std-thread",
+            Method::Pthread => "pthread",
+            Method::ScopedThread => "scoped-thread",
+            Method::TokioTask => "tokio-task",
+        }
+    }
+}
+
+impl Witness for SpawnDocument {
+    fn testify(&self, ev: &mut Evidence, cmd: &str) {
+        for r in &self.results {
+            let heap = r.parent_heap_bytes > 0;
+            ev.put(
+                key::total(r.method, heap),
+                Figure::ci95(
+                    r.total.median,
+                    r.total.median_ci,
+                    Unit::Ns,
+                    format!(
+                        "median create + join/wait of {} with {} MiB resident in the parent (95% CI)",
+                        r.description,
+                        r.parent_heap_bytes >> 20
+                    ),
+                    cmd,
+                ),
+            );
+        }
+    }
 }
 
 impl Method {
@@ -91,7 +148,7 @@ impl Method {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Settings {
     pub heap_bytes: usize,
     pub iteration_factor: f64,
@@ -102,7 +159,7 @@ pub struct Settings {
     pub timeout_s: f64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SpawnResult {
     pub method: Method,
     pub description: String,
@@ -153,7 +210,7 @@ impl Row for SpawnResult {
                 ns(self.total.median_ci.1)
             ),
             ns(self.total.p99),
-            crate::output::rate(self.per_s),
+            crate::format::rate(self.per_s),
             if self.all_clean { "yes" } else { "NO" }.into(),
         ]
     }

@@ -16,10 +16,11 @@
 
 use super::{Children, CommonArgs, Deadline, Row, Session, SharedMap};
 use crate::error::usage;
-use crate::output::ns;
+use crate::format::ns;
+use crate::kinds::UnitKind;
 use anyhow::{anyhow, bail, Result};
 use clap::Args;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::thread::JoinHandleExt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -48,7 +49,7 @@ pub struct SwitchArgs {
     pub common: CommonArgs,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Settings {
     pub rounds: u64,
     pub repetitions: u32,
@@ -57,12 +58,11 @@ pub struct Settings {
     pub timeout_s: f64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SwitchResult {
-    /// "threads" or "processes-fork".
-    pub unit: String,
-    /// "pipe" or "futex".
-    pub via: String,
+    /// Threads, or processes made by fork.
+    pub unit: UnitKind,
+    pub via: Via,
     pub working_set_bytes: usize,
     pub rounds: u64,
     /// Median over repetitions of the mean round trip, ns.
@@ -87,9 +87,13 @@ impl Row for SwitchResult {
     }
     fn cells(&self) -> Vec<String> {
         vec![
-            self.unit.clone(),
-            self.via.clone(),
-            crate::parse::format_size(self.working_set_bytes),
+            self.unit.to_string(),
+            match self.via {
+                Via::Pipe => "pipe",
+                Via::Futex => "futex",
+            }
+            .to_string(),
+            crate::format::format_size(self.working_set_bytes),
             ns(self.round_trip_ns),
             ns(self.per_switch_ns),
             self.rep_round_trip_ns
@@ -101,8 +105,13 @@ impl Row for SwitchResult {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Via {
+/// What `pingpong switch --json` writes.
+pub type SwitchDocument = super::ExperimentDocument<Settings, SwitchResult>;
+
+/// How a player wakes the other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Via {
     Pipe,
     Futex,
 }
@@ -271,14 +280,14 @@ pub fn run(args: &SwitchArgs) -> Result<i32> {
         Some(c) => c,
         None => allowed.first().copied().unwrap_or(0),
     };
-    let combos: Vec<(&str, Via, usize)> = sets
+    let combos: Vec<(UnitKind, Via, usize)> = sets
         .iter()
         .flat_map(|&ws| {
             [
-                ("processes-fork", Via::Pipe, ws),
-                ("threads", Via::Pipe, ws),
-                ("processes-fork", Via::Futex, ws),
-                ("threads", Via::Futex, ws),
+                (UnitKind::Fork, Via::Pipe, ws),
+                (UnitKind::Thread, Via::Pipe, ws),
+                (UnitKind::Fork, Via::Futex, ws),
+                (UnitKind::Thread, Via::Futex, ws),
             ]
         })
         .collect();
@@ -306,7 +315,7 @@ pub fn run(args: &SwitchArgs) -> Result<i32> {
             let name = if via == Via::Pipe { "pipe" } else { "futex" };
             let what = format!(
                 "{unit} via {name}, working set {} (repetition {}/{reps})",
-                crate::parse::format_size(ws),
+                crate::format::format_size(ws),
                 rep + 1
             );
             if failed[i] {
@@ -315,7 +324,7 @@ pub fn run(args: &SwitchArgs) -> Result<i32> {
             }
             s.start(&what)?;
             let d = Deadline::after(timeout);
-            let r = if unit == "threads" {
+            let r = if unit == UnitKind::Thread {
                 threads(via, rounds, ws, cpu, &d)
             } else {
                 processes(via, rounds, ws, cpu, &d)
@@ -328,8 +337,8 @@ pub fn run(args: &SwitchArgs) -> Result<i32> {
                     s.set(
                         at,
                         SwitchResult {
-                            unit: unit.into(),
-                            via: name.into(),
+                            unit,
+                            via,
                             working_set_bytes: ws,
                             rounds,
                             round_trip_ns: rt,

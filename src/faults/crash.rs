@@ -7,7 +7,7 @@
 //! worker is a thread; for the process case its worker is a further child
 //! (our binary re-executed once more).
 
-use super::{mark, mono_ns, report, run_case, sacrifice, Row};
+use super::{mark, mono_ns, report, run_case, sacrifice, Observed, Row};
 use anyhow::Result;
 use std::hint::black_box;
 
@@ -90,6 +90,11 @@ pub fn child(arg: &str) -> Result<i32> {
                     "no fault happened".into()
                 },
                 status: if caught { "panic (joined)" } else { "joined" }.into(),
+                observed: if caught {
+                    Observed::Contained
+                } else {
+                    Observed::NoFault
+                },
                 survived: Some(true),
                 notice_ns: Some(now.saturating_sub(super::last_mark()) as f64),
                 detail: "std::thread::JoinHandle::join returns Err(payload) for a panicked thread"
@@ -109,9 +114,17 @@ pub fn child(arg: &str) -> Result<i32> {
                 (None, Some(c)) => format!("the worker process exited ({c}); the program lives"),
                 _ => "the worker process ended; the program lives".into(),
             };
+            // The worker ended by its fault (a signal or an exit), and this
+            // program is still here to report it.
+            let contained = ended.signal.is_some() || ended.code.is_some_and(|c| c != 0);
             report(&Row {
                 outcome: what,
                 status: ended.status.clone(),
+                observed: if contained {
+                    Observed::Contained
+                } else {
+                    Observed::NoFault
+                },
                 survived: Some(true),
                 notice_ns: ended.notice_ns(),
                 detail: ended.stderr_note(),

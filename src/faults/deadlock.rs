@@ -9,7 +9,7 @@
 //! process. For the processes it reads their state from /proc, then kills
 //! and reaps them.
 
-use super::{command, mono_ns, report, run_case, wait_until, Row};
+use super::{command, mono_ns, report, run_case, wait_until, Observed, Row};
 use anyhow::{Context, Result};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
@@ -166,7 +166,9 @@ fn threads(window: Duration) -> Result<i32> {
     }
     let detected = mono_ns();
     let stuck_since = book.last_change_ns.load(Ordering::SeqCst);
-    let (outcome, detail) = match book.cycle() {
+    let detected_cycle = book.cycle();
+    let found = detected_cycle.is_some();
+    let (outcome, detail) = match detected_cycle {
         Some(c) => (
             format!(
                 "deadlock detected after {} ms without progress",
@@ -182,6 +184,7 @@ fn threads(window: Duration) -> Result<i32> {
     report(&Row {
         outcome,
         status: "hung → process exit".into(),
+        observed: Observed::Deadlock { detected: found },
         survived: Some(true),
         notice_ns: Some(detected.saturating_sub(stuck_since) as f64),
         detail,
@@ -254,6 +257,7 @@ fn processes(window: Duration) -> Result<i32> {
     report(&Row {
         outcome,
         status: if hung { "SIGKILL" } else { "exit" }.into(),
+        observed: Observed::Deadlock { detected: hung },
         survived: Some(true),
         notice_ns: Some(detected.saturating_sub(start) as f64),
         detail,

@@ -10,7 +10,7 @@
 //! the same user with Yama off, that read may well succeed, and the table
 //! says so.
 
-use super::{command, report, run_case, wait_until, Row};
+use super::{command, report, run_case, wait_until, Observed, Row};
 use anyhow::{Context, Result};
 use nix::sys::wait::waitpid;
 use nix::unistd::{fork, ForkResult, Pid};
@@ -139,6 +139,9 @@ fn all() -> Result<i32> {
                     }
                 ),
                 status: "exit 0".into(),
+                observed: Observed::Write {
+                    seen_by_other: parent_sees != 1,
+                },
                 survived: Some(true),
                 detail: "after fork the child's pages are copies: a write makes its own".into(),
                 ..Row::default()
@@ -212,6 +215,9 @@ fn all() -> Result<i32> {
             "refused: the memory is shielded".into()
         },
         status: format!("process_vm_readv: {}; /proc/PID/mem: {}", sibling.vm_readv, sibling.proc_mem),
+        observed: Observed::ForeignRead {
+            refused: !sibling.read_secret,
+        },
         survived: Some(true),
         detail: format!(
             "reader: {who}, uid {}; Yama ptrace_scope {yama}. Linux allows the read only to a \
@@ -235,6 +241,9 @@ fn all() -> Result<i32> {
             "process_vm_readv: {}; /proc/PID/mem: {}",
             mine.vm_readv, mine.proc_mem
         ),
+        observed: Observed::ForeignRead {
+            refused: !mine.read_secret,
+        },
         survived: Some(true),
         detail: format!(
             "reader: the target's parent, uid {}{}; isolation between processes is by user and \
@@ -265,6 +274,9 @@ fn all() -> Result<i32> {
             }
         ),
         status: "joined".into(),
+        observed: Observed::Write {
+            seen_by_other: now == 2,
+        },
         survived: Some(true),
         detail: "threads share one address space: any thread can change any shared data".into(),
         ..Row::default()

@@ -21,6 +21,7 @@
 
 pub mod crash;
 pub mod deadlock;
+pub mod findings;
 pub mod isolation;
 pub mod pool;
 pub mod race;
@@ -28,7 +29,8 @@ pub mod stop;
 pub mod zombies;
 
 use crate::error::usage;
-use crate::output::{ns, progress::Progress};
+use crate::format::ns;
+use crate::output::progress::Progress;
 use crate::results::Header;
 use anyhow::{Context, Result};
 use nix::sys::signal::{kill, Signal};
@@ -81,8 +83,59 @@ pub struct Row {
     pub notice_ns: Option<f64>,
     /// Explanation, and the first line the unit wrote on stderr, if any.
     pub detail: String,
-    /// Experiment-specific figures (lost updates, answers, rates…).
+    /// Experiment-specific figures (lost updates, answers, rates…), for people.
     pub figures: BTreeMap<String, f64>,
+    /// What was observed, as data: set where the fault is observed, read by
+    /// the findings ([`findings`]), never parsed back from `outcome`.
+    #[serde(default)]
+    pub observed: Observed,
+}
+
+/// What a row observed, as data for the findings.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Observed {
+    /// Nothing machine-readable (the case could not run).
+    #[default]
+    Nothing,
+    /// The whole (sacrificial) program ended: by a signal, an exit, or
+    /// killed at its deadline when it hung.
+    ProgramEnded {
+        signal: Option<String>,
+        code: Option<i32>,
+        hung: bool,
+    },
+    /// The faulty unit ended and the rest of the program lived on.
+    Contained,
+    /// The fault did not happen.
+    NoFault,
+    /// A runaway was stopped: a process by a signal and reaped, or a thread
+    /// cooperatively (no signal).
+    Stopped {
+        signal: Option<String>,
+        reaped: bool,
+    },
+    /// Still running after the grace period: it could not be stopped.
+    Unstoppable,
+    /// Two units waited on each other; whether the watchdog detected it.
+    Deadlock { detected: bool },
+    /// Units adding to one total: what it should be and what it was.
+    Updates { expected: u64, total: u64 },
+    /// A write by one unit, and whether the other unit saw it.
+    Write { seen_by_other: bool },
+    /// An attempt to read another process's memory.
+    ForeignRead { refused: bool },
+    /// An ended child process: seen as a zombie, and gone once reaped.
+    Zombie { seen: bool, gone_after_wait: bool },
+    /// A finished thread, not yet joined: whether its task lingered.
+    FinishedThread { lingered: bool },
+    /// A pool whose worker died mid-run (if the fault happened).
+    Pool {
+        jobs: u64,
+        delivered: u64,
+        exactly_once: bool,
+        fault_happened: bool,
+    },
 }
 
 /// A whole `pingpong faults`.
@@ -93,141 +146,7 @@ pub struct FaultsDocument {
     pub quick: bool,
     pub experiments: Vec<String>,
     pub rows: Vec<Row>,
-    /// What the rows show about each claim, keyed `faults.<experiment>.<finding>`
-    /// (the keys the verdict reads).
-    pub demos: BTreeMap<String, Demo>,
     pub notes: Vec<String>,
-}
-
-/// One finding, for the verdict: whether it shows the claim, and what was shown.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Demo {
-    pub shows_claim: bool,
-    pub shown: String,
-}
-
-/// The findings the rows support (a key is absent if its rows are).
-pub fn demos(rows: &[Row]) -> BTreeMap<String, Demo> {
-    let mut d = BTreeMap::new();
-    let find = |e: &str, c: &str| rows.iter().find(|r| r.experiment == e && r.case == c);
-    let line = |r: &Row| {
-        format!(
-            "{} {} {}: {} ({})",
-            r.experiment, r.case, r.unit, r.outcome, r.status
-        )
-    };
-    let mut put = |key: &str, shows: bool, shown: String| {
-        d.insert(
-            format!("faults.{key}"),
-            Demo {
-                shows_claim: shows,
-                shown,
-            },
-        );
-    };
-    let fatal = ["abort", "null-write", "stack-overflow"];
-    let crash = |unit: &str| -> Vec<&Row> {
-        rows.iter()
-            .filter(|r| {
-                r.experiment == "crash" && r.unit == unit && fatal.contains(&r.case.as_str())
-            })
-            .collect()
-    };
-    let (threads, procs) = (crash("thread"), crash("process"));
-    if !threads.is_empty() {
-        put(
-            "crash.thread-kills-program",
-            threads.iter().all(|r| r.survived == Some(false)),
-            threads
-                .iter()
-                .map(|r| line(r))
-                .collect::<Vec<_>>()
-                .join("; "),
-        );
-    }
-    if !procs.is_empty() {
-        put(
-            "crash.process-contained",
-            procs.iter().all(|r| r.survived == Some(true)),
-            procs.iter().map(|r| line(r)).collect::<Vec<_>>().join("; "),
-        );
-    }
-    if let Some(r) = find("stop", "cpu loop, never checks") {
-        put(
-            "stop.thread-unstoppable",
-            r.outcome.starts_with("cannot be stopped"),
-            line(r),
-        );
-    }
-    let stopped: Vec<&Row> = rows
-        .iter()
-        .filter(|r| r.experiment == "stop" && r.unit == "process")
-        .collect();
-    if !stopped.is_empty() {
-        put(
-            "stop.process-killed",
-            stopped
-                .iter()
-                .all(|r| r.status.starts_with("SIG") && r.outcome.contains("reaped")),
-            stopped
-                .iter()
-                .map(|r| line(r))
-                .collect::<Vec<_>>()
-                .join("; "),
-        );
-    }
-    if let Some(r) = find("deadlock", "two locks, opposite order") {
-        put(
-            "deadlock.detected",
-            r.outcome.starts_with("deadlock detected"),
-            format!("{}: {}", line(r), r.detail),
-        );
-    }
-    if let Some(r) = find("race", "load then store") {
-        let lost = r.figures.get("lost_updates").copied().unwrap_or(0.0);
-        put("race.lost-updates", lost > 0.0, line(r));
-    }
-    if let Some(r) = find("isolation", "write from a thread") {
-        put(
-            "isolation.thread-write-visible",
-            r.outcome.contains("visible (shared memory)"),
-            line(r),
-        );
-    }
-    if let Some(r) = find("isolation", "write after fork") {
-        put(
-            "isolation.fork-write-invisible",
-            r.outcome.contains("invisible (copy-on-write)"),
-            line(r),
-        );
-    }
-    if let Some(r) = find("isolation", "read another's memory, unprivileged") {
-        put(
-            "isolation.foreign-read-refused",
-            r.outcome.starts_with("refused"),
-            line(r),
-        );
-    }
-    if let Some(r) = rows
-        .iter()
-        .find(|r| r.experiment == "pool" && r.unit == "processes")
-    {
-        let lost = r.figures.get("lost").copied().unwrap_or(1.0);
-        put(
-            "pool.process-pool-recovers",
-            r.survived == Some(true) && lost == 0.0 && r.outcome.contains("exactly once"),
-            line(r),
-        );
-    }
-    if let Some(r) = find("zombies", "unreaped child") {
-        let f = |k: &str| r.figures.get(k).copied().unwrap_or(0.0) == 1.0;
-        put(
-            "zombies.seen-and-reaped",
-            f("seen_in_state_z") && f("gone_after_waitpid"),
-            line(r),
-        );
-    }
-    d
 }
 
 /// Resolves the command line.
@@ -262,7 +181,6 @@ pub fn run(args: &crate::cli::FaultsArgs) -> Result<bool> {
         quick: plan.quick,
         experiments: plan.experiments.iter().map(|e| e.to_string()).collect(),
         rows: Vec::new(),
-        demos: BTreeMap::new(),
         notes: Vec::new(),
     };
     if rustix::process::geteuid().is_root() {
@@ -285,7 +203,6 @@ pub fn run(args: &crate::cli::FaultsArgs) -> Result<bool> {
             _ => pool::run(plan.quick),
         };
         doc.rows.extend(rows);
-        doc.demos = demos(&doc.rows);
         export(&plan, &doc)?;
         progress.done();
         if crate::interrupt::interrupted() {
@@ -755,6 +672,11 @@ pub fn run_case(
     vec![Row {
         outcome,
         status: ended.status.clone(),
+        observed: Observed::ProgramEnded {
+            signal: ended.signal.map(|s| s.as_str().to_string()),
+            code: ended.code,
+            hung: ended.timed_out,
+        },
         survived: Some(false),
         notice_ns: ended.notice_ns(),
         detail,

@@ -13,7 +13,7 @@
 //! * Threads, panic: the panic ends only that thread; the supervisor sees
 //!   it finished with an error, requeues its job and starts a replacement.
 
-use super::{command, mark, mono_ns, report, run_case, wait_until, Row};
+use super::{command, mark, mono_ns, report, run_case, wait_until, Observed, Row};
 use anyhow::{Context, Result};
 use nix::unistd::Pid;
 use std::collections::{BTreeMap, VecDeque};
@@ -181,15 +181,22 @@ impl Tally {
             per_s("rate_during_recovery_per_s"),
             per_s("rate_overall_per_s")
         );
+        let fault_happened = death.is_some();
         let (status, noticed) = death.unwrap_or_else(|| ("no fault".into(), 0));
         Row {
+            observed: Observed::Pool {
+                jobs: self.m,
+                delivered: self.count,
+                exactly_once: once,
+                fault_happened,
+            },
             outcome: format!(
                 "{} of {} answers delivered{}; recovered in {}",
                 self.count,
                 self.m,
                 if once { " exactly once" } else { " (NOT exactly once)" },
                 recovered
-                    .map(|r| crate::output::ns(r.saturating_sub(mark) as f64))
+                    .map(|r| crate::format::ns(r.saturating_sub(mark) as f64))
                     .unwrap_or_else(|| "–".into())
             ),
             status,

@@ -13,7 +13,7 @@
 //! });
 //! ```
 
-use super::{report, run_case, Row};
+use super::{report, run_case, Observed, Row};
 use anyhow::Result;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -97,6 +97,7 @@ pub fn child(_arg: &str, rest: &[String]) -> Result<i32> {
                 lost as f64 * 100.0 / expected as f64
             ),
             status: "joined".into(),
+            observed: Observed::Updates { expected, total },
             survived: Some(true),
             notice_ns: None,
             detail: if split {

@@ -9,7 +9,7 @@
 //!   cannot be stopped at all: we show it still running after the grace
 //!   period, and end it the only way there is, by ending its process.
 
-use super::{command, mono_ns, report, run_case, wait_until, Row};
+use super::{command, mono_ns, report, run_case, wait_until, Observed, Row};
 use anyhow::{Context, Result};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
@@ -115,9 +115,13 @@ fn stop_process(arg: &str, grace: Duration) -> Result<i32> {
         "stopped by SIGTERM and reaped".to_string()
     };
     drop(child.stdin.take());
-    let (status, _, _) = super::describe(&ws);
+    let (status, _, sig) = super::describe(&ws);
     report(&Row {
         outcome,
+        observed: Observed::Stopped {
+            signal: sig.map(|s| s.as_str().to_string()),
+            reaped: true,
+        },
         status,
         survived: Some(true),
         notice_ns: Some(reaped.saturating_sub(t0) as f64),
@@ -190,6 +194,10 @@ fn stop_thread(arg: &str, grace: Duration) -> Result<i32> {
         let _ = h.join();
         report(&Row {
             outcome: "stopped cooperatively and joined".into(),
+            observed: Observed::Stopped {
+                signal: None,
+                reaped: true,
+            },
             status: "joined".into(),
             survived: Some(true),
             notice_ns: Some(stopped_at.saturating_sub(t0) as f64),
@@ -215,6 +223,7 @@ fn stop_thread(arg: &str, grace: Duration) -> Result<i32> {
             grace.as_millis()
         ),
         status: "running → process exit".into(),
+        observed: Observed::Unstoppable,
         survived: Some(true),
         notice_ns: None,
         detail: "a thread has no kill: the flag is never read, a signal is only a request \

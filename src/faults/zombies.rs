@@ -3,7 +3,7 @@
 //! such thing: the kernel reaps a finished thread's task itself (`join`
 //! only collects its result).
 
-use super::{command, mono_ns, report, run_case, Row};
+use super::{command, mono_ns, report, run_case, Observed, Row};
 use anyhow::{Context, Result};
 use nix::sys::wait::waitpid;
 use nix::unistd::Pid;
@@ -70,6 +70,10 @@ pub fn child(arg: &str) -> Result<i32> {
             (false, _) => "never seen in state Z".into(),
         },
         status: super::describe(&ws).0,
+        observed: Observed::Zombie {
+            seen: seen_z.is_some(),
+            gone_after_wait: gone,
+        },
         survived: Some(true),
         notice_ns: seen_z.map(|z| z.saturating_sub(t0) as f64),
         detail: format!(
@@ -110,6 +114,9 @@ pub fn child(arg: &str) -> Result<i32> {
             "its task was still listed".into()
         },
         status: "joined".into(),
+        observed: Observed::FinishedThread {
+            lingered: !vanished,
+        },
         survived: Some(true),
         notice_ns: None,
         detail: "the kernel reaps a finished thread itself; only its result waits for join".into(),

@@ -324,7 +324,7 @@ fn session(mut stream: TcpStream, peer: SocketAddr, opts: &Options) -> Result<St
                 Pattern::Rally => "rally of".to_string(),
                 Pattern::Stream { window } => format!("stream (window {window}) of"),
             },
-            crate::parse::format_size(script.size),
+            crate::format::format_size(script.size),
             hello.via,
             hello.machine.one_line()
         ),

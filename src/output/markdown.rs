@@ -1,8 +1,8 @@
 //! `--markdown FILE`: the summary table and comparisons, for pasting into an
 //! issue or a report.
 
-use super::{bandwidth, ns, rate};
-use crate::parse::format_size;
+use crate::format::format_size;
+use crate::format::{bandwidth, ns, rate};
 use crate::results::RunDocument;
 use std::fmt::Write;
 

@@ -1,8 +1,8 @@
 //! The terminal table: one row per combination (all repetitions merged),
 //! then the pair-by-pair comparisons, notes, skips and errors.
 
-use super::{bandwidth, ns, rate};
-use crate::parse::format_size;
+use crate::format::format_size;
+use crate::format::{bandwidth, ns, rate};
 use crate::results::RunDocument;
 use comfy_table::CellAlignment;
 use std::fmt::Write;
@@ -24,7 +24,7 @@ pub fn render(doc: &RunDocument) -> String {
             crate::channel::payload::Payload::Struct => "struct (postcard, encoded and decoded per ball)",
         },
         doc.settings.repetitions,
-        doc.settings.placement,
+        doc.settings.placement.describe(),
     );
     let mut t = crate::output::new_table();
     t.set_header(vec![

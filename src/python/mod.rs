@@ -10,6 +10,7 @@
 //! ([`interpreter`]).
 
 pub mod child;
+pub mod evidence;
 pub mod interpreter;
 pub mod programs;
 
@@ -35,7 +36,7 @@ pub struct PythonArgs {
     pub common: CommonArgs,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Settings {
     /// Every interpreter run, each its own column.
     pub interpreters: Vec<Interpreter>,
@@ -60,10 +61,40 @@ pub struct PyResult {
     pub value_unit: String,
     #[serde(default)]
     pub verified: Option<bool>,
-    /// Everything else the program said (speedup, parallelism, outcome…).
+    /// The fields the verdict reads, where the program gives them: the
+    /// unit ("threads", "processes"), where the workers ran ("all CPUs",
+    /// "one CPU"), the scaling kernel, the worker count, each repetition's
+    /// wall time and the median CPU time (ns), the rally's mechanism and
+    /// the range of its samples (ns).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workers: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rep_wall_ns: Option<Vec<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_ns: Option<f64>,
+    /// 1-worker wall time ÷ this one (scaling rows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speedup: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mechanism: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_ns: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_ns: Option<f64>,
+    /// Everything else the program said (speedup, parallelism, outcome…),
+    /// shown to people, never read by the verdict.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
+
+/// What `pingpong python --json` writes.
+pub type PythonDocument = crate::experiment::ExperimentDocument<Settings, PyResult>;
 
 impl Row for PyResult {
     fn headers() -> Vec<&'static str> {
@@ -71,7 +102,7 @@ impl Row for PyResult {
     }
     fn cells(&self) -> Vec<String> {
         let value = match (self.value, self.value_unit.as_str()) {
-            (Some(v), "ns") => crate::output::ns(v),
+            (Some(v), "ns") => crate::format::ns(v),
             (Some(v), "KiB") => format!("{v:.0} KiB"),
             (Some(v), u) => format!("{v} {u}"),
             (None, _) => "–".into(),
@@ -79,7 +110,7 @@ impl Row for PyResult {
         let f = |k: &str| self.extra.get(k).and_then(|v| v.as_f64());
         let detail = if let Some(o) = self.extra.get("outcome").and_then(|v| v.as_str()) {
             o.to_string()
-        } else if let Some(s) = f("speedup") {
+        } else if let Some(s) = self.speedup {
             format!(
                 "speedup {}, CPU÷wall {}",
                 crate::experiment::ratio(s),

@@ -12,7 +12,8 @@
 //! nodes are read from /sys and kept beside the figures.
 
 use crate::ball::Verify;
-use crate::engine::{self, Match, Placement};
+use crate::engine::{self, Match};
+use crate::kinds::Placement;
 use crate::kinds::{Length, Pattern};
 use crate::measure::placement;
 use crate::plan::RunPlan;

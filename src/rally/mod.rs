@@ -82,7 +82,7 @@ pub fn measure_with(plan: &RunPlan, progress: &Progress, play: &mut Player) -> R
             },
             warmup_rounds: plan.warmup.unwrap_or(0),
             repetitions: plan.reps,
-            placement: plan.placement.describe(),
+            placement: plan.placement,
             verify: plan
                 .verify
                 .map(|v| v.name().to_string())
@@ -272,7 +272,7 @@ impl RunPlan {
     fn machine_notes(&self) -> bool {
         // MPI ranks poll while they wait: no vCPU halts under them.
         let vm = machine_is_virtual() && self.unit_label != Some("ranks");
-        let cross = !matches!(self.placement, crate::engine::Placement::Pinned { ping, pong } if ping == pong);
+        let cross = !matches!(self.placement, crate::kinds::Placement::Pinned { ping, pong } if ping == pong);
         vm && cross
     }
 }

@@ -1,13 +1,19 @@
 //! `verdict --html FILE`: the verdict as a page people want to read.
 
 use super::svg::{self, esc, Bar, Line};
-use crate::output::ns;
+use crate::document::Document;
+use crate::evidence::show;
+use crate::experiment::memory::MemoryDocument;
+use crate::experiment::scale::ScaleDocument;
+use crate::experiment::spawn::{Method, SpawnDocument};
+use crate::faults::FaultsDocument;
+use crate::format::ns;
+use crate::kinds::{CpuSet, UnitKind};
+use crate::python::PythonDocument;
 use crate::results::RunDocument;
 use crate::stats;
-use crate::verdict::evidence::show;
 use crate::verdict::rules::Word;
 use crate::verdict::VerdictDocument;
-use serde_json::Value;
 use std::fmt::Write;
 
 const STYLE: &str = r#"
@@ -171,18 +177,14 @@ pub fn render(doc: &VerdictDocument) -> String {
             );
         }
     }
-    if let Some(f) = doc
-        .experiments
-        .iter()
-        .find(|e| e.get("experiment").and_then(Value::as_str) == Some("faults"))
-    {
+    if let Some(Document::Faults(f)) = doc.document("faults") {
         let _ = write!(
             s,
             "<h2>{}</h2><p>{}</p>{}",
             t("What a fault does", "Что делает сбой"),
             esc(&format!(
                 "Each fault ran inside a sacrificial child of pingpong. Reproduce: {}",
-                command_of(f)
+                f.header.command.join(" ")
             )),
             faults_table(f)
         );
@@ -194,120 +196,93 @@ pub fn render(doc: &VerdictDocument) -> String {
 /// Every plot the evidence allows, with its caption.
 pub fn plots(doc: &VerdictDocument) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for (run, placement) in doc
-        .runs
-        .iter()
-        .zip(["both players on one CPU", "players placed freely"])
-    {
-        if let Some(p) = latency_bars(run, placement) {
-            out.push(p);
-        }
-    }
-    if let Some(run) = doc.runs.last() {
-        if let Some(p) = latency_cdf(run) {
-            out.push(p);
-        }
-    }
-    let find = |name: &str| {
-        doc.experiments
-            .iter()
-            .find(|e| e.get("experiment").and_then(Value::as_str) == Some(name))
+    let run = |step: &str| match doc.document(step) {
+        Some(Document::Run(r)) => Some(r.as_ref()),
+        _ => None,
     };
-    out.extend(find("spawn").and_then(spawn_bars));
-    out.extend(find("memory").and_then(memory_lines));
-    out.extend(find("scale").and_then(|scale| speedup_lines(scale, find("python"))));
+    for (step, placement) in [
+        ("rally.same-cpu", "both players on one CPU"),
+        ("rally.free", "players placed freely"),
+    ] {
+        out.extend(run(step).and_then(|r| latency_bars(r, placement)));
+    }
+    out.extend(run("hosts").and_then(latency_cdf));
+    if let Some(Document::Spawn(d)) = doc.document("spawn") {
+        out.extend(spawn_bars(d));
+    }
+    if let Some(Document::Memory(d)) = doc.document("memory") {
+        out.extend(memory_lines(d));
+    }
+    if let Some(Document::Scale(d)) = doc.document("scale") {
+        let python = match doc.document("python") {
+            Some(Document::Python(p)) => Some(p),
+            _ => None,
+        };
+        out.extend(speedup_lines(d, python));
+    }
     out
 }
 
-fn results(doc: &Value) -> &[Value] {
-    doc.get("results")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-}
-
-fn text<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or("")
-}
-
-fn command_of(doc: &Value) -> String {
-    doc.get("command")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_default()
-}
-
-fn spawn_bars(doc: &Value) -> Option<(String, String)> {
-    let mut methods: Vec<String> = Vec::new();
-    for r in results(doc) {
-        let m = text(r, "method").to_string();
-        if !m.is_empty() && !methods.contains(&m) {
-            methods.push(m);
+fn spawn_bars(doc: &SpawnDocument) -> Option<(String, String)> {
+    let mut methods: Vec<Method> = Vec::new();
+    for r in &doc.results {
+        if !methods.contains(&r.method) {
+            methods.push(r.method);
         }
     }
-    let heap_of = |r: &Value| {
-        r.get("parent_heap_bytes")
-            .and_then(Value::as_f64)
-            .unwrap_or(0.0)
-    };
-    let big = results(doc).iter().map(heap_of).fold(0.0, f64::max);
-    let bar = |method: &str, with_heap: bool| {
-        let r = results(doc)
+    let big = doc
+        .results
+        .iter()
+        .map(|r| r.parent_heap_bytes)
+        .max()
+        .unwrap_or(0);
+    let bar = |method: Method, with_heap: bool| {
+        let r = doc
+            .results
             .iter()
-            .find(|r| text(r, "method") == method && (heap_of(r) > 0.0) == with_heap)?;
-        let t = r.get("total")?;
+            .find(|r| r.method == method && (r.parent_heap_bytes > 0) == with_heap)?;
         Some(Bar {
-            value: t.get("median")?.as_f64()?,
-            low: t.get("median")?.as_f64()?,
-            high: t.get("p99")?.as_f64()?,
+            value: r.total.median,
+            low: r.total.median,
+            high: r.total.p99,
         })
     };
     let groups: Vec<(String, Vec<Option<Bar>>)> = methods
         .iter()
-        .map(|m| (m.clone(), vec![bar(m, false), bar(m, true)]))
+        .map(|&m| (m.name().to_string(), vec![bar(m, false), bar(m, true)]))
         .collect();
     if groups.is_empty() {
         return None;
     }
     let series = vec![
         "small parent".to_string(),
-        format!("parent with {:.0} MiB resident", big / (1u64 << 20) as f64),
+        format!("parent with {} MiB resident", big >> 20),
     ];
     Some((
         svg::bars("Creating and ending one unit", "create + join/wait (log scale)", &series, &groups, true, &|v| ns(v)),
         format!(
             "Median time to create a unit and join or reap it (whiskers: 99th percentile), with a small parent and with a large resident heap, which makes fork copy page tables. Reproduce: {}",
-            command_of(doc)
+            doc.header.command.join(" ")
         ),
     ))
 }
 
-fn memory_lines(doc: &Value) -> Option<(String, String)> {
-    let mut units: Vec<String> = Vec::new();
-    for r in results(doc) {
-        let u = text(r, "unit").to_string();
-        if !u.is_empty() && !units.contains(&u) {
-            units.push(u);
+fn memory_lines(doc: &MemoryDocument) -> Option<(String, String)> {
+    let mut units: Vec<UnitKind> = Vec::new();
+    for r in &doc.results {
+        if !units.contains(&r.unit) {
+            units.push(r.unit);
         }
     }
     let lines: Vec<Line> = units
         .iter()
-        .map(|u| Line {
-            name: u.clone(),
-            points: results(doc)
+        .map(|&u| Line {
+            name: u.name().to_string(),
+            points: doc
+                .results
                 .iter()
-                .filter(|r| text(r, "unit") == u)
-                .filter_map(|r| {
-                    Some((
-                        r.get("units")?.as_f64()?,
-                        r.get("pss_kib_per_unit")?.as_f64()?,
-                    ))
-                })
+                .filter(|r| r.unit == u)
+                .filter_map(|r| Some((r.units as f64, r.pss_kib_per_unit?)))
                 .collect(),
             dashed: false,
         })
@@ -318,23 +293,21 @@ fn memory_lines(doc: &Value) -> Option<(String, String)> {
     }
     Some((
         svg::lines("Memory per idle unit", "units at once (log scale)", "PSS per unit, KiB (log scale)", &lines, true, true, &|v| format!("{v:.0}"), &|v| format!("{v:.0}")),
-        format!("Proportional set size added per idle unit, against how many are alive at once. Reproduce: {}", command_of(doc)),
+        format!("Proportional set size added per idle unit, against how many are alive at once. Reproduce: {}", doc.header.command.join(" ")),
     ))
 }
 
-fn speedup_lines(doc: &Value, python: Option<&Value>) -> Option<(String, String)> {
+fn speedup_lines(doc: &ScaleDocument, python: Option<&PythonDocument>) -> Option<(String, String)> {
     let mut lines = Vec::new();
     let mut max_workers: f64 = 1.0;
-    let cpus = doc
-        .pointer("/settings/allowed_cpus")
-        .and_then(Value::as_f64)
-        .unwrap_or(1.0);
-    for unit in ["threads", "processes-fork"] {
-        for placement in ["all CPUs", "one CPU"] {
-            let points: Vec<(f64, f64)> = results(doc)
+    let cpus = doc.settings.allowed_cpus as f64;
+    for unit in [UnitKind::Thread, UnitKind::Fork] {
+        for placement in CpuSet::BOTH {
+            let points: Vec<(f64, f64)> = doc
+                .results
                 .iter()
-                .filter(|r| text(r, "unit") == unit && text(r, "placement") == placement)
-                .filter_map(|r| Some((r.get("workers")?.as_f64()?, r.get("speedup")?.as_f64()?)))
+                .filter(|r| r.unit == unit && r.placement == placement && r.speedup.is_finite())
+                .map(|r| (r.workers as f64, r.speedup))
                 .collect();
             max_workers = points.iter().map(|p| p.0).fold(max_workers, f64::max);
             if !points.is_empty() {
@@ -351,17 +324,19 @@ fn speedup_lines(doc: &Value, python: Option<&Value>) -> Option<(String, String)
     }
     // CPython on the same axes: the pure-Python loop, which holds the GIL.
     for unit in ["threads", "processes"] {
+        let is = |v: &Option<String>, s: &str| v.as_deref() == Some(s);
         let points: Vec<(f64, f64)> = python
-            .map(results)
+            .map(|p| p.results.as_slice())
             .unwrap_or(&[])
             .iter()
             .filter(|r| {
-                text(r, "experiment") == "scale"
-                    && text(r, "kernel") == "python-loop"
-                    && text(r, "unit") == unit
-                    && text(r, "placement") == "all CPUs"
+                r.interpreter == "cpython"
+                    && r.experiment == "scale"
+                    && is(&r.kernel, "python-loop")
+                    && is(&r.unit, unit)
+                    && is(&r.placement, "all CPUs")
             })
-            .filter_map(|r| Some((r.get("workers")?.as_f64()?, r.get("speedup")?.as_f64()?)))
+            .filter_map(|r| Some((r.workers? as f64, r.speedup?)))
             .collect();
         if !points.is_empty() {
             lines.push(Line {
@@ -393,45 +368,34 @@ fn speedup_lines(doc: &Value, python: Option<&Value>) -> Option<(String, String)
         ),
         format!(
             "Fixed total work split over 1..N Rust threads or processes, on all CPUs and pinned to one, beside CPython's pure-Python loop (which holds the GIL) where a CPython was found; the dashed line is the ideal (one CPU per worker, up to {cpus:.0}). Reproduce: {}",
-            command_of(doc)
+            doc.header.command.join(" ")
         ),
     ))
 }
 
 /// The fault experiments' outcomes, as a table.
-fn faults_table(doc: &Value) -> String {
+fn faults_table(doc: &FaultsDocument) -> String {
     let mut s = String::from("<table><tr><th>experiment</th><th>case</th><th>unit</th><th>outcome</th><th>status</th><th>program survived</th><th>noticed after</th></tr>");
-    for r in results_rows(doc) {
-        let survived = match r.get("survived").and_then(Value::as_bool) {
+    for r in &doc.rows {
+        let survived = match r.survived {
             Some(true) => "yes",
             Some(false) => "no",
             None => "–",
         };
-        let notice = r
-            .get("notice_ns")
-            .and_then(Value::as_f64)
-            .map(ns)
-            .unwrap_or_else(|| "–".into());
+        let notice = r.notice_ns.map(ns).unwrap_or_else(|| "–".into());
         let _ = write!(
             s,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{survived}</td><td>{}</td></tr>",
-            esc(text(r, "experiment")),
-            esc(text(r, "case")),
-            esc(text(r, "unit")),
-            esc(text(r, "outcome")),
-            esc(text(r, "status")),
+            esc(&r.experiment),
+            esc(&r.case),
+            esc(&r.unit),
+            esc(&r.outcome),
+            esc(&r.status),
             esc(&notice)
         );
     }
     s.push_str("</table>");
     s
-}
-
-fn results_rows(doc: &Value) -> &[Value] {
-    doc.get("rows")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
 }
 
 fn latency_bars(run: &RunDocument, placement: &str) -> Option<(String, String)> {

@@ -1,7 +1,7 @@
 //! Live demonstrations for the definitional claims: not measurements, but
 //! the machine showing what the claim says (or failing to).
 
-use super::evidence::Demo;
+use crate::evidence::Demo;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 fn tid() -> u32 {

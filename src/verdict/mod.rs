@@ -3,27 +3,28 @@
 //! measured — with the figures, the rule that turned them into a word, and
 //! the command that reproduces each experiment alone.
 //!
-//! Measuring (experiments → [`evidence::Evidence`]) and judging (evidence →
-//! words, [`rules`]) are kept apart, so rules are tested on synthetic
-//! figures, and `--from` judges a saved run again without measuring.
+//! Measuring ([`plan`], [`steps`]) and judging ([`rules`]) are kept apart.
+//! Between them sit the typed documents of the experiments: each step keeps
+//! its document whole, and the evidence is derived from the documents by
+//! their own [`Witness`] impls. So the rules are tested on synthetic
+//! figures, and `--from` judges a saved verdict again — documents to
+//! evidence to words — without measuring.
 
 pub mod claims;
 pub mod demos;
-pub mod evidence;
-pub mod python;
-pub mod rally;
+pub mod plan;
 pub mod render;
 pub mod rules;
-pub mod sources;
+pub mod steps;
 
-use crate::cli::RunArgs;
-use crate::output::progress::Progress;
-use crate::plan::RunPlan;
-use crate::results::{Header, RunDocument};
-use anyhow::{Context, Result};
-use evidence::{Evidence, Missing};
+use crate::document::Document;
+use crate::evidence::{Demo, Evidence, Figure, Unit, Witness};
+use crate::results::Header;
 use rules::Judgement;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub use plan::{measure, Mode};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Verdict {
@@ -37,6 +38,28 @@ pub struct Verdict {
     pub cpython: Option<Judgement>,
 }
 
+/// One step of the plan, as it went.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Step {
+    /// "rally.same-cpu", "rally.free", "hosts", or an experiment's name.
+    pub name: String,
+    /// The command that reproduces this step alone.
+    pub command: String,
+    /// CPUs that other processes used meanwhile (the machine's load).
+    pub others_cpus: Option<f64>,
+    pub outcome: Outcome,
+}
+
+/// What a step gave.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Its document, whole.
+    Measured { document: Box<Document> },
+    /// Why it gave nothing.
+    Failed { why: String },
+}
+
 /// What `verdict --json` writes and `--from` reads.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct VerdictDocument {
@@ -45,168 +68,65 @@ pub struct VerdictDocument {
     /// "quick", "default" or "thorough".
     pub mode: String,
     pub lang: String,
-    pub evidence: Evidence,
     pub verdicts: Vec<Verdict>,
-    /// The documents of the rallies run, whole (histograms included).
-    pub runs: Vec<RunDocument>,
-    /// The documents of the other experiments, as they wrote them.
-    #[serde(default)]
-    pub experiments: Vec<serde_json::Value>,
+    /// The figures and demonstrations the verdicts rest on, derived from
+    /// `demos` and `steps` (kept for readers; `--from` derives them again).
+    pub evidence: Evidence,
+    /// What the verdict showed live itself (the definitional claims).
+    pub demos: BTreeMap<String, Demo>,
+    pub steps: Vec<Step>,
 }
 
-/// How much to measure.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    Quick,
-    Default,
-    Thorough,
+impl VerdictDocument {
+    /// The documents the steps measured, in order, with their commands.
+    pub fn documents(&self) -> impl Iterator<Item = (&Step, &Document)> {
+        self.steps.iter().filter_map(|s| match &s.outcome {
+            Outcome::Measured { document } => Some((s, document.as_ref())),
+            Outcome::Failed { .. } => None,
+        })
+    }
+
+    /// The first document a step of this name measured.
+    pub fn document(&self, step: &str) -> Option<&Document> {
+        self.documents()
+            .find(|(s, _)| s.name == step)
+            .map(|(_, d)| d)
+    }
+
+    /// Derives the evidence from the documents and judges every claim.
+    pub fn judge(&mut self) {
+        self.evidence = evidence(&self.demos, &self.steps);
+        self.verdicts = judge_all(&self.evidence);
+    }
 }
 
-impl Mode {
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Quick => "quick",
-            Mode::Default => "default",
-            Mode::Thorough => "thorough",
+/// The key of the load figure of a step.
+pub fn load_key(step: &str) -> String {
+    format!("load.{step}")
+}
+
+/// The evidence the live demonstrations and the steps' documents show.
+pub fn evidence(demos: &BTreeMap<String, Demo>, steps: &[Step]) -> Evidence {
+    let mut ev = Evidence::default();
+    ev.demos.extend(demos.clone());
+    for s in steps {
+        if let Some(load) = s.others_cpus {
+            ev.put(
+                load_key(&s.name),
+                Figure::exact(
+                    load,
+                    Unit::Cpus,
+                    format!("CPUs used by other processes during `{}`", s.command),
+                    &s.command,
+                ),
+            );
+        }
+        match &s.outcome {
+            Outcome::Measured { document } => document.testify(&mut ev, &s.command),
+            Outcome::Failed { why } => ev.miss(s.name.clone(), why.clone()),
         }
     }
-    /// The experiments beyond the rally, with their arguments in this mode.
-    fn steps(self) -> Vec<sources::Step> {
-        use sources::Step;
-        let quick = self == Mode::Quick;
-        let q: &[&str] = if quick { &["--quick"] } else { &[] };
-        let with = |extra: &[&'static str]| -> Vec<&'static str> {
-            q.iter().chain(extra).copied().collect()
-        };
-        vec![
-            Step::new("spawn", &with(&[])),
-            Step::new(
-                "memory",
-                &with(if quick { &[] } else { &["--units", "1,10,100"] }),
-            ),
-            Step::new(
-                "scale",
-                &with(match self {
-                    Mode::Quick => &["--workers", "1,2", "--work", "8388608", "--reps", "3"],
-                    Mode::Default => &["--workers", "1,2", "--reps", "3"],
-                    Mode::Thorough => &["--reps", "5"],
-                }),
-            ),
-            Step::new("contention", &with(&[])),
-            Step::new("overlap", &with(&[])),
-            Step::new("responsive", &with(&[])),
-            Step::new("faults", &with(&[])),
-            // CPython beside Rust: skipped, with the reason, when none is found.
-            // Quick mode runs only what the CPython column reads.
-            Step::new(
-                "python",
-                &with(if quick {
-                    &["rally", "spawn", "scale", "memory"]
-                } else {
-                    &[]
-                }),
-            ),
-        ]
-    }
-
-    /// (duration per repetition, repetitions)
-    fn rally(self) -> (&'static str, u32) {
-        match self {
-            Mode::Quick => ("100ms", 2),
-            Mode::Default => ("300ms", 3),
-            Mode::Thorough => ("1s", 5),
-        }
-    }
-}
-
-/// One rally experiment of the plan.
-struct RallyStep {
-    placement: &'static str,
-    args: RunArgs,
-}
-
-impl RallyStep {
-    fn command(&self) -> String {
-        let a = &self.args;
-        let mut c = format!(
-            "pingpong run --between {} --via {} --size {} --duration {} --reps {}",
-            a.between,
-            a.via(),
-            a.size,
-            a.duration.as_deref().unwrap_or("1s"),
-            a.reps
-        );
-        if let Some(cpu) = a.same_cpu {
-            c.push_str(&format!(" --same-cpu {cpu}"));
-        }
-        c
-    }
-}
-
-fn rally_args(mode: Mode, same_cpu: Option<usize>) -> RunArgs {
-    let (duration, reps) = mode.rally();
-    RunArgs {
-        between: "threads,processes".into(),
-        via: Some("pipe,unix,tcp".into()),
-        size: "64".into(),
-        pattern: crate::cli::PatternArg::Rally,
-        window: 64,
-        rounds: None,
-        duration: Some(duration.into()),
-        warmup: None,
-        reps,
-        cpus: None,
-        same_cpu,
-        verify: None,
-        batch: None,
-        timeout: None,
-        loss_timeout: "200ms".into(),
-        exports: Default::default(),
-        inject: None,
-        peer: None,
-        token: None,
-        payload: crate::cli::PayloadArg::Raw,
-    }
-}
-
-/// The hosts rally's arguments: short, over TCP and UDP, against the
-/// verdict's own server (its port is filled in when it is bound).
-fn hosts_args(mode: Mode) -> RunArgs {
-    let mut a = rally_args(mode, None);
-    a.between = "hosts".into();
-    a.via = Some("tcp,udp".into());
-    a.duration = Some("100ms".into());
-    a.reps = 2;
-    a.timeout = Some("10s".into());
-    a.peer = Some("127.0.0.1:7878".into());
-    a
-}
-
-/// The hosts rally (claim P7): a `pingpong serve` of the verdict's own, in
-/// a thread, on an ephemeral loopback port, stopped before this returns;
-/// ping plays here. Under a second of rally; nothing else can reach it.
-fn hosts_rally(plan: &RunPlan, mode: Mode, progress: &Progress) -> Result<RunDocument> {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    let listener = std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
-        .context("binding the verdict's loopback server")?;
-    let addr = listener.local_addr()?;
-    let opts = crate::net::server::Options {
-        listen: addr,
-        token: None,
-        max_sessions: 2,
-        session_limit: std::time::Duration::from_secs(30),
-        quiet: true,
-    };
-    let mut args = hosts_args(mode);
-    args.peer = Some(addr.to_string());
-    let stop = AtomicBool::new(false);
-    std::thread::scope(|s| {
-        let server = s.spawn(|| crate::net::server::serve_until(listener, opts, &stop));
-        let doc = crate::net::client::measure(plan, &args, progress);
-        stop.store(true, Ordering::SeqCst);
-        let _ = server.join();
-        doc
-    })
+    ev
 }
 
 /// Judges every claim from the evidence.
@@ -223,118 +143,13 @@ pub fn judge_all(ev: &Evidence) -> Vec<Verdict> {
         .collect()
 }
 
-/// Runs the whole plan and judges every claim.
-pub fn measure(
-    mode: Mode,
-    lang: String,
-    python: Option<&std::path::Path>,
-) -> Result<VerdictDocument> {
-    let mut ev = Evidence::default();
-    ev.demos
-        .insert("threads_share_a_pid".into(), demos::threads_share_a_pid());
-    ev.demos.insert(
-        "the_os_makes_a_process".into(),
-        demos::the_os_makes_a_process(),
-    );
-    ev.demos.insert(
-        "threads_share_globals".into(),
-        demos::threads_share_globals(),
-    );
-
-    let cpu = crate::measure::placement::allowed_cpus()
-        .first()
-        .copied()
-        .unwrap_or(0);
-    let steps = [
-        RallyStep {
-            placement: "same-cpu",
-            args: rally_args(mode, Some(cpu)),
-        },
-        RallyStep {
-            placement: "free",
-            args: rally_args(mode, None),
-        },
-    ];
-    let plans: Vec<RunPlan> = steps
-        .iter()
-        .map(|s| RunPlan::from_args(&s.args))
-        .collect::<Result<_>>()?;
-    let mut experiments = mode.steps();
-    if let (Some(py), Some(step)) = (python, experiments.iter_mut().find(|s| s.name == "python")) {
-        step.args.push("--python".into());
-        step.args.push(py.display().to_string());
+/// Reads a saved verdict (`--from`): `Err` is one line saying why it cannot.
+pub fn read(text: &str) -> Result<VerdictDocument, String> {
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("it is not JSON ({e})"))?;
+    crate::document::check_schema(&v)?;
+    if v.get("experiment").and_then(|e| e.as_str()) != Some("verdict") {
+        return Err("it is not a verdict (its experiment is not \"verdict\")".into());
     }
-    let hosts_args = hosts_args(mode);
-    let hosts_plan = crate::net::client::plan(&hosts_args)?;
-    let total: u64 = plans
-        .iter()
-        .chain([&hosts_plan])
-        .map(|p| p.cells.len() as u64 * p.reps as u64)
-        .sum::<u64>()
-        + experiments.len() as u64;
-    let progress = Progress::new(total);
-    let mut runs = Vec::new();
-    let mut experiment_docs = Vec::new();
-    for (step, plan) in steps.iter().zip(&plans) {
-        match crate::rally::measure(plan, &progress) {
-            Ok(mut doc) => {
-                // The command that reproduces this experiment alone, not the verdict's own.
-                doc.header.command = step.command().split(' ').map(String::from).collect();
-                rally::collect(&mut ev, &doc, step.placement, &step.command());
-                runs.push(doc);
-            }
-            Err(e) if crate::error::exit_code(&e) == 130 => return Err(e),
-            Err(e) => {
-                ev.missing.insert(
-                    "rally".into(),
-                    Missing {
-                        why: format!("the rally failed: {e:#}"),
-                    },
-                );
-            }
-        }
-    }
-    match hosts_rally(&hosts_plan, mode, &progress) {
-        Ok(mut doc) => {
-            let cmd = "pingpong serve & pingpong run --between hosts --peer 127.0.0.1:7878 --via tcp,udp --duration 100ms --reps 2";
-            doc.header.command = cmd.split(' ').map(String::from).collect();
-            rally::collect(&mut ev, &doc, "hosts", cmd);
-            runs.push(doc);
-        }
-        Err(e) if crate::error::exit_code(&e) == 130 => return Err(e),
-        Err(e) => {
-            progress.println(&format!("warning: the hosts rally failed: {e:#}"));
-            ev.missing.insert(
-                "hosts".into(),
-                Missing {
-                    why: format!("the hosts rally failed: {e:#}"),
-                },
-            );
-        }
-    }
-    for step in &experiments {
-        progress.start(&format!("`{}`", step.command()));
-        match sources::run(step, std::time::Duration::from_secs(180)) {
-            Ok(ran) => {
-                sources::collect(&mut ev, step, &ran);
-                experiment_docs.push(ran.doc);
-            }
-            Err(e) if crate::error::exit_code(&e) == 130 => return Err(e),
-            Err(e) => {
-                progress.println(&format!("warning: {e:#}"));
-                sources::failed(&mut ev, step, &e);
-            }
-        }
-        progress.done();
-    }
-    progress.finish();
-    Ok(VerdictDocument {
-        header: Header::new("verdict"),
-        mode: mode.name().into(),
-        lang,
-        verdicts: judge_all(&ev),
-        evidence: ev,
-        runs,
-        experiments: experiment_docs,
-    })
+    serde_json::from_value(v).map_err(|e| e.to_string())
 }

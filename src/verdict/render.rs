@@ -1,7 +1,7 @@
 //! The verdict as a terminal table and as Markdown.
 
 use super::{claims, VerdictDocument};
-use crate::verdict::evidence::show;
+use crate::evidence::show;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width};
 use std::fmt::Write;

@@ -1,0 +1,160 @@
+//! What the fault experiments show about the claims: each finding is a
+//! demonstration read from the rows' [`Observed`] data — set where each
+//! fault was observed, never parsed from the sentences shown to people.
+//!
+//! A finding is absent when its rows are; the verdict then says what is
+//! missing rather than guessing.
+
+use super::{FaultsDocument, Observed, Row};
+use crate::evidence::{Evidence, Witness};
+
+/// The names of the findings (read by the rules too).
+pub mod key {
+    pub const THREAD_CRASH_KILLS_PROGRAM: &str = "faults.crash.thread-kills-program";
+    pub const PROCESS_CRASH_CONTAINED: &str = "faults.crash.process-contained";
+    pub const THREAD_UNSTOPPABLE: &str = "faults.stop.thread-unstoppable";
+    pub const PROCESS_KILLED: &str = "faults.stop.process-killed";
+    pub const DEADLOCK_DETECTED: &str = "faults.deadlock.detected";
+    pub const RACE_LOSES_UPDATES: &str = "faults.race.lost-updates";
+    pub const THREAD_WRITE_VISIBLE: &str = "faults.isolation.thread-write-visible";
+    pub const FORK_WRITE_INVISIBLE: &str = "faults.isolation.fork-write-invisible";
+    pub const FOREIGN_READ_REFUSED: &str = "faults.isolation.foreign-read-refused";
+    pub const PROCESS_POOL_RECOVERS: &str = "faults.pool.process-pool-recovers";
+    pub const ZOMBIE_UNTIL_REAPED: &str = "faults.zombies.seen-and-reaped";
+}
+
+/// The fatal faults: each ends its unit for good (a panic in a thread, or
+/// `exit`, are other matters).
+const FATAL: [&str; 3] = ["abort", "null-write", "stack-overflow"];
+
+fn line(r: &Row) -> String {
+    format!(
+        "{} {} {}: {} ({})",
+        r.experiment, r.case, r.unit, r.outcome, r.status
+    )
+}
+
+fn lines(rows: &[&Row]) -> String {
+    rows.iter().map(|r| line(r)).collect::<Vec<_>>().join("; ")
+}
+
+impl Witness for FaultsDocument {
+    fn testify(&self, ev: &mut Evidence, cmd: &str) {
+        let rows = &self.rows;
+        let shown = |s: String| format!("{s} (`{cmd}`)");
+        let of = |e: &'static str| rows.iter().filter(move |r| r.experiment == e);
+        let find = |e: &'static str, c: &str| of(e).find(|r| r.case == c);
+
+        let fatal = |unit: &str| -> Vec<&Row> {
+            of("crash")
+                .filter(|r| r.unit == unit && FATAL.contains(&r.case.as_str()))
+                .collect()
+        };
+        let (threads, procs) = (fatal("thread"), fatal("process"));
+        if !threads.is_empty() {
+            let all = threads
+                .iter()
+                .all(|r| matches!(r.observed, Observed::ProgramEnded { hung: false, .. }));
+            ev.show(key::THREAD_CRASH_KILLS_PROGRAM, all, shown(lines(&threads)));
+        }
+        if !procs.is_empty() {
+            let all = procs.iter().all(|r| r.observed == Observed::Contained);
+            ev.show(key::PROCESS_CRASH_CONTAINED, all, shown(lines(&procs)));
+        }
+
+        if let Some(r) = find("stop", "cpu loop, never checks") {
+            ev.show(
+                key::THREAD_UNSTOPPABLE,
+                r.observed == Observed::Unstoppable,
+                shown(line(r)),
+            );
+        }
+        let stopped: Vec<&Row> = of("stop").filter(|r| r.unit == "process").collect();
+        if !stopped.is_empty() {
+            let all = stopped.iter().all(|r| {
+                matches!(
+                    &r.observed,
+                    Observed::Stopped {
+                        signal: Some(_),
+                        reaped: true
+                    }
+                )
+            });
+            ev.show(key::PROCESS_KILLED, all, shown(lines(&stopped)));
+        }
+
+        if let Some(r) = find("deadlock", "two locks, opposite order") {
+            ev.show(
+                key::DEADLOCK_DETECTED,
+                r.observed == Observed::Deadlock { detected: true },
+                shown(format!("{}: {}", line(r), r.detail)),
+            );
+        }
+        if let Some(r) = find("race", "load then store") {
+            let lost =
+                matches!(r.observed, Observed::Updates { expected, total } if total < expected);
+            ev.show(key::RACE_LOSES_UPDATES, lost, shown(line(r)));
+        }
+        if let Some(r) = find("isolation", "write from a thread") {
+            ev.show(
+                key::THREAD_WRITE_VISIBLE,
+                r.observed
+                    == Observed::Write {
+                        seen_by_other: true,
+                    },
+                shown(line(r)),
+            );
+        }
+        if let Some(r) = find("isolation", "write after fork") {
+            ev.show(
+                key::FORK_WRITE_INVISIBLE,
+                r.observed
+                    == Observed::Write {
+                        seen_by_other: false,
+                    },
+                shown(line(r)),
+            );
+        }
+        if let Some(r) = find("isolation", "read another's memory, unprivileged") {
+            ev.show(
+                key::FOREIGN_READ_REFUSED,
+                r.observed == Observed::ForeignRead { refused: true },
+                shown(line(r)),
+            );
+        }
+        if let Some(r) = of("pool").find(|r| r.unit == "processes") {
+            match r.observed {
+                // A pool that never lost a worker shows nothing about recovery.
+                Observed::Pool {
+                    fault_happened: false,
+                    ..
+                } => ev.miss(
+                    key::PROCESS_POOL_RECOVERS,
+                    shown(format!("the worker's fault did not happen: {}", line(r))),
+                ),
+                Observed::Pool {
+                    jobs,
+                    delivered,
+                    exactly_once,
+                    ..
+                } => ev.show(
+                    key::PROCESS_POOL_RECOVERS,
+                    exactly_once && delivered == jobs,
+                    shown(line(r)),
+                ),
+                _ => ev.show(key::PROCESS_POOL_RECOVERS, false, shown(line(r))),
+            }
+        }
+        if let Some(r) = find("zombies", "unreaped child") {
+            ev.show(
+                key::ZOMBIE_UNTIL_REAPED,
+                r.observed
+                    == Observed::Zombie {
+                        seen: true,
+                        gone_after_wait: true,
+                    },
+                shown(line(r)),
+            );
+        }
+    }
+}

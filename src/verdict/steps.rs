@@ -1,0 +1,138 @@
+//! One experiment of the verdict's plan, run as its own
+//! `pingpong <experiment> --json FILE` child — the very command a reader can
+//! rerun alone — under a deadline, with the machine's other load measured
+//! meanwhile; its document is read back typed ([`Document`]).
+
+use super::{Outcome, Step};
+use crate::document::Document;
+use anyhow::{bail, Context, Result};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// An experiment of the plan: its name and its arguments (without `--json`).
+#[derive(Clone, Debug)]
+pub struct ExperimentStep {
+    pub name: &'static str,
+    pub args: Vec<String>,
+}
+
+impl ExperimentStep {
+    /// The command that reproduces this experiment alone.
+    pub fn command(&self) -> String {
+        let mut c = format!("pingpong {}", self.name);
+        for a in &self.args {
+            c.push(' ');
+            c.push_str(a);
+        }
+        c
+    }
+}
+
+/// Measures the CPU time other processes use while a step runs: all CPU
+/// time the system used, less what pingpong and its (reaped) descendants
+/// used, per second of wall time.
+pub struct LoadMeter {
+    busy0: f64,
+    ours0: f64,
+    t0: Instant,
+}
+
+impl LoadMeter {
+    pub fn start() -> LoadMeter {
+        use crate::measure::{load, rusage};
+        LoadMeter {
+            busy0: load::system_busy_seconds(),
+            ours0: rusage::family_cpu_seconds(),
+            t0: Instant::now(),
+        }
+    }
+
+    /// CPUs the other processes used since [`LoadMeter::start`].
+    pub fn others_cpus(&self) -> f64 {
+        use crate::measure::{load, rusage};
+        let wall = self.t0.elapsed().as_secs_f64().max(1e-9);
+        let others = (load::system_busy_seconds() - self.busy0)
+            - (rusage::family_cpu_seconds() - self.ours0);
+        (others / wall).max(0.0)
+    }
+}
+
+/// Runs the step as a child of pingpong: its document, or why there is none.
+pub fn run(step: &ExperimentStep, timeout: Duration) -> Step {
+    let load = LoadMeter::start();
+    let outcome = match measure(step, timeout) {
+        Ok(document) => Outcome::Measured {
+            document: Box::new(document),
+        },
+        Err(e) => Outcome::Failed {
+            // The error already names the command.
+            why: format!("{e:#}"),
+        },
+    };
+    Step {
+        name: step.name.into(),
+        command: step.command(),
+        others_cpus: Some(load.others_cpus()),
+        outcome,
+    }
+}
+
+fn measure(step: &ExperimentStep, timeout: Duration) -> Result<Document> {
+    let dir = tempfile::Builder::new()
+        .prefix("pingpong-verdict-")
+        .tempdir()?;
+    let json = dir.path().join(format!("{}.json", step.name));
+    let exe = std::env::current_exe().context("finding our own executable")?;
+    let mut child = Command::new(exe)
+        .arg(step.name)
+        .args(&step.args)
+        .arg("--json")
+        .arg(&json)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("starting `{}`", step.command()))?;
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        if let Some(s) = child.try_wait()? {
+            break s;
+        }
+        if crate::interrupt::interrupted() || Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            if crate::interrupt::interrupted() {
+                return Err(anyhow::Error::new(crate::error::Interrupted));
+            }
+            bail!(
+                "`{}` did not finish within {}s",
+                step.command(),
+                timeout.as_secs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        use std::io::Read;
+        let _ = e.read_to_string(&mut stderr);
+    }
+    let text = std::fs::read_to_string(&json).with_context(|| {
+        format!(
+            "`{}` wrote no results ({status}): {}",
+            step.command(),
+            stderr
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("no message")
+        )
+    })?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("reading the results of `{}`", step.command()))?;
+    let mut doc = Document::from_value(value)
+        .map_err(|e| anyhow::anyhow!("reading the results of `{}`: {e}", step.command()))?;
+    // The command that reproduces it alone, not the verdict's temporary file.
+    doc.header_mut().command = step.command().split(' ').map(String::from).collect();
+    Ok(doc)
+}
