@@ -21,6 +21,7 @@
 
 pub mod crash;
 pub mod deadlock;
+pub mod finding;
 pub mod isolation;
 pub mod pool;
 pub mod race;
