@@ -51,7 +51,7 @@ fn every_experiment_leaves_no_process_behind_and_every_export_is_written() {
     for key in [
         "crash.thread-kills-program",
         "crash.process-contained",
-        "stop.thread-unstoppable",
+        "stop.thread-unkillable",
         "stop.process-killed",
         "deadlock.detected",
         "isolation.thread-write-visible",
@@ -63,6 +63,8 @@ fn every_experiment_leaves_no_process_behind_and_every_export_is_written() {
         assert_eq!(d["shows_claim"], true, "{key}: {d:#}");
     }
     assert!(doc["demos"]["faults.race.lost-updates"]["shown"].is_string());
+    // T11 as a whole may hold, fail or depend: its word leads what it shows.
+    assert!(doc["demos"]["faults.stop.thread-unstoppable"]["shown"].is_string());
     assert!(doc["demos"]["faults.isolation.foreign-read-refused"]["shown"].is_string());
     let csv = std::fs::read_to_string(&csv).unwrap();
     assert!(csv.starts_with("experiment,case,unit,outcome,status,survived,notice_ns"));

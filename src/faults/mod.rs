@@ -84,6 +84,9 @@ pub struct Row {
     pub detail: String,
     /// Experiment-specific figures (lost updates, answers, rates…).
     pub figures: BTreeMap<String, f64>,
+    /// `faults stop`: the typed outcome of one attempt to stop a unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<stop::Attempt>,
 }
 
 /// A whole `pingpong faults`.
@@ -153,29 +156,17 @@ pub fn demos(rows: &[Row]) -> BTreeMap<String, Demo> {
             procs.iter().map(|r| line(r)).collect::<Vec<_>>().join("; "),
         );
     }
-    if let Some(r) = find("stop", "cpu loop, never checks") {
-        put(
-            "stop.thread-unstoppable",
-            r.outcome.starts_with("cannot be stopped"),
-            line(r),
-        );
-    }
-    let stopped: Vec<&Row> = rows
-        .iter()
-        .filter(|r| r.experiment == "stop" && r.unit == "process")
-        .collect();
-    if !stopped.is_empty() {
-        put(
-            "stop.process-killed",
-            stopped
-                .iter()
-                .all(|r| r.status.starts_with("SIG") && r.outcome.contains("reaped")),
-            stopped
-                .iter()
-                .map(|r| line(r))
-                .collect::<Vec<_>>()
-                .join("; "),
-        );
+    // T11 and P6 (and their parts) read the typed attempts of `faults stop`
+    // (`Row::stop`, see `stop::findings`). A finding that "depends" or
+    // "fails" gives `shows_claim: false` with its word leading `shown`;
+    // one with nothing observed gives no key at all. (T11's rule reads the
+    // yes/no `stop.thread-unstoppable`; its two halves, `stop.thread-
+    // uninterruptible` and `stop.thread-unkillable`, let `shown` say
+    // holds / fails / depends.)
+    for (key, f) in stop::findings(rows) {
+        if let Some(demo) = f.demo() {
+            put(key, demo.shows_claim, demo.shown);
+        }
     }
     if let Some(r) = find("deadlock", "two locks, opposite order") {
         put(
