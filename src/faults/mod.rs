@@ -87,6 +87,9 @@ pub struct Row {
     /// `faults stop`: the typed outcome of one attempt to stop a unit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop: Option<stop::Attempt>,
+    /// `faults race`: one run of a thread API, with or without its lock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locks: Option<race::LockRun>,
 }
 
 /// A whole `pingpong faults`.
@@ -167,6 +170,11 @@ pub fn demos(rows: &[Row]) -> BTreeMap<String, Demo> {
         if let Some(demo) = f.demo() {
             put(key, demo.shows_claim, demo.shown);
         }
+    }
+    // A9: both thread APIs start and join every thread, both locks exact
+    // (`Row::locks`, see `race::locks_finding`).
+    if let Some(demo) = race::locks_finding(rows).demo() {
+        put("race.locks-both-apis", demo.shows_claim, demo.shown);
     }
     if let Some(r) = find("deadlock", "two locks, opposite order") {
         put(
