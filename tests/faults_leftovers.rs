@@ -55,7 +55,7 @@ fn every_experiment_leaves_no_process_behind_and_every_export_is_written() {
     for k in [
         key::THREAD_CRASH_KILLS_PROGRAM,
         key::PROCESS_CRASH_CONTAINED,
-        key::THREAD_UNSTOPPABLE,
+        key::THREAD_UNKILLABLE,
         key::PROCESS_KILLED,
         key::DEADLOCK_DETECTED,
         key::THREAD_WRITE_VISIBLE,
@@ -63,11 +63,15 @@ fn every_experiment_leaves_no_process_behind_and_every_export_is_written() {
         key::PROCESS_POOL_RECOVERS,
         key::ZOMBIE_UNTIL_REAPED,
     ] {
-        let d = ev.demo(k).unwrap_or_else(|| panic!("no finding {k}: {ev:#?}"));
+        let d = ev
+            .demo(k)
+            .unwrap_or_else(|| panic!("no finding {k}: {ev:#?}"));
         assert!(d.shows_claim, "{k}: {d:?}");
     }
     assert!(ev.demo(key::RACE_LOSES_UPDATES).is_some());
     assert!(ev.demo(key::FOREIGN_READ_REFUSED).is_some());
+    // T11 as a whole may hold, fail or depend: its word leads what it shows.
+    assert!(ev.demo(key::THREAD_UNSTOPPABLE).is_some());
     let csv = std::fs::read_to_string(&csv).unwrap();
     assert!(csv.starts_with("experiment,case,unit,outcome,status,survived,notice_ns"));
     assert_eq!(csv.lines().count(), names.len() + 1);

@@ -3,19 +3,78 @@
 //! fault was observed, never parsed from the sentences shown to people.
 //!
 //! A finding is absent when its rows are; the verdict then says what is
-//! missing rather than guessing.
+//! missing rather than guessing. A finding that can also say "depends" or
+//! "not shown" keeps its [`Word`] typed ([`Finding`]), so its logic is
+//! tested on every word it can give, and is projected onto the verdict's
+//! yes/no [`Demo`] only at the edge ([`Finding::demo`]).
 
 use super::{FaultsDocument, Observed, Row};
-use crate::evidence::{Evidence, Witness};
+use crate::evidence::{Demo, Evidence, Witness};
+use serde::{Deserialize, Serialize};
+
+/// What a finding says about its claim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Word {
+    /// Everything the claim says was shown.
+    Holds,
+    /// What was shown contradicts the claim.
+    Fails,
+    /// Part of the claim was shown, part contradicted.
+    Depends,
+    /// The rows needed were not there or their effect was not observed.
+    NotShown,
+}
+
+impl Word {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Word::Holds => "holds",
+            Word::Fails => "fails",
+            Word::Depends => "depends",
+            Word::NotShown => "not shown",
+        }
+    }
+}
+
+/// A word and the facts it rests on, in words.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub word: Word,
+    pub shown: String,
+}
+
+impl Finding {
+    pub fn new(word: Word, shown: impl Into<String>) -> Self {
+        Finding {
+            word,
+            shown: shown.into(),
+        }
+    }
+
+    /// The verdict's yes/no view: "yes" only when the finding holds; the word
+    /// leads the text, so a "no" that means "depends" reads as such. A finding
+    /// with nothing shown gives no demo at all (the verdict then says the
+    /// experiment is missing, rather than that the claim fails).
+    pub fn demo(&self) -> Option<Demo> {
+        (self.word != Word::NotShown).then(|| Demo {
+            shows_claim: self.word == Word::Holds,
+            shown: format!("{}: {}", self.word.as_str(), self.shown),
+        })
+    }
+}
 
 /// The names of the findings (read by the rules too).
 pub mod key {
     pub const THREAD_CRASH_KILLS_PROGRAM: &str = "faults.crash.thread-kills-program";
     pub const PROCESS_CRASH_CONTAINED: &str = "faults.crash.process-contained";
+    pub const THREAD_UNINTERRUPTIBLE: &str = "faults.stop.thread-uninterruptible";
+    pub const THREAD_UNKILLABLE: &str = "faults.stop.thread-unkillable";
     pub const THREAD_UNSTOPPABLE: &str = "faults.stop.thread-unstoppable";
     pub const PROCESS_KILLED: &str = "faults.stop.process-killed";
     pub const DEADLOCK_DETECTED: &str = "faults.deadlock.detected";
     pub const RACE_LOSES_UPDATES: &str = "faults.race.lost-updates";
+    pub const LOCKS_BOTH_APIS: &str = "faults.race.locks-both-apis";
     pub const THREAD_WRITE_VISIBLE: &str = "faults.isolation.thread-write-visible";
     pub const FORK_WRITE_INVISIBLE: &str = "faults.isolation.fork-write-invisible";
     pub const FOREIGN_READ_REFUSED: &str = "faults.isolation.foreign-read-refused";
@@ -62,25 +121,15 @@ impl Witness for FaultsDocument {
             ev.show(key::PROCESS_CRASH_CONTAINED, all, shown(lines(&procs)));
         }
 
-        if let Some(r) = find("stop", "cpu loop, never checks") {
-            ev.show(
-                key::THREAD_UNSTOPPABLE,
-                r.observed == Observed::Unstoppable,
-                shown(line(r)),
-            );
+        // T11 and P6 read the typed attempts of `faults stop` (`Row::stop`).
+        for (k, f) in super::stop::findings(rows) {
+            if let Some(d) = f.demo() {
+                ev.show(k, d.shows_claim, shown(d.shown));
+            }
         }
-        let stopped: Vec<&Row> = of("stop").filter(|r| r.unit == "process").collect();
-        if !stopped.is_empty() {
-            let all = stopped.iter().all(|r| {
-                matches!(
-                    &r.observed,
-                    Observed::Stopped {
-                        signal: Some(_),
-                        reaped: true
-                    }
-                )
-            });
-            ev.show(key::PROCESS_KILLED, all, shown(lines(&stopped)));
+        // A9: both thread APIs start and join every thread, both locks exact.
+        if let Some(d) = super::race::locks_finding(rows).demo() {
+            ev.show(key::LOCKS_BOTH_APIS, d.shows_claim, shown(d.shown));
         }
 
         if let Some(r) = find("deadlock", "two locks, opposite order") {

@@ -89,6 +89,12 @@ pub struct Row {
     /// the findings ([`findings`]), never parsed back from `outcome`.
     #[serde(default)]
     pub observed: Observed,
+    /// `faults stop`: the typed outcome of one attempt to stop a unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<stop::Attempt>,
+    /// `faults race`: one run of a thread API, with or without its lock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locks: Option<race::LockRun>,
 }
 
 /// What a row observed, as data for the findings.

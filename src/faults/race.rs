@@ -2,6 +2,10 @@
 //! separate load and store (atomics, so no undefined behaviour, only a
 //! logic race), increments are lost; with `fetch_add` none is.
 //!
+//! And (claim A9) the same race under each thread API's own lock: raw
+//! `pthread_create` with a `pthread_mutex_t`, `std::thread` with
+//! `std::sync::Mutex`, each also without a lock (see [`locks`]).
+//!
 //! The plain data race does not even compile in Rust: two threads cannot
 //! hold `&mut` to one counter at once.
 //!
@@ -13,6 +17,9 @@
 //! });
 //! ```
 
+pub mod locks;
+pub use locks::{finding as locks_finding, LockRun};
+
 use super::{report, run_case, Observed, Row};
 use anyhow::Result;
 use std::collections::BTreeMap;
@@ -20,13 +27,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 pub fn run(quick: bool) -> Vec<Row> {
     let per_thread = if quick { "100000" } else { "5000000" };
-    run_case(
+    let mut rows = run_case(
         "race",
         "shared counter",
         "threads",
         &["count", per_thread],
         super::deadline(quick),
-    )
+    );
+    let per_thread = if quick { "20000" } else { "200000" };
+    rows.extend(run_case(
+        "race",
+        "locks",
+        "threads",
+        &["locks", per_thread],
+        super::deadline(quick),
+    ));
+    rows
 }
 
 /// Total after `threads` threads each added 1 `per_thread` times, split or atomic.
@@ -66,7 +82,10 @@ pub fn count(threads: u64, per_thread: u64, split: bool) -> (u64, f64) {
 /// machine grants only some of the time.
 const ATTEMPTS: u64 = 5;
 
-pub fn child(_arg: &str, rest: &[String]) -> Result<i32> {
+pub fn child(arg: &str, rest: &[String]) -> Result<i32> {
+    if arg == "locks" {
+        return locks::child(rest);
+    }
     let per_thread: u64 = rest.first().and_then(|n| n.parse().ok()).unwrap_or(100_000);
     let threads = std::thread::available_parallelism()
         .map(|n| n.get() as u64)

@@ -32,6 +32,17 @@ pub fn run_quick(name: &str) -> Value {
     doc
 }
 
+/// The findings a faults document shows, as the verdict reads them
+/// (`faults.<experiment>.<finding>` → `{shows_claim, shown}`), from its
+/// typed rows.
+pub fn demos(doc: &Value) -> Value {
+    let typed: pingpong::faults::FaultsDocument =
+        serde_json::from_value(doc.clone()).expect("a typed faults document");
+    let mut ev = pingpong::evidence::Evidence::default();
+    pingpong::evidence::Witness::testify(&typed, &mut ev, "pingpong faults");
+    serde_json::to_value(&ev.demos).unwrap()
+}
+
 /// The row for `case` and `unit`.
 pub fn row<'a>(doc: &'a Value, case: &str, unit: &str) -> &'a Value {
     doc["rows"]

@@ -47,13 +47,14 @@ fn shown(ev: &Evidence, keys: &[&str], rule: &str, experiment: &str) -> Judgemen
 pub fn judge(ev: &Evidence, id: &str) -> Judgement {
     match id {
         "T12" => shown(ev, &[key::THREAD_CRASH_KILLS_PROGRAM, key::PROCESS_CRASH_CONTAINED], "holds when a fatal fault in one thread ends the whole program while the same fault in a child process ends only the child", "faults crash"),
-        "T11" => shown(ev, &[key::THREAD_UNSTOPPABLE], "holds when a thread that never checks a flag cannot be stopped from outside (only its whole process can be killed)", "faults stop"),
+        "T11" => shown(ev, &[key::THREAD_UNINTERRUPTIBLE, key::THREAD_UNKILLABLE], "holds when no thread could be interrupted or cancelled (a signal to one thread blocked in a read, pthread_cancel at a cancellation point) and none could be killed alone (a fatal signal aimed at one thread); fails when both were done; depends when one was", "faults stop"),
         "P6" => shown(ev, &[key::PROCESS_KILLED], "holds when a runaway child process is stopped by a signal and reaped", "faults stop"),
         "T13" => shown(ev, &[key::DEADLOCK_DETECTED, key::RACE_LOSES_UPDATES], "holds when two threads taking two locks in opposite order deadlock (caught by the watchdog) and an unsynchronised read-modify-write loses updates", "faults deadlock race"),
         "T9" => shown(ev, &[key::THREAD_WRITE_VISIBLE], "holds when a write by one thread to shared data is seen by the others (nothing stops it)", "faults isolation"),
         "P4" => shown(ev, &[key::FORK_WRITE_INVISIBLE], "holds when a write in a forked child is invisible to its parent (separate, copy-on-write address spaces)", "faults isolation"),
         "P10" => shown(ev, &[key::FORK_WRITE_INVISIBLE, key::FOREIGN_READ_REFUSED], "holds when processes do not see each other's writes and one cannot read another's memory without privileges", "faults isolation"),
         "P8" => shown(ev, &[key::PROCESS_POOL_RECOVERS], "holds when a process pool whose worker really died mid-job still delivers every answer exactly once", "faults pool"),
+        "A9" => shown(ev, &[key::LOCKS_BOTH_APIS], "Rust's analogue of CPython's _thread and threading: holds when threads started with raw pthread_create and with std::thread all start and join, and each API's lock (pthread_mutex, std::sync::Mutex) gives the exact total of a shared counter", "faults race"),
         _ => shown(ev, &[key::ZOMBIE_UNTIL_REAPED], "holds when a child that ended stays a zombie until its parent reaps it — bookkeeping that threads, joined or not, never need", "faults zombies"),
     }
 }

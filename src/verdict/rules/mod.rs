@@ -124,8 +124,10 @@ pub fn judge(id: &str, ev: &Evidence) -> Judgement {
         "T6" | "A1" => overlap::overlap(ev),
         "T10" => contention::contention(ev),
         "P9" => memory::memory(ev),
-        "P12" | "A2" | "A6" | "A9" => spawn::spawn_cost(ev, id),
-        "T11" | "P6" | "T12" | "T13" | "T9" | "P4" | "P10" | "P8" | "A7" => faults::judge(ev, id),
+        "P12" | "A2" | "A6" => spawn::spawn_cost(ev, id),
+        "T11" | "P6" | "T12" | "T13" | "T9" | "P4" | "P10" | "P8" | "A7" | "A9" => {
+            faults::judge(ev, id)
+        }
         other => missing(ev, &[], &format!("no rule for claim {other}")),
     }
 }

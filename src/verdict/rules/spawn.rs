@@ -1,7 +1,7 @@
 //! Rules read from the cost of starting and ending units: processes cost
-//! more than threads (P12, A2, A6), and both thread APIs work (A9).
+//! more than threads (P12, A2, A6).
 
-use super::{missing, word_of_ratio, Judgement, Word, MARGIN};
+use super::{missing, word_of_ratio, Judgement, MARGIN};
 use crate::evidence::{show, Evidence};
 use crate::experiment::spawn::{key, Method};
 
@@ -35,29 +35,10 @@ pub fn spawn_cost(ev: &Evidence, id: &str) -> Judgement {
     match id {
         "P12" => costs_more(ev, &key::total(Method::Fork, false), &thread, "creating and reaping a process (fork + _exit + waitpid) against creating and joining a thread"),
         "A2" => costs_more(ev, &key::total(Method::Fork, false), &thread, "a process needs an address space built and freed, a thread does not"),
-        "A6" => {
+        _ => {
             let mut j = costs_more(ev, &key::total(Method::Fork, true), &thread, "forking a process with a large resident heap (its page tables are copied) against starting a thread");
             j.rule.push_str(" (the platform: see the machine description; the costs vary by kernel and hardware)");
             j
-        }
-        _ => {
-            // A9: the low-level and the high-level thread API both work, both have locks.
-            let raw_key = key::total(Method::Pthread, false);
-            let (Some(raw), Some(std)) = (ev.figure(&raw_key), ev.figure(&thread)) else {
-                return missing(ev, &["spawn"], "needs the `spawn` experiment (raw pthread and std::thread)");
-            };
-            Judgement {
-                word: Word::Holds,
-                rule: format!(
-                    "Rust's analogue: the low-level API (pthread_create, like CPython's _thread) and the high-level one \
-                     (std::thread, like threading) both started and joined threads here — {} and {} per thread; \
-                     both have locks (pthread_mutex, std::sync::Mutex)",
-                    show(raw),
-                    show(std)
-                ),
-                figures: vec![raw_key, thread],
-                commands: vec![std.command.clone()],
-            }
         }
     }
 }
@@ -65,6 +46,7 @@ pub fn spawn_cost(ev: &Evidence, id: &str) -> Judgement {
 #[cfg(test)]
 mod tests {
     use super::super::testing::{fig, with};
+    use super::super::Word;
     use super::*;
 
     #[test]
