@@ -51,6 +51,13 @@ fn python_quick_writes_a_verified_document_and_leaves_nothing() {
     );
     let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(doc["experiment"], "python");
+    // The typed contract: JSON → typed → JSON gives the same document.
+    let typed = pingpong::document::Document::from_value(doc.clone()).expect("a typed document");
+    assert_eq!(
+        serde_json::to_value(&typed).unwrap(),
+        doc,
+        "JSON → typed → JSON changed it"
+    );
     let i = &doc["settings"]["interpreters"][0];
     assert!(i["version"].as_str().unwrap().starts_with("3."), "{i}");
     assert!(i["gil_enabled"].is_boolean());

@@ -48,10 +48,15 @@ pub fn run_json(args: &[&str]) -> (Value, i32) {
             String::from_utf8_lossy(&out.stderr)
         )
     });
-    (
-        serde_json::from_slice(&text).unwrap(),
-        out.status.code().unwrap_or(-1),
-    )
+    let doc: Value = serde_json::from_slice(&text).unwrap();
+    // The typed contract: JSON → typed → JSON gives the same document.
+    let typed = pingpong::document::Document::from_value(doc.clone()).expect("a typed document");
+    assert_eq!(
+        serde_json::to_value(&typed).unwrap(),
+        doc,
+        "JSON → typed → JSON changed it"
+    );
+    (doc, out.status.code().unwrap_or(-1))
 }
 
 /// One pingpong run's world: `tmp` is its TMPDIR (it must be empty once
@@ -167,7 +172,16 @@ fn walk(dir: &Path, found: &mut Vec<String>) {
 pub fn read_json(path: &Path) -> Result<Value, String> {
     let text =
         std::fs::read_to_string(path).map_err(|e| format!("no JSON at {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("bad JSON at {}: {e}", path.display()))
+    let doc: Value =
+        serde_json::from_str(&text).map_err(|e| format!("bad JSON at {}: {e}", path.display()))?;
+    // The typed contract: JSON → typed → JSON gives the same document.
+    let typed = pingpong::document::Document::from_value(doc.clone()).expect("a typed document");
+    assert_eq!(
+        serde_json::to_value(&typed).unwrap(),
+        doc,
+        "JSON → typed → JSON changed it"
+    );
+    Ok(doc)
 }
 
 /// A pingpong process started by a test.

@@ -86,6 +86,13 @@ pub fn run_quick(experiment: &str, extra: &[&str]) -> Value {
     );
     let doc: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     check_header(&doc, experiment);
+    // The typed contract: JSON → typed → JSON gives the same document.
+    let typed = pingpong::document::Document::from_value(doc.clone()).expect("a typed document");
+    assert_eq!(
+        serde_json::to_value(&typed).unwrap(),
+        doc,
+        "JSON → typed → JSON changed it"
+    );
     let csv_text = std::fs::read_to_string(&csv).unwrap();
     let rows = doc["results"].as_array().unwrap().len();
     assert_eq!(csv_text.lines().count(), rows + 1, "one CSV row per result");

@@ -28,6 +28,13 @@ pub fn run_quick(name: &str) -> Value {
     let doc: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(doc["experiment"], "faults");
     assert_eq!(doc["schema"], "pingpong.results");
+    // The typed contract: JSON → typed → JSON gives the same document.
+    let typed = pingpong::document::Document::from_value(doc.clone()).expect("a typed document");
+    assert_eq!(
+        serde_json::to_value(&typed).unwrap(),
+        doc,
+        "JSON → typed → JSON changed it"
+    );
     assert_nothing_left_behind();
     doc
 }

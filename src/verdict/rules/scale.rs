@@ -35,11 +35,19 @@ pub fn scale(ev: &Evidence, id: &str) -> Judgement {
         return missing(ev, &["scale"], "needs the `scale` experiment");
     };
     if cpus(ev) < 2 && id != "A5" {
-        return missing(
-            ev,
-            &[],
-            "needs at least two CPUs to run two units at once; this machine lets pingpong use one",
-        );
+        // One CPU: no two units can run at once here, whatever they are.
+        // That is a property of this machine, not of threads or processes.
+        return Judgement {
+            word: Word::Depends {
+                on: "the number of CPUs: pingpong may use one here, so units can only take turns".into(),
+            },
+            rule: format!(
+                "with one CPU no two units run at once, so the claim cannot be told apart from the machine; measured speedup {}",
+                show(f)
+            ),
+            figures: vec![k, key::CPUS.into()],
+            commands: vec![f.command.clone()],
+        };
     }
     let load = scale_load(ev);
     let busy = load > BUSY;
