@@ -193,7 +193,7 @@ def run(out, quick, cpus):
         except Exception as e:
             out["notes"].append(f"locks counter {key} failed: {e!r}")
 
-    reps = 2 if quick else 5
+    reps = 2 if quick else 4
     ops = 20_000 if quick else 100_000
     sizes = {"none": None, "threading-lock": sys.getsizeof(threading.Lock()),
              "thread-allocate-lock": sys.getsizeof(_thread.allocate_lock())}

@@ -87,7 +87,7 @@ def run(out, quick, cpus):
     if pss_kib() is None:
         out["notes"].append("memory: /proc/self/smaps_rollup is not readable here; PSS not measured")
         return
-    k = 2 if quick else 8
+    k = 2 if quick else 6
     try:
         row(out, "memory", "threads", threads(k * 4), "kib", unit="threads", start_method="thread",
             units=k * 4)

@@ -157,7 +157,7 @@ def run(out, quick, cpus):
     objs = objects()
     # Batch sizes: about the same time per object.
     batch = {"int": 200, "small-dict": 200, "bytes-1kib": 200, "bytes-64kib": 50,
-             "bytes-1mib": 10, "structured-1mib": 3}
+             "bytes-1mib": 10, "structured-1mib": 2}
     if quick:
         batch = {k: max(2, v // 4) for k, v in batch.items()}
     got = {name: {"d": [], "l": [], "ok": True} for name, _ in objs}
@@ -187,7 +187,7 @@ def run(out, quick, cpus):
 
     big = objs[-1][1]
     size = len(pickle.dumps(big, P))
-    n = 2 if quick else 8
+    n = 2 if quick else 5
     channels = (("mp-pipe", "processes"), ("mp-queue", "processes"), ("queue", "threads"))
     got = {c: {"t": [], "ok": True} for c, _ in channels}
     failed = set()

@@ -152,7 +152,7 @@ def run(out, quick, cpus):
     # the DeprecationWarning about it says nothing about this measurement.
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     jobs, victim = 6, 3
-    deadline = 0.3 if quick else 1.5
+    deadline = 0.3 if quick else 1.0
     for key, name, fn in (("mp-pool", "multiprocessing.Pool", with_mp_pool),
                           ("ppe", "concurrent.futures.ProcessPoolExecutor", with_ppe)):
         try:

@@ -69,7 +69,7 @@ MECHANISMS = {
 
 def plan(quick):
     # repetitions, warm-up round trips, batches, round trips per batch
-    return (3, 20, 3, 10) if quick else (5, 100, 9, 30)
+    return (3, 20, 3, 10) if quick else (5, 60, 7, 25)
 
 
 def timed(hit, quick):

@@ -172,7 +172,7 @@ def worker_counts(cpus):
 
 
 def run(out, quick, cpus):
-    work = {"python-loop": 400_000 if quick else 2_000_000, "sha256": 16 if quick else 80}
+    work = {"python-loop": 400_000 if quick else 1_500_000, "sha256": 16 if quick else 60}
     reps = 2 if quick else 3
     digest = hashlib.sha256(BUF).hexdigest()
     pin = first_cpu()

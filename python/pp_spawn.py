@@ -73,8 +73,8 @@ def true_once():
 
 
 def run(out, quick, cpus):
-    reps = 2 if quick else 5
-    fast, mid, slow = (10, 3, 1) if quick else (100, 16, 4)
+    reps = 2 if quick else 4
+    fast, mid, slow = (10, 3, 1) if quick else (60, 10, 3)
     cases = [
         ("thread", "threads", "threading.Thread start + join", thread_once, fast),
         ("fork", "processes", "os.fork + os._exit + waitpid", fork_once, fast),
@@ -89,7 +89,8 @@ def run(out, quick, cpus):
     live = []
     for case in cases:
         try:
-            case[3]()  # warm-up: imports, the forkserver itself
+            if case[0] != "mp-spawn":  # each spawn is a fresh interpreter anyway
+                case[3]()  # warm-up: imports, the forkserver itself
             live.append(case)
         except Exception as e:
             out["notes"].append(f"spawn {case[0]} failed: {e!r}")

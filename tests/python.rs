@@ -163,6 +163,7 @@ fn required(r: &Value) -> Vec<&'static str> {
             "api_result",
             "window_ms",
             "outcome",
+            "escaped_handler",
             "ended",
         ],
         "stop" => vec!["target", "method", "outcome", "exit_code", "signal"],
