@@ -424,28 +424,44 @@ fn without_the_gil_threads_of_a_pure_python_loop_use_more_than_one_cpu() {
     let _one = MEASURING.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let ft_arg = ft.to_string_lossy().to_string();
-    let doc = run_python(dir.path(), &["scale", "--python-ft", &ft_arg]);
-    let results = doc["results"].as_array().unwrap();
-    let two = |label: &str| {
-        find(results, label, "python-loop threads 2 free")
-            .unwrap_or_else(|| panic!("{label}: no 2-thread python-loop row: {doc}"))
-    };
-    let ft_row = two("cpython-ft");
-    assert_eq!(ft_row["free_threaded_build"], true, "{ft_row}");
-    assert_eq!(ft_row["gil_enabled"], false, "{ft_row}");
-    // A repetition that kept more than 1.2 CPUs busy on average can only
-    // have run the two threads at once.
-    let best = best_parallelism(ft_row);
-    assert!(
-        best > 1.2,
-        "free-threaded: 2 threads of a pure-Python loop used at most {best:.2} CPUs: {ft_row}"
-    );
-    // And the GIL build, when that is what python3 is, never does.
-    let main = two("cpython");
-    if main["gil_enabled"] == true {
-        let best = best_parallelism(main);
-        assert!(best < 1.2, "with the GIL: {best:.2} CPUs: {main}");
+    // Other processes can take the CPUs the threads need: a run measures
+    // that load itself, and a busy run is tried again (three times at most).
+    for attempt in 1..=3 {
+        let doc = run_python(dir.path(), &["scale", "--python-ft", &ft_arg]);
+        let results = doc["results"].as_array().unwrap();
+        let two = |label: &str| {
+            find(results, label, "python-loop threads 2 free")
+                .unwrap_or_else(|| panic!("{label}: no 2-thread python-loop row: {doc}"))
+        };
+        let ft_row = two("cpython-ft");
+        assert_eq!(ft_row["free_threaded_build"], true, "{ft_row}");
+        assert_eq!(ft_row["gil_enabled"], false, "{ft_row}");
+        // The GIL build, when that is what python3 is, never runs two
+        // threads of Python at once, however quiet the machine.
+        let main = two("cpython");
+        if main["gil_enabled"] == true {
+            let best = best_parallelism(main);
+            assert!(best < 1.2, "with the GIL: {best:.2} CPUs: {main}");
+        }
+        // A repetition that kept more than 1.2 CPUs busy on average can
+        // only have run the two threads at once.
+        let best = best_parallelism(ft_row);
+        if best > 1.2 {
+            return;
+        }
+        let cpus = doc["settings"]["cpus"].as_f64().unwrap();
+        let load = ft_row["load_other_cpus"].as_f64().unwrap_or(0.0);
+        assert!(
+            cpus - load < 1.5,
+            "free-threaded: 2 threads of a pure-Python loop used at most {best:.2} CPUs \
+             while other processes used {load:.2} of {cpus}: {ft_row}"
+        );
+        eprintln!(
+            "attempt {attempt}: other processes used {load:.2} of {cpus} CPUs; \
+             the threads got at most {best:.2}"
+        );
     }
+    eprintln!("the machine stayed too busy to show two threads at once: not judged");
 }
 
 #[test]
