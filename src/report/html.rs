@@ -349,26 +349,33 @@ fn speedup_lines(doc: &Value, python: Option<&Value>) -> Option<(String, String)
     if lines.is_empty() {
         return None;
     }
-    // CPython on the same axes: the pure-Python loop, which holds the GIL.
-    for unit in ["threads", "processes"] {
-        let points: Vec<(f64, f64)> = python
-            .map(results)
-            .unwrap_or(&[])
-            .iter()
-            .filter(|r| {
-                text(r, "experiment") == "scale"
-                    && text(r, "kernel") == "python-loop"
-                    && text(r, "unit") == unit
-                    && text(r, "placement") == "all CPUs"
-            })
-            .filter_map(|r| Some((r.get("workers")?.as_f64()?, r.get("speedup")?.as_f64()?)))
-            .collect();
-        if !points.is_empty() {
-            lines.push(Line {
-                name: format!("CPython {unit}, all CPUs"),
-                points,
-                dashed: false,
-            });
+    // CPython on the same axes: the pure-Python loop, which holds the GIL
+    // (and does not in a free-threaded build, drawn as a line of its own).
+    for (label, name) in [
+        ("cpython", "CPython"),
+        ("cpython-ft", "CPython free-threaded"),
+    ] {
+        for unit in ["threads", "processes"] {
+            let points: Vec<(f64, f64)> = python
+                .map(results)
+                .unwrap_or(&[])
+                .iter()
+                .filter(|r| {
+                    text(r, "interpreter") == label
+                        && text(r, "experiment") == "scale"
+                        && text(r, "kernel") == "python-loop"
+                        && text(r, "unit") == unit
+                        && text(r, "placement") == "free"
+                })
+                .filter_map(|r| Some((r.get("workers")?.as_f64()?, r.get("speedup")?.as_f64()?)))
+                .collect();
+            if !points.is_empty() {
+                lines.push(Line {
+                    name: format!("{name} {unit}, all CPUs"),
+                    points,
+                    dashed: false,
+                });
+            }
         }
     }
     let ideal: Vec<(f64, f64)> = (1..=max_workers as usize)
