@@ -45,7 +45,7 @@ VERSIONS=${PP_FT_VERSIONS:-3.14 3.13}
 
 # The interpreter answers, and it really runs without the GIL.
 works() {
-    "$1" -c 'import sys, sysconfig; sys.exit(0 if sysconfig.get_config_var("Py_GIL_DISABLED") and not sys._is_gil_enabled() else 1)' 2>/dev/null
+    env -u PYTHON_GIL "$1" -c 'import sys, sysconfig; sys.exit(0 if sysconfig.get_config_var("Py_GIL_DISABLED") and not sys._is_gil_enabled() else 1)' 2>/dev/null
 }
 
 # A finished build: print its link and stop.
@@ -94,10 +94,12 @@ if ((${#need[@]})); then
 fi
 
 # ---- the source, through a private apt configuration -----------------------
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+[ -r "$KEYRING" ] || die "$KEYRING is missing: install debian-archive-keyring (apt checks Debian's signatures with it)"
 APT=$FT/apt
 rm -rf "$APT"
 mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial" "$APT/etc/preferences.d" "$APT/src"
-echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MIRROR $SUITE main" >"$APT/etc/sources.list"
+echo "deb-src [signed-by=$KEYRING] $MIRROR $SUITE main" >"$APT/etc/sources.list"
 : >"$APT/status"
 aptopts=(
     -o "Dir::Etc::SourceList=$APT/etc/sources.list"
