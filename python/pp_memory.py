@@ -4,7 +4,19 @@ sharers, so pages a forked child still shares copy-on-write count for half.
 
 Threads: PSS of this process before and after K threads blocked on an Event.
 Processes: the parent's PSS growth plus every child's PSS, K children blocked
-on an Event, for the fork, forkserver and spawn start methods.
+on an Event, for the fork, forkserver and spawn start methods (the
+forkserver itself is started before the baseline: a fixed cost, not one
+per unit). Without a readable smaps_rollup: no rows, a note.
+
+Rows (besides the common fields of pp_common.py):
+    experiment    "memory"
+    case          "threads" | "processes-fork" | "processes-forkserver" |
+                  "processes-spawn"
+    value         number, KiB of PSS added per idle unit
+    value_unit    "kib"
+    unit          "threads" | "processes"
+    start_method  "thread" | "fork" | "forkserver" | "spawn"
+    units         int, how many were alive at once
 """
 
 import multiprocessing as mp
@@ -75,14 +87,15 @@ def run(out, quick, cpus):
     if pss_kib() is None:
         out["notes"].append("memory: /proc/self/smaps_rollup is not readable here; PSS not measured")
         return
-    k = 4 if quick else 16
+    k = 2 if quick else 6
     try:
-        row(out, "memory", "threads", threads(k * 4), "KiB", unit="threads", units=k * 4)
+        row(out, "memory", "threads", threads(k * 4), "kib", unit="threads", start_method="thread",
+            units=k * 4)
     except Exception as e:
         out["notes"].append(f"memory threads failed: {e!r}")
     for method in ("fork", "forkserver", "spawn"):
         try:
-            row(out, "memory", f"processes ({method})", processes(method, k), "KiB",
+            row(out, "memory", f"processes-{method}", processes(method, k), "kib",
                 unit="processes", start_method=method, units=k)
         except Exception as e:
-            out["notes"].append(f"memory processes ({method}) failed: {e!r}")
+            out["notes"].append(f"memory processes-{method} failed: {e!r}")

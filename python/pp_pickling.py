@@ -1,10 +1,51 @@
 """Pickling: what sending an object to another process costs in CPython.
 
-dumps + loads of a small object, 1 MiB of bytes and a ~1 MiB structured
-object (median); then moving the 1 MiB structured object one way and back an
-acknowledgement: through a multiprocessing.Pipe (pickled, copied), a
-multiprocessing.Queue (pickled by a feeder thread), and a queue.Queue between
-threads (only a reference moves).
+multiprocessing pickles every object it sends to another process; a
+queue.Queue between threads only moves a reference. Two kinds of rows:
+
+1. "serialise": pickle.dumps and pickle.loads (protocol HIGHEST_PROTOCOL) of
+   objects of growing size, timed apart; repetitions interleave the objects,
+   each repetition keeps the median of a batch.
+   Objects ("object"):
+       "int"                  the integer 7
+       "small-dict"           {"seq": 7, "name": "ball", "vals": [1, 2, 3]}
+       "bytes-1kib"           1 KiB of bytes
+       "bytes-64kib"          64 KiB of bytes
+       "bytes-1mib"           1 MiB of bytes
+       "structured-1mib"      a list of 26 000 small dicts (about 1 MiB pickled)
+   Rows:
+       experiment    "pickling"
+       case          "serialise {object}"
+       kind          "serialise"
+       object        one of the names above
+       pickled_bytes int, bytes: len(pickle.dumps(obj))
+       dumps_ns      number, ns: median over repetitions of pickle.dumps
+       loads_ns      number, ns: median over repetitions of pickle.loads
+       dumps_reps, loads_reps  lists of number, ns, one per repetition
+       value         number, ns: dumps + loads (median of "reps")
+       value_unit    "ns"
+       low, high, reps, repetitions  as in pp_common.py (of dumps + loads)
+       ns_per_byte   number: value ÷ pickled_bytes
+       verified      bool: loads(dumps(obj)) == obj every time
+
+2. "transfer": the "structured-1mib" object sent one way and its length sent
+   back, between two units; ns per send + acknowledgement, repetitions
+   interleaving the channels.
+   Channels ("channel"), with "unit":
+       "mp-pipe"    multiprocessing.Pipe to a forked process    "processes"
+       "mp-queue"   multiprocessing.Queue to a forked process   "processes"
+       "queue"      queue.Queue to a thread (a reference moves) "threads"
+   Rows:
+       experiment    "pickling"
+       case          "transfer {channel}"
+       kind          "transfer"
+       object        "structured-1mib"
+       pickled_bytes int, bytes
+       channel, unit as above
+       value         number, ns per send + acknowledgement (median of reps)
+       value_unit    "ns"
+       low, high, reps, repetitions
+       verified      bool: every acknowledgement carried the right length
 """
 
 import multiprocessing as mp
@@ -13,20 +54,41 @@ import queue
 import threading
 import time
 
-from pp_common import JOIN_S, finish, median, row
+from pp_common import JOIN_S, finish, median, row_reps
+
+P = pickle.HIGHEST_PROTOCOL
 
 
 def objects():
-    small = {"seq": 7, "name": "ball", "vals": [1, 2, 3]}
-    blob = bytes(range(256)) * 4096
-    structured = [{"i": i, "x": i * 0.5, "s": "k%06d" % i} for i in range(26000)]
-    return [("small dict", small), ("1 MiB bytes", blob), ("~1 MiB structured", structured)]
+    return [
+        ("int", 7),
+        ("small-dict", {"seq": 7, "name": "ball", "vals": [1, 2, 3]}),
+        ("bytes-1kib", bytes(range(256)) * 4),
+        ("bytes-64kib", bytes(range(256)) * 256),
+        ("bytes-1mib", bytes(range(256)) * 4096),
+        ("structured-1mib", [{"i": i, "x": i * 0.5, "s": "k%06d" % i} for i in range(26000)]),
+    ]
+
+
+def serialise_once(obj, n):
+    """Medians of n dumps and n loads, and whether every copy came back equal."""
+    dumps, loads = [], []
+    ok = True
+    for _ in range(n):
+        t0 = time.perf_counter_ns()
+        b = pickle.dumps(obj, P)
+        t1 = time.perf_counter_ns()
+        back = pickle.loads(b)
+        t2 = time.perf_counter_ns()
+        dumps.append(t1 - t0)
+        loads.append(t2 - t1)
+        ok &= back == obj
+    return median(dumps), median(loads), ok
 
 
 def _echo_pipe(conn, n):
     for _ in range(n):
-        v = conn.recv()
-        conn.send(len(v))
+        conn.send(len(conn.recv()))
     conn.close()
 
 
@@ -35,12 +97,18 @@ def _echo_queue(q1, q2, n):
         q2.put(len(q1.get()))
 
 
-def transfer(kind, obj, n):
+def transfer_once(channel, obj, n):
+    """Median ns of n send + acknowledgement round trips over a fresh pair."""
     times = []
     ok = True
-    if kind == "queue.Queue (threads, a reference)":
+    if channel == "queue":
         q1, q2 = queue.Queue(), queue.Queue()
-        t = threading.Thread(target=lambda: [q2.put(len(q1.get())) for _ in range(n)], daemon=True)
+
+        def echo():
+            for _ in range(n):
+                q2.put(len(q1.get(timeout=JOIN_S)))
+
+        t = threading.Thread(target=echo, daemon=True)
         t.start()
         for _ in range(n):
             t0 = time.perf_counter_ns()
@@ -48,9 +116,9 @@ def transfer(kind, obj, n):
             ok &= q2.get(timeout=JOIN_S) == len(obj)
             times.append(time.perf_counter_ns() - t0)
         t.join(JOIN_S)
-        return times, ok
+        return median(times), ok and not t.is_alive()
     ctx = mp.get_context("fork")
-    if kind == "multiprocessing.Pipe (processes)":
+    if channel == "mp-pipe":
         a, b = ctx.Pipe()
         p = ctx.Process(target=_echo_pipe, args=(b, n), daemon=True)
         p.start()
@@ -66,7 +134,7 @@ def transfer(kind, obj, n):
         finally:
             finish(p)
             a.close()
-        return times, ok
+        return median(times), ok
     q1, q2 = ctx.Queue(), ctx.Queue()
     p = ctx.Process(target=_echo_queue, args=(q1, q2, n), daemon=True)
     p.start()
@@ -81,31 +149,63 @@ def transfer(kind, obj, n):
         for q in (q1, q2):
             q.close()
             q.join_thread()
-    return times, ok
+    return median(times), ok
 
 
 def run(out, quick, cpus):
-    n = 10 if quick else 50
+    reps = 2 if quick else 5
     objs = objects()
+    # Batch sizes: about the same time per object.
+    batch = {"int": 200, "small-dict": 200, "bytes-1kib": 200, "bytes-64kib": 50,
+             "bytes-1mib": 10, "structured-1mib": 2}
+    if quick:
+        batch = {k: max(2, v // 4) for k, v in batch.items()}
+    got = {name: {"d": [], "l": [], "ok": True} for name, _ in objs}
+    failed = set()
+    for _ in range(reps):
+        for name, obj in objs:  # interleaved
+            if name in failed:
+                continue
+            try:
+                d, l, ok = serialise_once(obj, batch[name])
+                got[name]["d"].append(d)
+                got[name]["l"].append(l)
+                got[name]["ok"] &= ok
+            except Exception as e:
+                failed.add(name)
+                out["notes"].append(f"pickling serialise {name} failed: {e!r}")
     for name, obj in objs:
-        try:
-            times = []
-            ok = True
-            size = len(pickle.dumps(obj, pickle.HIGHEST_PROTOCOL))
-            for _ in range(n * (20 if name == "small dict" else 1)):
-                t0 = time.perf_counter_ns()
-                back = pickle.loads(pickle.dumps(obj, pickle.HIGHEST_PROTOCOL))
-                times.append(time.perf_counter_ns() - t0)
-                ok &= back == obj
-            row(out, "pickling", f"dumps+loads {name}", median(times), "ns",
-                object=name, pickled_bytes=size, samples=len(times), verified=ok)
-        except Exception as e:
-            out["notes"].append(f"pickling {name} failed: {e!r}")
-    big = objs[2][1]
-    for kind in ("multiprocessing.Pipe (processes)", "multiprocessing.Queue (processes)", "queue.Queue (threads, a reference)"):
-        try:
-            times, ok = transfer(kind, big, n)
-            row(out, "pickling", f"transfer ~1 MiB structured: {kind}", median(times), "ns",
-                object="~1 MiB structured", channel=kind, samples=len(times), verified=ok)
-        except Exception as e:
-            out["notes"].append(f"pickling transfer {kind} failed: {e!r}")
+        g = got[name]
+        if name in failed or not g["d"]:
+            continue
+        size = len(pickle.dumps(obj, P))
+        both = [d + l for d, l in zip(g["d"], g["l"])]
+        row_reps(out, "pickling", f"serialise {name}", both, "ns", kind="serialise", object=name,
+                 pickled_bytes=size, dumps_ns=median(g["d"]), loads_ns=median(g["l"]),
+                 dumps_reps=g["d"], loads_reps=g["l"], ns_per_byte=median(both) / size,
+                 verified=g["ok"])
+
+    big = objs[-1][1]
+    size = len(pickle.dumps(big, P))
+    n = 2 if quick else 5
+    channels = (("mp-pipe", "processes"), ("mp-queue", "processes"), ("queue", "threads"))
+    got = {c: {"t": [], "ok": True} for c, _ in channels}
+    failed = set()
+    for _ in range(reps):
+        for channel, _ in channels:  # interleaved
+            if channel in failed:
+                continue
+            try:
+                t, ok = transfer_once(channel, big, n)
+                got[channel]["t"].append(t)
+                got[channel]["ok"] &= ok
+            except Exception as e:
+                failed.add(channel)
+                out["notes"].append(f"pickling transfer {channel} failed: {e!r}")
+    for channel, unit in channels:
+        g = got[channel]
+        if channel in failed or not g["t"]:
+            continue
+        row_reps(out, "pickling", f"transfer {channel}", g["t"], "ns", kind="transfer",
+                 object="structured-1mib", pickled_bytes=size, channel=channel, unit=unit,
+                 verified=g["ok"])

@@ -1,12 +1,62 @@
-"""Scaling: fixed total CPU-bound work split over 1..N threads or processes.
+"""Scaling: a fixed total of CPU-bound work split over 1..N threads or
+processes, free on all CPUs and pinned to one CPU.
 
-Two kernels: a pure-Python loop (holds the GIL the whole time) and
-hashlib.sha256 over 1 MiB buffers (releases the GIL while it hashes).
-Each is run free on all CPUs and with everything pinned to one CPU
-(os.sched_setaffinity). CPU time: process_time for threads (the whole
-process), RUSAGE_CHILDREN for processes (they are reaped by join).
-Answers are checked: the loop's sum against its closed form, every digest
-against one computed beforehand.
+Kernels ("kernel"):
+    "python-loop"  a pure-Python loop (acc += i * i): under the GIL only one
+                   thread runs it at a time; a free-threaded build runs them
+                   at once
+    "sha256"       hashlib.sha256 over 1 MiB buffers, which releases the GIL
+                   while it hashes
+Placements ("placement"):
+    "free"         all allowed CPUs, workers 1..N (N = --cpus; above 8 only
+                   1, 2, 4, … and N)
+    "one-cpu"      everything pinned to the first allowed CPU
+                   (os.sched_setaffinity before the workers start; they
+                   inherit it), workers 1 and N
+Threads are threading.Thread; processes are multiprocessing.Process with the
+"fork" start method, each answering through a Pipe. Repetitions interleave
+every configuration (rep 1: every kernel × placement × unit × workers, then
+rep 2 …). Answers are checked: the loop's sums against the closed form,
+every digest against one computed beforehand.
+
+CPU time of a run: time.process_time_ns() for threads (the whole process);
+for processes, RUSAGE_CHILDREN (they are reaped by join) plus the parent's
+own.
+
+Rows (besides the common fields of pp_common.py):
+    experiment   "scale"
+    case         "{kernel} {unit} {workers} {placement}", e.g.
+                 "python-loop threads 2 free"
+    value        number, ns: wall time of the whole run, median of "reps"
+    value_unit   "ns"
+    low, high    number, ns: smallest and largest repetition wall time
+    reps         list of number, ns: every repetition's wall time
+                 (also under "rep_wall_ns")
+    rep_cpu_ns   list of number, ns: every repetition's CPU time
+    repetitions  int
+    kernel       "python-loop" | "sha256"
+    unit         "threads" | "processes"
+    placement    "free" | "one-cpu"
+    workers      int
+    work         int: loop iterations ("python-loop") or MiB hashed ("sha256"),
+                 the total over all workers
+    cpu_ns       number, ns: median CPU time
+    parallelism  number: median over repetitions of CPU time ÷ wall time
+                 (CPUs busy on average; about 1 under the GIL for
+                 python-loop threads)
+    speedup      number or null: median wall of 1 worker ÷ median wall of
+                 this run, same kernel, unit and placement
+    speedup_low, speedup_high  number or null: the range over repetitions:
+                 low = fastest 1-worker wall ÷ slowest wall of this run,
+                 high = slowest 1-worker wall ÷ fastest wall of this run
+    ns_per_item  number: wall ns ÷ work, for 1 worker only (the
+                 single-thread speed of this interpreter: per loop iteration
+                 or per MiB); null for more workers
+    load_other_cpus  number or null: CPUs used by other processes during this
+                 scaling run (/proc/stat minus this process and its
+                 children), the same for every row of the run
+    load_wall_s  number: seconds over which that load was measured
+    verified     bool
 """
 
 import hashlib
@@ -15,7 +65,7 @@ import resource
 import threading
 import time
 
-from pp_common import JOIN_S, Pinned, finish, first_cpu, row
+from pp_common import JOIN_S, Load, Pinned, finish, first_cpu, median, row_reps
 
 BUF = bytes(range(256)) * 4096  # 1 MiB
 
@@ -76,7 +126,7 @@ def children_cpu_ns():
 
 def run_processes(kernel, total, k):
     ctx = mp.get_context("fork")
-    c0 = children_cpu_ns()
+    c0 = children_cpu_ns() + time.process_time_ns()
     t0 = time.perf_counter_ns()
     ps, conns = [], []
     try:
@@ -100,7 +150,7 @@ def run_processes(kernel, total, k):
             finish(p)
         for r in conns:
             r.close()
-    return wall, children_cpu_ns() - c0, res
+    return wall, children_cpu_ns() + time.process_time_ns() - c0, res
 
 
 def verified(kernel, total, res, digest):
@@ -111,40 +161,61 @@ def verified(kernel, total, res, digest):
     return all(x == digest for x in res)
 
 
+def worker_counts(cpus):
+    if cpus <= 8:
+        return list(range(1, cpus + 1))
+    out, k = [], 1
+    while k < cpus:
+        out.append(k)
+        k *= 2
+    return out + [cpus]
+
+
 def run(out, quick, cpus):
-    work = {"python-loop": 3_000_000 if quick else 12_000_000, "sha256": 96 if quick else 384}
-    reps = 3 if quick else 5
+    work = {"python-loop": 400_000 if quick else 1_500_000, "sha256": 16 if quick else 60}
+    reps = 2 if quick else 3
     digest = hashlib.sha256(BUF).hexdigest()
     pin = first_cpu()
-    counts = list(range(1, cpus + 1))
-    out["settings"] = {"work": work, "repetitions": reps, "workers": counts, "pinned_cpu": pin}
+    configs = []
     for kernel in ("python-loop", "sha256"):
-        total = work[kernel]
-        for placement, cpu in (("all CPUs", None), ("one CPU", pin)):
-            if placement == "one CPU":
-                these = [1, cpus]
-            else:
-                these = counts
+        for placement, cpu, counts in (("free", None, worker_counts(cpus)), ("one-cpu", pin, [1, cpus])):
             for unit, fn in (("threads", run_threads), ("processes", run_processes)):
-                base = None
-                for k in these:
-                    try:
-                        walls, cpu_ns, ok = [], [], True
-                        with Pinned(cpu):
-                            for _ in range(reps):
-                                w, c, res = fn(kernel, total, k)
-                                walls.append(w)
-                                cpu_ns.append(c)
-                                ok &= verified(kernel, total, res, digest)
-                        walls.sort()
-                        wall = walls[len(walls) // 2]
-                        if k == 1:
-                            base = wall
-                        speedup = base / wall if base else None
-                        row(out, "scale", f"{kernel} {unit} {k} ({placement})", wall, "ns",
-                            kernel=kernel, unit=unit, placement=placement, workers=k,
-                            rep_wall_ns=walls, cpu_ns=sorted(cpu_ns)[len(cpu_ns) // 2],
-                            speedup=speedup, parallelism=(sorted(cpu_ns)[len(cpu_ns) // 2] / wall) if wall else None,
-                            verified=ok)
-                    except Exception as e:
-                        out["notes"].append(f"scale {kernel} {unit} {k} ({placement}) failed: {e!r}")
+                for k in counts:
+                    configs.append((kernel, placement, cpu, unit, fn, k))
+    got = {c[:4] + (c[5],): {"wall": [], "cpu": [], "ok": True} for c in configs}
+    failed = set()
+    with Load() as load:
+        for _ in range(reps):
+            for kernel, placement, cpu, unit, fn, k in configs:  # interleaved
+                key = (kernel, placement, cpu, unit, k)
+                if key in failed:
+                    continue
+                try:
+                    with Pinned(cpu):
+                        w, c, res = fn(kernel, work[kernel], k)
+                    g = got[key]
+                    g["wall"].append(w)
+                    g["cpu"].append(c)
+                    g["ok"] &= verified(kernel, work[kernel], res, digest)
+                except Exception as e:
+                    failed.add(key)
+                    out["notes"].append(f"scale {kernel} {unit} {k} {placement} failed: {e!r}")
+    for kernel, placement, cpu, unit, _, k in configs:
+        key = (kernel, placement, cpu, unit, k)
+        g = got[key]
+        if key in failed or not g["wall"]:
+            continue
+        base = got.get((kernel, placement, cpu, unit, 1))
+        base = base["wall"] if base and (kernel, placement, cpu, unit, 1) not in failed else None
+        wall = median(g["wall"])
+        row_reps(out, "scale", f"{kernel} {unit} {k} {placement}", g["wall"], "ns",
+                 rep_wall_ns=g["wall"], rep_cpu_ns=g["cpu"],
+                 kernel=kernel, unit=unit, placement=placement, workers=k, work=work[kernel],
+                 cpu_ns=median(g["cpu"]),
+                 parallelism=median([c / w for c, w in zip(g["cpu"], g["wall"]) if w]),
+                 speedup=median(base) / wall if base else None,
+                 speedup_low=min(base) / max(g["wall"]) if base else None,
+                 speedup_high=max(base) / min(g["wall"]) if base else None,
+                 ns_per_item=wall / work[kernel] if k == 1 else None,
+                 load_other_cpus=load.other_cpus, load_wall_s=load.wall_s,
+                 verified=g["ok"])

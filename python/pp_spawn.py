@@ -1,8 +1,35 @@
-"""Spawn: the cost of starting and ending one unit, median over repetitions.
+"""Spawn: the cost of starting and ending one unit that does nothing.
 
-threading.Thread start + join; os.fork + os._exit + waitpid;
-multiprocessing.Process with the fork, forkserver and spawn start methods
-(start + join); subprocess.run of /bin/true (fork/exec of a tiny program).
+Cases ("case" and "method" below):
+    "thread"         threading.Thread start + join
+    "fork"           os.fork + os._exit(0) in the child + waitpid
+    "mp-fork"        multiprocessing.Process (start method "fork") start + join
+    "mp-forkserver"  multiprocessing.Process ("forkserver") start + join; the
+                     forkserver itself is started by a warm-up, outside the
+                     timing
+    "mp-spawn"       multiprocessing.Process ("spawn": a fresh interpreter
+                     that re-imports the program) start + join
+    "subprocess"     subprocess.run(["/bin/true"]): fork + exec of a tiny
+                     program
+
+Repetitions interleave the cases (rep 1: thread, fork, …, subprocess; rep
+2: …). Each repetition times a batch of start+join one at a time and keeps
+the batch's median; value is the median of those repetition medians.
+
+Rows (besides the common fields of pp_common.py):
+    experiment   "spawn"
+    case         one of the cases above
+    method       the same string as case
+    description  string, what was timed, in words
+    value        number, ns per start + join (median of "reps")
+    value_unit   "ns"
+    low, high    number, ns: smallest and largest repetition median
+    reps         list of number, ns
+    repetitions  int
+    per_rep      int, start+joins timed in each repetition
+    unit         "threads" | "processes"
+    verified     bool: every unit ran and ended with exit code 0 (threads:
+                 ended within the deadline)
 """
 
 import multiprocessing as mp
@@ -11,7 +38,7 @@ import subprocess
 import threading
 import time
 
-from pp_common import JOIN_S, finish, median, reap_pid, row
+from pp_common import JOIN_S, finish, median, reap_pid, row_reps
 
 
 def _nothing():
@@ -46,25 +73,45 @@ def true_once():
 
 
 def run(out, quick, cpus):
-    n_fast, n_slow = (100, 5) if quick else (1000, 20)
+    reps = 2 if quick else 4
+    fast, mid, slow = (10, 3, 1) if quick else (60, 10, 3)
     cases = [
-        ("thread", "threading.Thread start + join", thread_once, n_fast),
-        ("fork", "os.fork + os._exit + waitpid", fork_once, n_fast),
-        ("mp-fork", "multiprocessing.Process (fork) start + join", lambda: mp_once(mp.get_context("fork")), n_fast // 4),
-        ("mp-forkserver", "multiprocessing.Process (forkserver) start + join", lambda: mp_once(mp.get_context("forkserver")), n_slow * 2),
-        ("mp-spawn", "multiprocessing.Process (spawn) start + join", lambda: mp_once(mp.get_context("spawn")), n_slow),
-        ("subprocess", "subprocess.run(['/bin/true'])", true_once, n_fast // 4),
+        ("thread", "threads", "threading.Thread start + join", thread_once, fast),
+        ("fork", "processes", "os.fork + os._exit + waitpid", fork_once, fast),
+        ("mp-fork", "processes", "multiprocessing.Process (fork) start + join",
+         lambda: mp_once(mp.get_context("fork")), mid),
+        ("mp-forkserver", "processes", "multiprocessing.Process (forkserver) start + join",
+         lambda: mp_once(mp.get_context("forkserver")), mid),
+        ("mp-spawn", "processes", "multiprocessing.Process (spawn) start + join",
+         lambda: mp_once(mp.get_context("spawn")), slow),
+        ("subprocess", "processes", "subprocess.run(['/bin/true'])", true_once, mid),
     ]
-    for key, what, once, n in cases:
+    live = []
+    for case in cases:
         try:
-            once()  # warm-up: imports, the forkserver itself
-            times = []
-            ok = True
-            for _ in range(n):
-                t0 = time.perf_counter_ns()
-                ok &= bool(once())
-                times.append(time.perf_counter_ns() - t0)
-            row(out, "spawn", key, median(times), "ns", description=what,
-                min_ns=min(times), max_ns=max(times), samples=n, verified=ok)
+            if case[0] != "mp-spawn":  # each spawn is a fresh interpreter anyway
+                case[3]()  # warm-up: imports, the forkserver itself
+            live.append(case)
         except Exception as e:
-            out["notes"].append(f"spawn {key} failed: {e!r}")
+            out["notes"].append(f"spawn {case[0]} failed: {e!r}")
+    got = {c[0]: ([], True) for c in live}
+    for _ in range(reps):
+        for key, _, _, once, n in live:  # interleaved
+            if key not in got:
+                continue
+            try:
+                times = []
+                ok = True
+                for _ in range(n):
+                    t0 = time.perf_counter_ns()
+                    ok &= bool(once())
+                    times.append(time.perf_counter_ns() - t0)
+                got[key][0].append(median(times))
+                got[key] = (got[key][0], got[key][1] and ok)
+            except Exception as e:
+                out["notes"].append(f"spawn {key} failed: {e!r}")
+                del got[key]
+    for key, unit, what, _, n in live:
+        if key in got and got[key][0]:
+            row_reps(out, "spawn", key, got[key][0], "ns", method=key, description=what,
+                     per_rep=n, unit=unit, verified=got[key][1])

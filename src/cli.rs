@@ -47,7 +47,7 @@ pub enum Command {
     Responsive(crate::experiment::responsive::ResponsiveArgs),
     /// Show faults happening, contained in sacrificial children: crash, stop, deadlock, race, isolation, zombies, pool.
     Faults(FaultsArgs),
-    /// The same experiments in CPython (threading, multiprocessing): rally, spawn, scale, pickling, memory, faults (P5).
+    /// The same experiments in CPython (threading, _thread, multiprocessing), with and without the GIL: rally, spawn, scale, pickling, memory, faults, stop, pool, locks, connection, zombie.
     Python(crate::python::PythonArgs),
     /// Play one player (pingpong's own use: the spawn start method re-executes this).
     #[command(name = "__player", hide = true)]

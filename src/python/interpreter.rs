@@ -82,30 +82,33 @@ pub fn probe(label: &str, path: &Path, dir: &Path) -> Result<Interpreter> {
     })
 }
 
+/// Checks a path given on the command line (`flag` names it in the message).
+fn given(flag: &str, p: &Path, label: &str, dir: &Path) -> Result<Interpreter> {
+    if !p.exists() {
+        return Err(usage(format!(
+            "{flag} {}: no such file; give the path of a CPython 3 interpreter, e.g. /usr/bin/python3",
+            p.display()
+        )));
+    }
+    if !executable(p) {
+        return Err(usage(format!(
+            "{flag} {}: not an executable file; give the path of a CPython 3 interpreter",
+            p.display()
+        )));
+    }
+    probe(label, p, dir).map_err(|e| {
+        usage(format!(
+            "{flag} {}: not a working CPython 3 ({e:#})",
+            p.display()
+        ))
+    })
+}
+
 /// The interpreter to run: `--python PATH` (a bad path is the user's
 /// mistake: exit 2) or `python3` on PATH.
 pub fn main_interpreter(asked: Option<&Path>, dir: &Path) -> Result<Interpreter> {
     match asked {
-        Some(p) => {
-            if !p.exists() {
-                return Err(usage(format!(
-                    "--python {}: no such file; give the path of a CPython 3 interpreter, e.g. /usr/bin/python3",
-                    p.display()
-                )));
-            }
-            if !executable(p) {
-                return Err(usage(format!(
-                    "--python {}: not an executable file; give the path of a CPython 3 interpreter",
-                    p.display()
-                )));
-            }
-            probe("cpython", p, dir).map_err(|e| {
-                usage(format!(
-                    "--python {}: not a working CPython 3 ({e:#})",
-                    p.display()
-                ))
-            })
-        }
+        Some(p) => given("--python", p, "cpython", dir),
         None => {
             let p = on_path("python3").ok_or_else(|| {
                 anyhow!("no python3 found on PATH: install CPython 3 or give --python PATH")
@@ -115,13 +118,31 @@ pub fn main_interpreter(asked: Option<&Path>, dir: &Path) -> Result<Interpreter>
     }
 }
 
-/// A free-threaded CPython on PATH (python3.13t or newer), if any answers.
-pub fn free_threaded(dir: &Path, main: &Interpreter) -> Option<Interpreter> {
-    if main.free_threaded_build {
-        return None; // already the main column
+/// The free-threaded column: `--python-ft PATH` (which must be a
+/// free-threaded build: exit 2 otherwise), else the newest `python3.NNt`
+/// on PATH that answers (3.14t before 3.13t), unless the main interpreter
+/// is itself free-threaded.
+pub fn free_threaded(
+    asked: Option<&Path>,
+    dir: &Path,
+    main: &Interpreter,
+) -> Result<Option<Interpreter>> {
+    if let Some(p) = asked {
+        let i = given("--python-ft", p, "cpython-ft", dir)?;
+        if !i.free_threaded_build {
+            return Err(usage(format!(
+                "--python-ft {}: CPython {} is not a free-threaded build; give a python3.13t or newer (bench/python-freethreaded.sh builds one)",
+                p.display(),
+                i.version
+            )));
+        }
+        return Ok(Some(i));
     }
-    (13..=20)
+    if main.free_threaded_build {
+        return Ok(None); // already the main column
+    }
+    Ok((13..=20)
         .rev()
         .filter_map(|m| on_path(&format!("python3.{m}t")))
-        .find_map(|p| probe("cpython-ft", &p, dir).ok())
+        .find_map(|p| probe("cpython-ft", &p, dir).ok()))
 }

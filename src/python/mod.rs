@@ -24,13 +24,19 @@ use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct PythonArgs {
-    /// Experiments to run [default: all]: rally, spawn, scale, pickling, memory, faults.
+    /// Experiments to run [default: all]: rally, spawn, scale, pickling, memory, faults,
+    /// stop, pool, locks, connection, zombie.
     #[arg(value_name = "NAME")]
     pub names: Vec<String>,
 
     /// The CPython to run [default: python3 on PATH].
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
+
+    /// A free-threaded CPython (3.13t or newer) to run as its own column
+    /// [default: python3.14t or python3.13t on PATH].
+    #[arg(long, value_name = "PATH")]
+    pub python_ft: Option<PathBuf>,
 
     #[command(flatten)]
     pub common: CommonArgs,
@@ -103,7 +109,7 @@ impl Row for PyResult {
     fn cells(&self) -> Vec<String> {
         let value = match (self.value, self.value_unit.as_str()) {
             (Some(v), "ns") => crate::format::ns(v),
-            (Some(v), "KiB") => format!("{v:.0} KiB"),
+            (Some(v), "kib") => format!("{v:.0} KiB"),
             (Some(v), u) => format!("{v} {u}"),
             (None, _) => "–".into(),
         };
@@ -157,7 +163,7 @@ pub fn run(a: &PythonArgs) -> Result<i32> {
     };
     let dir = programs::write_all()?;
     let main = interpreter::main_interpreter(a.python.as_deref(), dir.path())?;
-    let ft = interpreter::free_threaded(dir.path(), &main);
+    let ft = interpreter::free_threaded(a.python_ft.as_deref(), dir.path(), &main)?;
     let free_threaded = match &ft {
         Some(i) => format!("{} ({})", i.path.display(), i.version),
         None if main.free_threaded_build => format!("{} is free-threaded", main.path.display()),
@@ -191,7 +197,13 @@ pub fn run(a: &PythonArgs) -> Result<i32> {
         for name in &names {
             let what = format!("{} {} {name}", i.label, i.version);
             s.start(&what)?;
-            let mut args = vec![name.clone(), "--cpus".into(), cpus.to_string()];
+            let mut args = vec![
+                name.clone(),
+                "--cpus".into(),
+                cpus.to_string(),
+                "--timeout".into(),
+                timeout.as_secs_f64().to_string(),
+            ];
             if a.common.quick {
                 args.push("--quick".into());
             }
@@ -217,7 +229,31 @@ pub fn run(a: &PythonArgs) -> Result<i32> {
             }
         }
     }
+    if let Some(n) = single_thread_slowdown(&s.doc.results) {
+        s.note(n);
+    }
     s.finish()
+}
+
+/// The free-threaded build's known cost: its 1-worker pure-Python loop
+/// against the default build's, when both ran.
+fn single_thread_slowdown(results: &[PyResult]) -> Option<String> {
+    let one = |free_threaded: bool| {
+        results
+            .iter()
+            .find(|r| {
+                r.experiment == "scale"
+                    && r.case == "python-loop threads 1 free"
+                    && r.extra.get("free_threaded_build").and_then(|v| v.as_bool())
+                        == Some(free_threaded)
+            })
+            .and_then(|r| r.extra.get("ns_per_item").and_then(|v| v.as_f64()))
+    };
+    let (gil, ft) = (one(false)?, one(true)?);
+    Some(format!(
+        "free-threaded single-thread cost: the 1-thread pure-Python loop takes {ft:.1} ns per iteration against {gil:.1} ns with the GIL ({:.2}× slower)",
+        ft / gil
+    ))
 }
 
 /// The rows and notes of one program's JSON object.

@@ -19,10 +19,31 @@ pub const FILES: &[(&str, &str)] = &[
     ),
     ("pp_memory.py", include_str!("../../python/pp_memory.py")),
     ("pp_faults.py", include_str!("../../python/pp_faults.py")),
+    ("pp_stop.py", include_str!("../../python/pp_stop.py")),
+    ("pp_pool.py", include_str!("../../python/pp_pool.py")),
+    ("pp_locks.py", include_str!("../../python/pp_locks.py")),
+    (
+        "pp_connection.py",
+        include_str!("../../python/pp_connection.py"),
+    ),
+    ("pp_zombie.py", include_str!("../../python/pp_zombie.py")),
 ];
 
 /// The experiments `main.py` knows, in the order they run.
-pub const EXPERIMENTS: &[&str] = &["rally", "spawn", "scale", "pickling", "memory", "faults"];
+/// Keep in step with `EXPERIMENTS` in python/main.py.
+pub const EXPERIMENTS: &[&str] = &[
+    "rally",
+    "spawn",
+    "scale",
+    "pickling",
+    "memory",
+    "faults",
+    "stop",
+    "pool",
+    "locks",
+    "connection",
+    "zombie",
+];
 
 /// A private directory holding the programs; removed when dropped.
 pub fn write_all() -> Result<tempfile::TempDir> {
@@ -49,5 +70,29 @@ mod tests {
             let name = format!("pp_{e}.py");
             assert!(super::FILES.iter().any(|(n, _)| *n == name), "{name}");
         }
+    }
+
+    #[test]
+    fn every_program_under_python_is_embedded() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/python");
+        for e in std::fs::read_dir(dir).unwrap() {
+            let name = e.unwrap().file_name().to_string_lossy().to_string();
+            if name.ends_with(".py") {
+                assert!(super::FILES.iter().any(|(n, _)| *n == name), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn main_py_knows_the_same_experiments() {
+        let main = super::FILES
+            .iter()
+            .find(|(n, _)| *n == "main.py")
+            .unwrap()
+            .1;
+        let start = main.find("EXPERIMENTS = (").unwrap();
+        let tuple = &main[start..start + main[start..].find(')').unwrap()];
+        let named: Vec<&str> = tuple.split('"').skip(1).step_by(2).collect();
+        assert_eq!(named, super::EXPERIMENTS);
     }
 }

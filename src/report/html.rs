@@ -322,28 +322,34 @@ fn speedup_lines(doc: &ScaleDocument, python: Option<&PythonDocument>) -> Option
     if lines.is_empty() {
         return None;
     }
-    // CPython on the same axes: the pure-Python loop, which holds the GIL.
-    for unit in ["threads", "processes"] {
-        let is = |v: &Option<String>, s: &str| v.as_deref() == Some(s);
-        let points: Vec<(f64, f64)> = python
-            .map(|p| p.results.as_slice())
-            .unwrap_or(&[])
-            .iter()
-            .filter(|r| {
-                r.interpreter == "cpython"
-                    && r.experiment == "scale"
-                    && is(&r.kernel, "python-loop")
-                    && is(&r.unit, unit)
-                    && is(&r.placement, "all CPUs")
-            })
-            .filter_map(|r| Some((r.workers? as f64, r.speedup?)))
-            .collect();
-        if !points.is_empty() {
-            lines.push(Line {
-                name: format!("CPython {unit}, all CPUs"),
-                points,
-                dashed: false,
-            });
+    // CPython on the same axes: the pure-Python loop, which holds the GIL
+    // (and does not in a free-threaded build, drawn as a line of its own).
+    for (label, name) in [
+        ("cpython", "CPython"),
+        ("cpython-ft", "CPython free-threaded"),
+    ] {
+        for unit in ["threads", "processes"] {
+            let is = |v: &Option<String>, s: &str| v.as_deref() == Some(s);
+            let points: Vec<(f64, f64)> = python
+                .map(|p| p.results.as_slice())
+                .unwrap_or(&[])
+                .iter()
+                .filter(|r| {
+                    r.interpreter == label
+                        && r.experiment == "scale"
+                        && is(&r.kernel, "python-loop")
+                        && is(&r.unit, unit)
+                        && is(&r.placement, "free")
+                })
+                .filter_map(|r| Some((r.workers? as f64, r.speedup?)))
+                .collect();
+            if !points.is_empty() {
+                lines.push(Line {
+                    name: format!("{name} {unit}, all CPUs"),
+                    points,
+                    dashed: false,
+                });
+            }
         }
     }
     let ideal: Vec<(f64, f64)> = (1..=max_workers as usize)

@@ -235,12 +235,25 @@ mod tests {
     }
 
     #[test]
-    fn scaling_needs_two_cpus() {
+    fn on_one_cpu_scaling_depends_on_the_number_of_cpus() {
         let ev = with(&[
             (key::CPUS.into(), fig(1.0, 1.0, 1.0)),
             threads(1.0, 1.0, 1.0),
+            (
+                key::speedup(UnitKind::Fork, CpuSet::AllCpus),
+                ratio(1.0, 1.0, 1.0),
+            ),
+            (
+                key::speedup(UnitKind::Thread, CpuSet::OneCpu),
+                ratio(1.0, 1.0, 1.0),
+            ),
         ]);
-        assert!(matches!(scale(&ev, "T3").word, Word::NotMeasurable { .. }));
+        for id in ["T3", "T7", "P3", "T8"] {
+            match scale(&ev, id).word {
+                Word::Depends { on } => assert!(on.contains("number of CPUs"), "{id}: {on}"),
+                w => panic!("{id}: {w:?}"),
+            }
+        }
     }
 
     #[test]
