@@ -239,8 +239,13 @@ pub struct VerdictArgs {
     pub lang: String,
 
     /// Judge a saved verdict JSON again, without measuring.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["quick", "thorough"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["quick", "thorough", "repeat"])]
     pub from: Option<PathBuf>,
+
+    /// Run the whole plan K times, interleaved step by step, and show for
+    /// each claim how many runs gave its word (1 to 20).
+    #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub repeat: u32,
 
     /// --json: the verdicts, evidence and underlying documents; --csv: one
     /// row per claim; --markdown: the verdicts as a report.

@@ -70,21 +70,33 @@ fn scale_document(cpus: usize, workers: &[usize]) -> ScaleDocument {
 
 /// A verdict document holding only `doc`, as step `scale`.
 fn verdict_of(doc: ScaleDocument) -> VerdictDocument {
+    repeated(vec![doc])
+}
+
+/// A verdict document of `docs.len()` runs, run `k` holding `docs[k]` as step `scale`.
+fn repeated(docs: Vec<ScaleDocument>) -> VerdictDocument {
     VerdictDocument {
         header: Header::new("verdict"),
         mode: "default".into(),
         lang: "en".into(),
+        runs: docs.len() as u32,
         verdicts: vec![],
         evidence: Default::default(),
         demos: Default::default(),
-        steps: vec![Step {
-            name: "scale".into(),
-            command: "pingpong scale".into(),
-            others_cpus: Some(0.0),
-            outcome: Outcome::Measured {
-                document: Box::new(Document::Scale(doc)),
-            },
-        }],
+        steps: docs
+            .into_iter()
+            .enumerate()
+            .map(|(k, doc)| Step {
+                name: "scale".into(),
+                command: "pingpong scale".into(),
+                others_cpus: Some(0.0),
+                run: k as u32,
+                disturbed: vec![],
+                outcome: Outcome::Measured {
+                    document: Box::new(Document::Scale(doc)),
+                },
+            })
+            .collect(),
     }
 }
 
@@ -215,4 +227,45 @@ fn a_document_of_another_schema_version_is_refused_naming_both() {
             "{err}"
         );
     }
+}
+
+#[test]
+fn repeated_runs_give_the_most_frequent_word_and_show_a_claim_whose_word_changed() {
+    // Two runs on a 4-CPU machine whose threads scale, one on a 1-CPU one.
+    let doc = repeated(vec![
+        scale_document(4, &[1, 4]),
+        scale_document(1, &[1, 2]),
+        scale_document(4, &[1, 4]),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let (from, judged) = (dir.path().join("in.json"), dir.path().join("out.json"));
+    std::fs::write(&from, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let out = pingpong()
+        .args(["verdict", "--from"])
+        .arg(&from)
+        .arg("--json")
+        .arg(&judged)
+        .timeout(std::time::Duration::from_secs(30))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let table = String::from_utf8_lossy(&out);
+    assert!(
+        table.contains("3 runs of the plan, interleaved: unstable: T3"),
+        "{table}"
+    );
+    let judged: Value = serde_json::from_slice(&std::fs::read(&judged).unwrap()).unwrap();
+    let t3 = judged["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == "T3")
+        .unwrap();
+    assert_eq!(t3["judgement"]["word"]["word"], "fails");
+    assert_eq!(
+        t3["stability"]["seen"],
+        serde_json::json!([["fails", 2], ["depends", 1]])
+    );
 }

@@ -120,7 +120,7 @@ pub fn render(doc: &VerdictDocument) -> String {
             None => esc(&v.judgement.rule),
         };
         for k in &v.judgement.figures {
-            if let Some(f) = doc.evidence.figures.get(k) {
+            if let Some(f) = v.values.get(k) {
                 let _ = write!(
                     ev,
                     "<div class=\"fig\">{} = {}</div>",
@@ -143,7 +143,7 @@ pub fn render(doc: &VerdictDocument) -> String {
             Some(j) => {
                 let mut title = j.rule.clone();
                 for k in &j.figures {
-                    if let Some(f) = doc.evidence.figures.get(k) {
+                    if let Some(f) = v.values.get(k) {
                         let _ = write!(title, "\n{k} = {}", show(f));
                     }
                 }

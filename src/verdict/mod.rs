@@ -36,6 +36,29 @@ pub struct Verdict {
     /// for the claims both worlds measure; None for the others.
     #[serde(default)]
     pub cpython: Option<Judgement>,
+    /// The figures both judgements rest on, by key, so a verdict shows
+    /// them wherever it is rendered (whichever run it came from).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub values: BTreeMap<String, Figure>,
+    /// With `--repeat K`: the words the K runs gave (None for one run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stability: Option<Stability>,
+}
+
+/// How often each word came out over repeated runs of the plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stability {
+    pub runs: u32,
+    /// Each word seen (its kind: "holds", "fails", "depends", …) and in how
+    /// many runs, most frequent first.
+    pub seen: Vec<(String, u32)>,
+}
+
+impl Stability {
+    /// Whether every run gave the same word.
+    pub fn stable(&self) -> bool {
+        self.seen.len() <= 1
+    }
 }
 
 /// One step of the plan, as it went.
@@ -47,6 +70,13 @@ pub struct Step {
     pub command: String,
     /// CPUs that other processes used meanwhile (the machine's load).
     pub others_cpus: Option<f64>,
+    /// Which run of the plan this step belongs to (`--repeat`), from 0.
+    #[serde(default)]
+    pub run: u32,
+    /// The loads of earlier attempts at this step, measured again because
+    /// other processes disturbed them (empty when the first attempt counted).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disturbed: Vec<f64>,
     pub outcome: Outcome,
 }
 
@@ -68,6 +98,9 @@ pub struct VerdictDocument {
     /// "quick", "default" or "thorough".
     pub mode: String,
     pub lang: String,
+    /// How many times the plan ran (`--repeat`), interleaved step by step.
+    #[serde(default = "one")]
+    pub runs: u32,
     pub verdicts: Vec<Verdict>,
     /// The figures and demonstrations the verdicts rest on, derived from
     /// `demos` and `steps` (kept for readers; `--from` derives them again).
@@ -75,6 +108,10 @@ pub struct VerdictDocument {
     /// What the verdict showed live itself (the definitional claims).
     pub demos: BTreeMap<String, Demo>,
     pub steps: Vec<Step>,
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl VerdictDocument {
@@ -93,11 +130,73 @@ impl VerdictDocument {
             .map(|(_, d)| d)
     }
 
-    /// Derives the evidence from the documents and judges every claim.
+    /// Derives the evidence from the documents and judges every claim; with
+    /// several runs, each claim gets the word most runs gave, and the words
+    /// seen.
     pub fn judge(&mut self) {
-        self.evidence = evidence(&self.demos, &self.steps);
-        self.verdicts = judge_all(&self.evidence);
+        let runs = self.runs.max(1);
+        let judged: Vec<(Evidence, Vec<Verdict>)> = (0..runs)
+            .map(|k| {
+                let steps: Vec<Step> = self.steps.iter().filter(|s| s.run == k).cloned().collect();
+                let ev = evidence(&self.demos, &steps);
+                let verdicts = judge_all(&ev);
+                (ev, verdicts)
+            })
+            .collect();
+        let mut first = judged.into_iter();
+        let Some((ev0, mut verdicts)) = first.next() else {
+            return;
+        };
+        let others: Vec<Vec<Verdict>> = first.map(|(_, v)| v).collect();
+        if runs > 1 {
+            for (i, v) in verdicts.iter_mut().enumerate() {
+                let all: Vec<&Verdict> = std::iter::once(&*v)
+                    .chain(others.iter().filter_map(|o| o.get(i)))
+                    .collect();
+                let (modal, stability) = stability_of(&all);
+                let chosen = all[modal].clone();
+                *v = Verdict {
+                    stability: Some(stability),
+                    ..chosen
+                };
+            }
+        }
+        self.evidence = ev0;
+        self.verdicts = verdicts;
     }
+}
+
+/// The word a verdict gave, as a kind ("depends" whatever it depends on).
+fn kind(v: &Verdict) -> &'static str {
+    use rules::Word;
+    match v.judgement.word {
+        Word::Holds => "holds",
+        Word::Fails => "fails",
+        Word::Depends { .. } => "depends",
+        Word::NoClearDifference => "no clear difference",
+        Word::NotMeasurable { .. } => "not measurable",
+    }
+}
+
+/// The index of the first run that gave the most frequent word, and the
+/// words seen, most frequent first (ties: the earlier run's word first).
+fn stability_of(all: &[&Verdict]) -> (usize, Stability) {
+    let mut seen: Vec<(String, u32, usize)> = Vec::new();
+    for (i, v) in all.iter().enumerate() {
+        match seen.iter_mut().find(|(w, _, _)| w == kind(v)) {
+            Some(s) => s.1 += 1,
+            None => seen.push((kind(v).to_string(), 1, i)),
+        }
+    }
+    seen.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
+    let modal = seen.first().map(|s| s.2).unwrap_or(0);
+    (
+        modal,
+        Stability {
+            runs: all.len() as u32,
+            seen: seen.into_iter().map(|(w, n, _)| (w, n)).collect(),
+        },
+    )
 }
 
 /// The key of the load figure of a step.
@@ -129,16 +228,29 @@ pub fn evidence(demos: &BTreeMap<String, Demo>, steps: &[Step]) -> Evidence {
     ev
 }
 
-/// Judges every claim from the evidence.
+/// Judges every claim from the evidence; each verdict carries the figures
+/// it rests on.
 pub fn judge_all(ev: &Evidence) -> Vec<Verdict> {
     claims::all()
         .iter()
-        .map(|c| Verdict {
-            id: c.id.clone(),
-            claim_en: c.en.clone(),
-            claim_ru: c.ru.clone(),
-            judgement: rules::judge(&c.id, ev),
-            cpython: rules::judge_cpython(&c.id, ev),
+        .map(|c| {
+            let judgement = rules::judge(&c.id, ev);
+            let cpython = rules::judge_cpython(&c.id, ev);
+            let values = judgement
+                .figures
+                .iter()
+                .chain(cpython.iter().flat_map(|j| &j.figures))
+                .filter_map(|k| ev.figure(k).map(|f| (k.clone(), f.clone())))
+                .collect();
+            Verdict {
+                id: c.id.clone(),
+                claim_en: c.en.clone(),
+                claim_ru: c.ru.clone(),
+                judgement,
+                cpython,
+                values,
+                stability: None,
+            }
         })
         .collect()
 }
@@ -152,4 +264,46 @@ pub fn read(text: &str) -> Result<VerdictDocument, String> {
         return Err("it is not a verdict (its experiment is not \"verdict\")".into());
     }
     serde_json::from_value(v).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(word: rules::Word) -> Verdict {
+        Verdict {
+            id: "T3".into(),
+            claim_en: String::new(),
+            claim_ru: String::new(),
+            judgement: Judgement {
+                word,
+                rule: String::new(),
+                figures: vec![],
+                commands: vec![],
+            },
+            cpython: None,
+            values: BTreeMap::new(),
+            stability: None,
+        }
+    }
+
+    #[test]
+    fn the_most_frequent_word_wins_and_every_word_seen_is_counted() {
+        use rules::Word::*;
+        let runs = [
+            verdict(Holds),
+            verdict(Depends { on: "load".into() }),
+            verdict(Depends { on: "other".into() }),
+        ];
+        let all: Vec<&Verdict> = runs.iter().collect();
+        let (modal, s) = stability_of(&all);
+        assert_eq!(modal, 1, "the first run that gave the most frequent word");
+        assert_eq!(s.runs, 3);
+        assert_eq!(s.seen, vec![("depends".into(), 2), ("holds".into(), 1)]);
+        assert!(!s.stable());
+        let same = [verdict(Fails), verdict(Fails)];
+        let (_, s) = stability_of(&same.iter().collect::<Vec<_>>());
+        assert!(s.stable());
+        assert_eq!(s.seen, vec![("fails".into(), 2)]);
+    }
 }

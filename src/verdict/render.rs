@@ -7,9 +7,9 @@ use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width};
 use std::fmt::Write;
 
 /// The figures a verdict rests on, one per line.
-fn figures(doc: &VerdictDocument, keys: &[String]) -> String {
+fn figures(v: &super::Verdict, keys: &[String]) -> String {
     keys.iter()
-        .filter_map(|k| doc.evidence.figures.get(k).map(|f| (k, f)))
+        .filter_map(|k| v.values.get(k).map(|f| (k, f)))
         .map(|(k, f)| format!("{k} = {}", show(f)))
         .collect::<Vec<_>>()
         .join("\n")
@@ -56,22 +56,20 @@ pub fn table(doc: &VerdictDocument) -> String {
         } else {
             v.judgement.word.label(false)
         };
+        let word = match stability(v) {
+            Some(s) => format!("{word}\n{s}"),
+            None => word,
+        };
         let mut evidence = match claims::experiment_line(&v.id, ru) {
             Some(line) => format!("{line}\n{}", v.judgement.rule),
             None => v.judgement.rule.clone(),
         };
-        let figs = figures(doc, &v.judgement.figures);
+        let figs = figures(v, &v.judgement.figures);
         if !figs.is_empty() {
             evidence.push('\n');
             evidence.push_str(&figs);
         }
-        t.add_row(vec![
-            v.id.clone(),
-            claim,
-            word,
-            cpython(doc, v, ru),
-            evidence,
-        ]);
+        t.add_row(vec![v.id.clone(), claim, word, cpython(v, ru), evidence]);
     }
     let widths = [6, 40, 20, 20, 74];
     for (i, w) in widths.into_iter().enumerate() {
@@ -86,11 +84,11 @@ pub fn table(doc: &VerdictDocument) -> String {
 
 /// The CPython column: the word and the figures it rests on ("–" where
 /// CPython does not measure the claim).
-fn cpython(doc: &VerdictDocument, v: &super::Verdict, ru: bool) -> String {
+fn cpython(v: &super::Verdict, ru: bool) -> String {
     match &v.cpython {
         None => "–".into(),
         Some(j) => {
-            let figs = figures(doc, &j.figures);
+            let figs = figures(v, &j.figures);
             if figs.is_empty() {
                 j.word.label(ru)
             } else {
@@ -100,11 +98,30 @@ fn cpython(doc: &VerdictDocument, v: &super::Verdict, ru: bool) -> String {
     }
 }
 
+/// With `--repeat`: "9/10 runs", or "UNSTABLE: holds 6, depends 4".
+pub fn stability(v: &super::Verdict) -> Option<String> {
+    let s = v.stability.as_ref()?;
+    let (_, n) = s.seen.first()?;
+    Some(if s.stable() {
+        format!("{n}/{} runs", s.runs)
+    } else {
+        format!(
+            "UNSTABLE over {} runs: {}",
+            s.runs,
+            s.seen
+                .iter()
+                .map(|(w, n)| format!("{w} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
+}
+
 fn tally(doc: &VerdictDocument) -> String {
     use crate::verdict::rules::Word;
     let count =
         |f: &dyn Fn(&Word) -> bool| doc.verdicts.iter().filter(|v| f(&v.judgement.word)).count();
-    format!(
+    let mut line = format!(
         "{} claims: {} hold, {} fail, {} depend, {} show no clear difference, {} not measurable here",
         doc.verdicts.len(),
         count(&|w| matches!(w, Word::Holds)),
@@ -112,7 +129,25 @@ fn tally(doc: &VerdictDocument) -> String {
         count(&|w| matches!(w, Word::Depends { .. })),
         count(&|w| matches!(w, Word::NoClearDifference)),
         count(&|w| matches!(w, Word::NotMeasurable { .. })),
-    )
+    );
+    if doc.runs > 1 {
+        let unstable: Vec<&str> = doc
+            .verdicts
+            .iter()
+            .filter(|v| v.stability.as_ref().is_some_and(|s| !s.stable()))
+            .map(|v| v.id.as_str())
+            .collect();
+        line.push_str(&format!(
+            "\n{} runs of the plan, interleaved: {}",
+            doc.runs,
+            if unstable.is_empty() {
+                "every claim gave the same word in every run".to_string()
+            } else {
+                format!("unstable: {}", unstable.join(", "))
+            }
+        ));
+    }
+    line
 }
 
 pub fn markdown(doc: &VerdictDocument) -> String {
@@ -134,7 +169,7 @@ pub fn markdown(doc: &VerdictDocument) -> String {
             Some(line) => format!("{line}\n{}", v.judgement.rule),
             None => v.judgement.rule.clone(),
         };
-        let figs = figures(doc, &v.judgement.figures);
+        let figs = figures(v, &v.judgement.figures);
         if !figs.is_empty() {
             ev.push('\n');
             ev.push_str(&figs);
@@ -151,7 +186,7 @@ pub fn markdown(doc: &VerdictDocument) -> String {
             v.id,
             esc(&claim),
             v.judgement.word.label(ru),
-            esc(&cpython(doc, v, ru)),
+            esc(&cpython(v, ru)),
             esc(&ev)
         );
     }
@@ -172,7 +207,7 @@ impl crate::export::Export for VerdictDocument {
                     .map(|j| j.word.label(false))
                     .unwrap_or_default(),
                 v.judgement.rule.clone(),
-                figures(self, &v.judgement.figures).replace('\n', "; "),
+                figures(v, &v.judgement.figures).replace('\n', "; "),
                 v.judgement.commands.join("; "),
             ]
         });

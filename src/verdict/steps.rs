@@ -73,6 +73,8 @@ pub fn run(step: &ExperimentStep, timeout: Duration) -> Step {
         name: step.name.into(),
         command: step.command(),
         others_cpus: Some(load.others_cpus()),
+        run: 0,
+        disturbed: Vec::new(),
         outcome,
     }
 }

@@ -20,6 +20,7 @@ use crate::evidence::{against, Compared, Evidence, Figure};
 use serde::{Deserialize, Serialize};
 
 pub use cpython::{judge_cpython, BOTH};
+pub use scale::BUSY;
 
 /// A difference must exceed this (as a ratio, 1 ± MARGIN) in every
 /// interleaved repetition to count.
