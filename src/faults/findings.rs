@@ -86,11 +86,20 @@ pub mod key {
 /// `exit`, are other matters).
 const FATAL: [&str; 3] = ["abort", "null-write", "stack-overflow"];
 
+/// One row in words: "crash abort thread: the whole program died … (SIGABRT)",
+/// saying neither the unit nor the status twice.
 fn line(r: &Row) -> String {
-    format!(
-        "{} {} {}: {} ({})",
-        r.experiment, r.case, r.unit, r.outcome, r.status
-    )
+    let unit = if r.case.ends_with(&r.unit) {
+        String::new()
+    } else {
+        format!(" {}", r.unit)
+    };
+    let status = if r.status.is_empty() || r.outcome.contains(&r.status) {
+        String::new()
+    } else {
+        format!(" ({})", r.status)
+    };
+    format!("{} {}{unit}: {}{status}", r.experiment, r.case, r.outcome)
 }
 
 fn lines(rows: &[&Row]) -> String {
@@ -205,5 +214,35 @@ impl Witness for FaultsDocument {
                 shown(line(r)),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_in_words_says_neither_its_unit_nor_its_status_twice() {
+        let r = Row {
+            experiment: "isolation".into(),
+            case: "write from a thread".into(),
+            unit: "thread".into(),
+            outcome: "visible".into(),
+            status: "joined".into(),
+            ..Row::default()
+        };
+        assert_eq!(line(&r), "isolation write from a thread: visible (joined)");
+        let r = Row {
+            experiment: "crash".into(),
+            case: "abort".into(),
+            unit: "thread".into(),
+            outcome: "the whole program died with its thread (SIGABRT)".into(),
+            status: "SIGABRT".into(),
+            ..Row::default()
+        };
+        assert_eq!(
+            line(&r),
+            "crash abort thread: the whole program died with its thread (SIGABRT)"
+        );
     }
 }
