@@ -44,10 +44,32 @@ fn shown(ev: &Evidence, keys: &[&str], rule: &str, experiment: &str) -> Judgemen
     }
 }
 
+/// T11 "a thread cannot be interrupted or killed", from its two halves: the
+/// word names which half was shown when only one was.
+fn thread_stop(ev: &Evidence) -> Judgement {
+    let mut j = shown(
+        ev,
+        &[key::THREAD_UNINTERRUPTIBLE, key::THREAD_UNKILLABLE],
+        "holds when no thread could be interrupted or cancelled (a signal to one thread blocked in a read, \
+         pthread_cancel at a cancellation point) and none could be killed alone (a fatal signal aimed at one thread); \
+         fails when both were done; depends when one was",
+        "faults stop",
+    );
+    let shows = |k| ev.demo(k).map(|d| d.shows_claim);
+    if let Word::Depends { on } = &mut j.word {
+        *on = match (shows(key::THREAD_UNINTERRUPTIBLE), shows(key::THREAD_UNKILLABLE)) {
+            (Some(false), Some(true)) => "what is asked: a blocked thread can be interrupted or cancelled, but no thread can be killed alone".into(),
+            (Some(true), Some(false)) => "what is asked: no thread could be interrupted or cancelled, but one was killed alone".into(),
+            _ => std::mem::take(on),
+        };
+    }
+    j
+}
+
 pub fn judge(ev: &Evidence, id: &str) -> Judgement {
     match id {
+        "T11" => thread_stop(ev),
         "T12" => shown(ev, &[key::THREAD_CRASH_KILLS_PROGRAM, key::PROCESS_CRASH_CONTAINED], "holds when a fatal fault in one thread ends the whole program while the same fault in a child process ends only the child", "faults crash"),
-        "T11" => shown(ev, &[key::THREAD_UNINTERRUPTIBLE, key::THREAD_UNKILLABLE], "holds when no thread could be interrupted or cancelled (a signal to one thread blocked in a read, pthread_cancel at a cancellation point) and none could be killed alone (a fatal signal aimed at one thread); fails when both were done; depends when one was", "faults stop"),
         "P6" => shown(ev, &[key::PROCESS_KILLED], "holds when a runaway child process is stopped by a signal and reaped", "faults stop"),
         "T13" => shown(ev, &[key::DEADLOCK_DETECTED, key::RACE_LOSES_UPDATES], "holds when two threads taking two locks in opposite order deadlock (caught by the watchdog) and an unsynchronised read-modify-write loses updates", "faults deadlock race"),
         "T9" => shown(ev, &[key::THREAD_WRITE_VISIBLE], "holds when a write by one thread to shared data is seen by the others (nothing stops it)", "faults isolation"),
@@ -86,6 +108,64 @@ mod tests {
             judge(&ev(&[(t, false), (p, true)]), "T12").word,
             Word::Depends { .. }
         ));
+    }
+
+    #[test]
+    fn t11_reaches_each_word_and_says_which_half_was_shown() {
+        let (i, k) = (key::THREAD_UNINTERRUPTIBLE, key::THREAD_UNKILLABLE);
+        assert_eq!(judge(&ev(&[(i, true), (k, true)]), "T11").word, Word::Holds);
+        assert_eq!(
+            judge(&ev(&[(i, false), (k, false)]), "T11").word,
+            Word::Fails
+        );
+        match judge(&ev(&[(i, false), (k, true)]), "T11").word {
+            Word::Depends { on } => assert!(on.contains("no thread can be killed alone"), "{on}"),
+            w => panic!("{w:?}"),
+        }
+        match judge(&ev(&[(i, true), (k, false)]), "T11").word {
+            Word::Depends { on } => assert!(on.contains("killed alone"), "{on}"),
+            w => panic!("{w:?}"),
+        }
+        assert!(matches!(
+            judge(&ev(&[(i, true)]), "T11").word,
+            Word::NotMeasurable { .. }
+        ));
+    }
+
+    const ALL: [&str; 15] = [
+        key::THREAD_CRASH_KILLS_PROGRAM,
+        key::PROCESS_CRASH_CONTAINED,
+        key::THREAD_UNINTERRUPTIBLE,
+        key::THREAD_UNKILLABLE,
+        key::THREAD_UNSTOPPABLE,
+        key::PROCESS_KILLED,
+        key::DEADLOCK_DETECTED,
+        key::RACE_LOSES_UPDATES,
+        key::LOCKS_BOTH_APIS,
+        key::THREAD_WRITE_VISIBLE,
+        key::FORK_WRITE_INVISIBLE,
+        key::FOREIGN_READ_REFUSED,
+        key::PROCESS_POOL_RECOVERS,
+        key::ZOMBIE_UNTIL_REAPED,
+        key::THREAD_UNSTOPPABLE,
+    ];
+
+    #[test]
+    fn every_fault_claim_holds_fails_or_is_not_measurable_from_its_findings() {
+        for id in [
+            "T11", "P6", "T12", "T13", "T9", "P4", "P10", "P8", "A7", "A9",
+        ] {
+            let all = |v| ev(&ALL.map(|k| (k, v)));
+            assert_eq!(judge(&all(true), id).word, Word::Holds, "{id}");
+            assert_eq!(judge(&all(false), id).word, Word::Fails, "{id}");
+            assert!(
+                matches!(
+                    judge(&Evidence::default(), id).word,
+                    Word::NotMeasurable { .. }
+                ),
+                "{id}"
+            );
+        }
     }
 
     #[test]
