@@ -30,6 +30,7 @@ pub mod rally;
 pub mod report;
 pub mod results;
 pub mod stats;
+pub mod subprocess;
 pub mod summarize;
 pub mod unit;
 pub mod verdict;

@@ -4,9 +4,10 @@
 //! and its document is read back into named figures and demonstrations.
 
 use super::evidence::{Demo, Evidence, Figure, Missing};
+use crate::subprocess::reap::Cut;
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// One experiment of the plan: its name and its arguments (without `--json`).
@@ -54,9 +55,8 @@ pub fn run(step: &Step, timeout: Duration) -> Result<Ran> {
         .prefix("pingpong-verdict-")
         .tempdir()?;
     let json = dir.path().join(format!("{}.json", step.name));
-    let exe = std::env::current_exe().context("finding our own executable")?;
-    let mut child = Command::new(exe)
-        .arg(step.name)
+    // A child of pingpong that dies with it, like every child.
+    let mut child = crate::subprocess::reexec::ourselves(step.name)?
         .args(&step.args)
         .arg("--json")
         .arg(&json)
@@ -65,24 +65,16 @@ pub fn run(step: &Step, timeout: Duration) -> Result<Ran> {
         .stderr(Stdio::piped())
         .spawn()
         .with_context(|| format!("starting `{}`", step.command()))?;
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        if let Some(s) = child.try_wait()? {
-            break s;
-        }
-        if crate::interrupt::interrupted() || Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            if crate::interrupt::interrupted() {
-                return Err(anyhow::Error::new(crate::error::Interrupted));
-            }
-            bail!(
-                "`{}` did not finish within {}s",
-                step.command(),
-                timeout.as_secs()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    let deadline = crate::subprocess::Deadline::after(timeout);
+    let status = match crate::subprocess::reap::wait_or_kill(pid, &deadline, true)? {
+        (ws, None) => crate::subprocess::reap::exit_status(&ws),
+        (_, Some(Cut::Interrupted)) => return Err(anyhow::Error::new(crate::error::Interrupted)),
+        (_, Some(Cut::Deadline)) => bail!(
+            "`{}` did not finish within {}s",
+            step.command(),
+            timeout.as_secs()
+        ),
     };
     let mut stderr = String::new();
     if let Some(mut e) = child.stderr.take() {
