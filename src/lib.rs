@@ -55,6 +55,10 @@ pub fn main_exit_code() -> i32 {
     if args.get(1).map(String::as_str) == Some(faults::SUBCOMMAND) {
         return faults::child_main(&args[2..]);
     }
+    // And a guard: it only watches the program below it.
+    if args.get(1).map(String::as_str) == Some(subprocess::guard::SUBCOMMAND) {
+        return subprocess::guard::main(&args[2..]);
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -13,6 +13,7 @@
 
 use crate::cli::{MpiArgs, RunArgs};
 use crate::error::{usage, Interrupted};
+use crate::subprocess::deathsig::{self, BeforeExec};
 use crate::subprocess::reap::{self, Cut, Waited};
 use crate::subprocess::{reexec, Deadline};
 use anyhow::{Context, Result};
@@ -187,6 +188,9 @@ pub fn run(a: &MpiArgs) -> Result<i32> {
     // Its own process group: Ctrl-C reaches pingpong, which passes it on
     // once, rather than mpirun and both ranks at once.
     cmd.process_group(0);
+    // Should pingpong die, mpirun is told as by Ctrl-C's SIGTERM, and ends
+    // the job (the ranks die with it, see `rank::die_with_parent`).
+    deathsig::arm(&mut cmd, BeforeExec::dying_with(Signal::SIGTERM));
     let matches = plan.cells.len() as u32 * plan.reps;
     let bound = START + plan.timeout * matches;
     let child = cmd

@@ -11,10 +11,27 @@
 //! * [`reap`] and [`Deadline`] — wait until a deadline (a pidfd in `poll`,
 //!   no thread), then SIGKILL and reap; the [`Children`] guard that kills
 //!   and reaps on drop.
+//! * [`guard`] — for a program whose own children pingpong does not control
+//!   (CPython and its `multiprocessing` workers): a subreaper between it and
+//!   pingpong that ends everything below it when pingpong dies.
+//! * [`procfs`] — what `/proc` says of a process and of those below it.
+//!
+//! # When pingpong itself dies
+//!
+//! SIGKILL gives pingpong no chance to clean up, so the children must see
+//! to it themselves. Every direct child has a parent-death signal:
+//! SIGKILL for our own helpers (players, experiment and sacrificial
+//! children, verdict steps: their own children have one too, so a whole
+//! tree of pingpongs falls at once), SIGTERM for a [`guard`] and for
+//! `mpirun`, which then end what is below them. A forked or re-executed
+//! child also checks, after setting the signal, that its parent has not
+//! already gone.
 
 pub mod deadline;
 pub mod deathsig;
 pub mod fork;
+pub mod guard;
+pub mod procfs;
 pub mod reap;
 pub mod reexec;
 
