@@ -84,6 +84,8 @@ pub fn main_exit_code() -> i32 {
         }
     };
     interrupt::install_handlers();
+    // What a pingpong killed with SIGKILL left in the temporary directories.
+    subprocess::tempdir::remove_stale();
     let result = match &cli.command {
         Command::Verdict(a) => command::verdict::run(a).map(|_| 0),
         Command::Run(a) => command::run::run(a).map(|ok| if ok { 0 } else { 1 }),

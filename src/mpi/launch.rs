@@ -15,7 +15,7 @@ use crate::cli::{MpiArgs, RunArgs};
 use crate::error::{usage, Interrupted};
 use crate::subprocess::deathsig::{self, BeforeExec};
 use crate::subprocess::reap::{self, Cut, Waited};
-use crate::subprocess::{reexec, Deadline};
+use crate::subprocess::{reexec, tempdir, Deadline};
 use anyhow::{Context, Result};
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser};
@@ -215,13 +215,10 @@ pub fn run(a: &MpiArgs) -> Result<i32> {
 /// A private directory for Open MPI's files, in /dev/shm where there is one
 /// (its shared-memory segments belong in memory), removed on drop.
 fn private_dir() -> Result<tempfile::TempDir> {
-    let mut b = tempfile::Builder::new();
-    b.prefix("pingpong-mpi-");
-    let shm = std::path::Path::new("/dev/shm");
-    match b.tempdir_in(shm) {
+    let shm = std::path::Path::new(tempdir::SHM);
+    match tempdir::private_in(shm, "pingpong-mpi-") {
         Ok(d) => Ok(d),
-        Err(_) => b
-            .tempdir()
+        Err(_) => tempdir::private("pingpong-mpi-")
             .context("making a private directory for Open MPI's files"),
     }
 }

@@ -14,6 +14,9 @@
 //! * [`guard`] — for a program whose own children pingpong does not control
 //!   (CPython and its `multiprocessing` workers): a subreaper between it and
 //!   pingpong that ends everything below it when pingpong dies.
+//! * [`tempdir`] — private temporary directories marked with their
+//!   [`owner`] (pid and start time), and the removal of those a killed
+//!   pingpong left.
 //! * [`procfs`] — what `/proc` says of a process and of those below it.
 //!
 //! # When pingpong itself dies
@@ -25,15 +28,18 @@
 //! tree of pingpongs falls at once), SIGTERM for a [`guard`] and for
 //! `mpirun`, which then end what is below them. A forked or re-executed
 //! child also checks, after setting the signal, that its parent has not
-//! already gone.
+//! already gone. What the kill leaves on disk, the next pingpong removes
+//! at its start ([`tempdir::remove_stale`]).
 
 pub mod deadline;
 pub mod deathsig;
 pub mod fork;
 pub mod guard;
+pub mod owner;
 pub mod procfs;
 pub mod reap;
 pub mod reexec;
+pub mod tempdir;
 
 pub use deadline::Deadline;
 pub use fork::fork_child;

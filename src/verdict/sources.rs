@@ -51,9 +51,7 @@ pub fn run(step: &Step, timeout: Duration) -> Result<Ran> {
         rusage::family_cpu_seconds(),
         Instant::now(),
     );
-    let dir = tempfile::Builder::new()
-        .prefix("pingpong-verdict-")
-        .tempdir()?;
+    let dir = crate::subprocess::tempdir::private("pingpong-verdict-")?;
     let json = dir.path().join(format!("{}.json", step.name));
     // A child of pingpong that dies with it, like every child.
     let mut child = crate::subprocess::reexec::ourselves(step.name)?
