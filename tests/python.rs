@@ -2,6 +2,9 @@
 //! answers, the GIL flag, a clear error for a bad --python, and no Python
 //! process left behind.
 
+mod common;
+
+use common::have_python3;
 use std::process::Command;
 
 fn pingpong() -> Command {
@@ -17,18 +20,6 @@ fn python_processes_under(dir: &std::path::Path) -> usize {
         .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
         .filter(|c| String::from_utf8_lossy(c).contains(&needle))
         .count()
-}
-
-/// Whether a `python3` is on PATH. Without one (a user's machine may have
-/// none) the CPython half is skipped with a note; CI must have it.
-fn have_python3() -> bool {
-    let found = std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("python3").is_file()));
-    if !found {
-        eprintln!("python3 not found on PATH: skipping the CPython test");
-        assert!(std::env::var_os("CI").is_none(), "CI must have python3");
-    }
-    found
 }
 
 #[test]

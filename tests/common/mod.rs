@@ -392,3 +392,15 @@ pub fn listed_combinations() -> Vec<(String, Vec<String>)> {
     assert!(!rows.is_empty(), "pingpong list names no channel:\n{text}");
     rows
 }
+
+/// Whether a `python3` is on PATH. Without one (a user's machine may have
+/// none) a CPython test is skipped with a note; CI must have it.
+pub fn have_python3() -> bool {
+    let found = std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("python3").is_file()));
+    if !found {
+        eprintln!("python3 not found on PATH: skipping the CPython test");
+        assert!(std::env::var_os("CI").is_none(), "CI must have python3");
+    }
+    found
+}
