@@ -14,6 +14,12 @@
 //! inside one: a run in a container sharing this temporary directory is not
 //! judged by our pids).
 //!
+//! Names stay short: the Python directory is the interpreter's `TMPDIR`,
+//! and `multiprocessing` binds Unix sockets at
+//! `$TMPDIR/pymp-XXXXXXXX/listener-XXXXXXXX`, which must fit in 107 bytes;
+//! with a 5-digit pid and an 8-digit start time that leaves 37 bytes for
+//! the system's `$TMPDIR`.
+//!
 //! A directory is removed on drop, as usual. What a killed pingpong left is
 //! removed at the next start ([`remove_stale`]): a marked directory whose
 //! owner is gone, and only that: never one of a live run (its owner lives),
