@@ -62,9 +62,7 @@ struct Seat {
 
 /// Plays one match. `on_hit` receives demo-mode hits in the order they happened.
 pub fn play(m: &Match, on_hit: Option<&mut dyn FnMut(Hit) -> Result<()>>) -> Result<Played> {
-    let dir = tempfile::Builder::new()
-        .prefix("pingpong-")
-        .tempdir()
+    let dir = crate::subprocess::tempdir::private("pingpong-")
         .context("making a private temporary directory")?;
     let Pair { ping, pong } = m
         .channel

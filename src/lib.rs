@@ -33,6 +33,7 @@ pub mod rally;
 pub mod report;
 pub mod results;
 pub mod stats;
+pub mod subprocess;
 pub mod summarize;
 pub mod unit;
 pub mod verdict;
@@ -56,6 +57,10 @@ pub fn main_exit_code() -> i32 {
     // So does a sacrificial child of `pingpong faults`: it only suffers its fault.
     if args.get(1).map(String::as_str) == Some(faults::SUBCOMMAND) {
         return faults::child_main(&args[2..]);
+    }
+    // And a guard: it only watches the program below it.
+    if args.get(1).map(String::as_str) == Some(subprocess::guard::SUBCOMMAND) {
+        return subprocess::guard::main(&args[2..]);
     }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -82,6 +87,8 @@ pub fn main_exit_code() -> i32 {
         }
     };
     interrupt::install_handlers();
+    // What a pingpong killed with SIGKILL left in the temporary directories.
+    subprocess::tempdir::remove_stale();
     let result = match &cli.command {
         Command::Verdict(a) => command::verdict::run(a).map(|_| 0),
         Command::Run(a) => command::run::run(a).map(|ok| if ok { 0 } else { 1 }),

@@ -22,7 +22,7 @@ fn a_fork_match_in_a_multi_threaded_process_is_refused_naming_the_spawn_alternat
     let other = std::thread::spawn(move || {
         let _ = held.recv();
     });
-    let threads = pingpong::unit::fork::thread_count().expect("counting threads");
+    let threads = pingpong::subprocess::fork::thread_count().expect("counting threads");
     assert!(threads > 1, "the test process runs {threads} thread(s)");
 
     let pipe = channel::by_name("pipe").expect("the pipe channel");

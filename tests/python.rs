@@ -4,6 +4,9 @@
 //! with a free-threaded CPython (bench/python-freethreaded.sh builds one),
 //! threads of a pure-Python loop using more than one CPU.
 
+mod common;
+
+use common::have_python3;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -34,17 +37,6 @@ fn on_path(name: &str) -> Option<PathBuf> {
             .map(|d| d.join(name))
             .find(|p| p.is_file())
     })
-}
-
-/// Whether a `python3` is on PATH. Without one (a user's machine may have
-/// none) the CPython half is skipped with a note; CI must have it.
-fn have_python3() -> bool {
-    let found = on_path("python3").is_some();
-    if !found {
-        eprintln!("python3 not found on PATH: skipping the CPython test");
-        assert!(std::env::var_os("CI").is_none(), "CI must have python3");
-    }
-    found
 }
 
 /// A free-threaded CPython on PATH (as `pingpong python` looks for one), or

@@ -18,7 +18,6 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
 use std::sync::{Arc, Condvar, Mutex};
 
 /// The hidden subcommand an idle re-executed child runs.
@@ -386,7 +385,6 @@ fn processes(n: usize, d: &Deadline, fork: bool) -> Result<(MemoryResult, usize)
     let (hold_r, hold_w) = super::pipe()?;
     let (ready_r, ready_w) = super::pipe()?;
     let mut kids = Children::default();
-    let exe = std::env::current_exe().context("finding our own executable")?;
     for _ in 0..n {
         if fork {
             let (hr, hw, rw) = (hold_r.as_raw_fd(), hold_w.as_raw_fd(), ready_w.as_raw_fd());
@@ -416,18 +414,10 @@ fn processes(n: usize, d: &Deadline, fork: bool) -> Result<(MemoryResult, usize)
         } else {
             let stdin: OwnedFd = hold_r.try_clone()?;
             let stdout: OwnedFd = ready_w.try_clone()?;
-            let mut cmd = std::process::Command::new(&exe);
-            cmd.arg(IDLE)
-                .stdin(stdin)
+            let mut cmd = crate::subprocess::reexec::ourselves(IDLE)?;
+            cmd.stdin(stdin)
                 .stdout(stdout)
                 .stderr(std::process::Stdio::null());
-            // SAFETY: between fork and exec, async-signal-safe calls only.
-            unsafe {
-                cmd.pre_exec(|| {
-                    nix::libc::prctl(nix::libc::PR_SET_PDEATHSIG, nix::libc::SIGKILL);
-                    Ok(())
-                });
-            }
             let child = cmd
                 .spawn()
                 .context("re-executing pingpong as an idle child")?;

@@ -10,10 +10,11 @@
 //!
 //! What lives here: the shared arguments ([`CommonArgs`]), the document
 //! ([`ExperimentDocument`]), the per-row rendering ([`Row`]), the session that
-//! records, exports and prints ([`Session`]), the [`Deadline`], and the
-//! process helpers: [`fork_child`] (only while single-threaded), [`reap`]
-//! (bounded by the deadline; a stuck child is killed and reaped) and
-//! [`SharedMap`] (memory shared across `fork`).
+//! records, exports and prints ([`Session`]), and [`SharedMap`] (memory
+//! shared across `fork`). The children come from the process toolkit
+//! ([`crate::subprocess`]): [`fork_child`] (only while single-threaded), the
+//! [`Deadline`], and the [`Children`] guard (reaped within the deadline; a
+//! stuck child is killed and reaped).
 
 pub mod contention;
 pub mod memory;
@@ -26,16 +27,16 @@ pub mod switch;
 use crate::error::{usage, Interrupted};
 use crate::output::progress::Progress;
 use crate::results::Header;
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::Args;
 
-use nix::sys::signal::{kill, Signal};
-use nix::sys::wait::{waitpid, WaitStatus};
-use nix::unistd::Pid;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// The process helpers every experiment uses, from the process toolkit.
+pub use crate::subprocess::{fork_child, kill_and_reap, or_killed, Children, Deadline};
 
 /// Hidden subcommands run by re-executed children: they skip clap.
 /// Returns the exit code if `args` names one.
@@ -270,155 +271,6 @@ impl<'a, S: Serialize, T: Serialize + Row> Session<'a, S, T> {
     }
 }
 
-/// When a measurement must be over.
-#[derive(Clone, Copy, Debug)]
-pub struct Deadline {
-    end: Instant,
-    limit: Duration,
-}
-
-impl Deadline {
-    pub fn after(limit: Duration) -> Deadline {
-        Deadline {
-            end: Instant::now() + limit,
-            limit,
-        }
-    }
-
-    pub fn remaining(&self) -> Duration {
-        self.end.saturating_duration_since(Instant::now())
-    }
-
-    pub fn passed(&self) -> bool {
-        Instant::now() >= self.end
-    }
-
-    /// An error if the deadline has passed (or the run was interrupted).
-    pub fn check(&self, what: &str) -> Result<()> {
-        if crate::interrupt::interrupted() {
-            return Err(anyhow::Error::new(Interrupted));
-        }
-        if self.passed() {
-            bail!("{what} did not finish within {}", self.describe());
-        }
-        Ok(())
-    }
-
-    pub fn describe(&self) -> String {
-        humantime::format_duration(Duration::from_millis(self.limit.as_millis() as u64)).to_string()
-    }
-}
-
-/// Forks a child that runs `body` and leaves with `_exit` (0 if `body`
-/// returns true). Refuses unless this process is single-threaded: after
-/// `fork` a lock held by another thread (the allocator's) stays held forever.
-/// The child dies with its parent (`PR_SET_PDEATHSIG`).
-pub fn fork_child(body: impl FnOnce() -> bool) -> Result<Pid> {
-    let threads = crate::unit::fork::thread_count()?;
-    if threads != 1 {
-        bail!(
-            "refusing to fork from {threads} threads (forking a multi-threaded process is unsafe); \
-             this is a bug in the experiment's ordering"
-        );
-    }
-    let parent = nix::unistd::getpid();
-    // SAFETY: single-threaded (checked above), so the child inherits no lock
-    // held by another thread. The child runs `body` and leaves with `_exit`,
-    // never returning into the parent's code or running its destructors.
-    match unsafe { nix::unistd::fork() }.context("fork")? {
-        nix::unistd::ForkResult::Child => {
-            // SAFETY: plain system calls in the freshly forked child.
-            unsafe {
-                nix::libc::prctl(nix::libc::PR_SET_PDEATHSIG, nix::libc::SIGKILL);
-                if nix::libc::getppid() != parent.as_raw() {
-                    nix::libc::_exit(1);
-                }
-            }
-            let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).unwrap_or(false);
-            // SAFETY: ends the child without running the parent's destructors.
-            unsafe { nix::libc::_exit(if ok { 0 } else { 1 }) }
-        }
-        nix::unistd::ForkResult::Parent { child } => Ok(child),
-    }
-}
-
-/// Waits for `pid` until the deadline; past it (or on Ctrl-C) the child is
-/// killed with SIGKILL and reaped, and the error names it. Polls with
-/// `WNOHANG`, sleeping a little longer each time, so it never blocks past
-/// the deadline whatever the threads of this process are doing.
-pub fn reap(pid: Pid, deadline: &Deadline, what: &str) -> Result<WaitStatus> {
-    let mut nap = Duration::from_micros(20);
-    loop {
-        match waitpid(pid, Some(nix::sys::wait::WaitPidFlag::WNOHANG)) {
-            Ok(WaitStatus::StillAlive) => {}
-            Ok(s) => return Ok(s),
-            Err(nix::errno::Errno::EINTR) => {}
-            Err(e) => return Err(anyhow!("waiting for {what} (pid {pid}): {e}")),
-        }
-        if deadline.passed() || crate::interrupt::interrupted() {
-            kill_and_reap(pid);
-            if crate::interrupt::interrupted() {
-                return Err(anyhow::Error::new(Interrupted));
-            }
-            bail!(
-                "{what} (pid {pid}) did not finish within {}; it was killed and reaped",
-                deadline.describe()
-            );
-        }
-        std::thread::sleep(nap.min(deadline.remaining()));
-        nap = (nap * 2).min(Duration::from_millis(5));
-    }
-}
-
-/// For an error met while children of a [`Children`] guard are alive: they
-/// are killed and reaped as the guard drops, and the message says so.
-pub fn or_killed(e: anyhow::Error) -> anyhow::Error {
-    if e.chain().any(|c| c.is::<Interrupted>()) {
-        e
-    } else {
-        anyhow!("{e:#}; the child processes were killed and reaped")
-    }
-}
-
-/// SIGKILL, then a blocking reap (a killed child cannot refuse to die).
-pub fn kill_and_reap(pid: Pid) {
-    let _ = kill(pid, Signal::SIGKILL);
-    while let Err(nix::errno::Errno::EINTR) = waitpid(pid, None) {}
-}
-
-/// Kills and reaps every pid on drop: nothing outlives the experiment, even
-/// on an early return.
-#[derive(Default)]
-pub struct Children(pub Vec<Pid>);
-
-impl Children {
-    /// Reaps all, each within the deadline; the first error is returned.
-    pub fn reap_all(&mut self, deadline: &Deadline, what: &str) -> Result<Vec<WaitStatus>> {
-        let mut out = Vec::new();
-        let mut first_err = None;
-        for pid in std::mem::take(&mut self.0) {
-            match reap(pid, deadline, what) {
-                Ok(s) => out.push(s),
-                Err(e) => {
-                    first_err.get_or_insert(e);
-                }
-            }
-        }
-        match first_err {
-            Some(e) => Err(e),
-            None => Ok(out),
-        }
-    }
-}
-
-impl Drop for Children {
-    fn drop(&mut self) {
-        for pid in self.0.drain(..) {
-            kill_and_reap(pid);
-        }
-    }
-}
-
 /// Anonymous memory mapped `MAP_SHARED`: the same pages in parent and forked
 /// children (unlike a private mapping, which `fork` copies on write).
 pub struct SharedMap {
@@ -568,25 +420,5 @@ mod tests {
         assert_eq!(efficiency(2.0, 4), 0.5);
         assert!(speedup(1.0, 0.0).is_nan());
         assert!(efficiency(1.0, 0).is_nan());
-    }
-
-    #[test]
-    // `reap` below is the wait clippy asks for.
-    #[allow(clippy::zombie_processes)]
-    fn a_stuck_child_is_killed_and_reaped_at_the_deadline() {
-        let child = std::process::Command::new("sleep")
-            .arg("30")
-            .spawn()
-            .unwrap();
-        let pid = Pid::from_raw(child.id() as i32);
-        let err = reap(
-            pid,
-            &Deadline::after(Duration::from_millis(50)),
-            "the sleeper",
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("killed and reaped"), "{err}");
-        // Reaped: waiting again finds no such child.
-        assert!(waitpid(pid, Some(nix::sys::wait::WaitPidFlag::WNOHANG)).is_err());
     }
 }

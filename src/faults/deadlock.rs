@@ -270,15 +270,9 @@ fn processes(window: Duration) -> Result<i32> {
 /// Like [`wait_until`], but at the deadline leaves the process alive and
 /// says so (true), instead of killing it.
 fn wait_until_alive(pid: Pid, window: Duration) -> Result<(String, bool)> {
-    use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
-    let end = std::time::Instant::now() + window;
-    loop {
-        match waitpid(pid, Some(WaitPidFlag::WNOHANG))? {
-            WaitStatus::StillAlive if std::time::Instant::now() >= end => {
-                return Ok((String::new(), true))
-            }
-            WaitStatus::StillAlive => std::thread::sleep(Duration::from_millis(2)),
-            ws => return Ok((super::describe(&ws).0, false)),
-        }
-    }
+    use crate::subprocess::{reap, Deadline};
+    Ok(match reap::wait(pid, &Deadline::after(window), false)? {
+        reap::Waited::Ended(ws) => (super::describe(&ws).0, false),
+        reap::Waited::Cut(_) => (String::new(), true),
+    })
 }

@@ -11,9 +11,10 @@
 //! says so.
 
 use super::{command, report, run_case, wait_until, Observed, Row};
+use crate::subprocess::fork_child;
 use anyhow::{Context, Result};
 use nix::sys::wait::waitpid;
-use nix::unistd::{fork, ForkResult, Pid};
+use nix::unistd::Pid;
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Read, Write};
 use std::process::Stdio;
@@ -103,51 +104,41 @@ fn attempt(pid: Pid, addr: usize, len: usize) -> Attempt {
 
 fn all() -> Result<i32> {
     // 1. A write after fork: the child has its own copy.
-    let threads = crate::unit::fork::thread_count()?;
-    anyhow::ensure!(threads == 1, "refusing to fork with {threads} threads");
     let mut value = Box::new(1u64);
     let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
-    // SAFETY: this sacrificial process is single-threaded (checked above);
-    // the child writes to its copy, reports through the pipe and leaves with
-    // `_exit`, running none of the parent's destructors.
-    match unsafe { fork() }.context("fork")? {
-        ForkResult::Child => {
-            *value = 2;
-            let _ = rustix::io::write(&w, &value.to_le_bytes());
-            // SAFETY: ends the forked child at once, as above.
-            unsafe { nix::libc::_exit(0) }
-        }
-        ForkResult::Parent { child } => {
-            drop(w);
-            let mut b = [0u8; 8];
-            let mut f = std::fs::File::from(r);
-            let seen_by_child = f
-                .read_exact(&mut b)
-                .map(|_| u64::from_le_bytes(b))
-                .unwrap_or(0);
-            let _ = waitpid(child, None);
-            let parent_sees = *value;
-            report(&Row {
-                case: "write after fork".into(),
-                unit: "process".into(),
-                outcome: format!(
-                    "child wrote 2 and read {seen_by_child}; parent still reads {parent_sees}: {}",
-                    if parent_sees == 1 {
-                        "invisible (copy-on-write)"
-                    } else {
-                        "VISIBLE"
-                    }
-                ),
-                status: "exit 0".into(),
-                observed: Observed::Write {
-                    seen_by_other: parent_sees != 1,
-                },
-                survived: Some(true),
-                detail: "after fork the child's pages are copies: a write makes its own".into(),
-                ..Row::default()
-            });
-        }
-    }
+    // The child writes to its copy and reports it through the pipe.
+    let child = fork_child(|| {
+        *value = 2;
+        rustix::io::write(&w, &value.to_le_bytes()).is_ok()
+    })?;
+    drop(w);
+    let mut b = [0u8; 8];
+    let mut f = std::fs::File::from(r);
+    let seen_by_child = f
+        .read_exact(&mut b)
+        .map(|_| u64::from_le_bytes(b))
+        .unwrap_or(0);
+    let _ = waitpid(child, None);
+    let parent_sees = *value;
+    report(&Row {
+        case: "write after fork".into(),
+        unit: "process".into(),
+        outcome: format!(
+            "child wrote 2 and read {seen_by_child}; parent still reads {parent_sees}: {}",
+            if parent_sees == 1 {
+                "invisible (copy-on-write)"
+            } else {
+                "VISIBLE"
+            }
+        ),
+        status: "exit 0".into(),
+        observed: Observed::Write {
+            seen_by_other: parent_sees != 1,
+        },
+        survived: Some(true),
+        detail: "after fork the child's pages are copies: a write makes its own".into(),
+        ..Row::default()
+    });
 
     // 3. Reading another process's memory.
     let mut cmd = command(&["isolation".into(), "target".into()])?;
@@ -171,36 +162,26 @@ fn all() -> Result<i32> {
         .unwrap_or_else(|_| "absent".into());
 
     // 3a. By an unprivileged sibling (forked: still single-threaded here).
-    let threads = crate::unit::fork::thread_count()?;
-    anyhow::ensure!(threads == 1, "refusing to fork with {threads} threads");
     let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
-    // SAFETY: single-threaded (checked above); the child drops privilege,
-    // tries the reads, reports through the pipe and leaves with `_exit`.
-    let sibling = match unsafe { fork() }.context("fork")? {
-        ForkResult::Child => {
-            if root {
-                // SAFETY: plain system calls dropping to `nobody`.
-                unsafe {
-                    nix::libc::setgroups(0, std::ptr::null());
-                    nix::libc::setgid(65534);
-                    nix::libc::setuid(65534);
-                }
+    // The child drops privilege, tries the reads and reports through the pipe.
+    let child = fork_child(|| {
+        if root {
+            // SAFETY: plain system calls dropping to `nobody`.
+            unsafe {
+                nix::libc::setgroups(0, std::ptr::null());
+                nix::libc::setgid(65534);
+                nix::libc::setuid(65534);
             }
-            let a = attempt(tpid, addr, len);
-            let mut f = std::fs::File::from(w);
-            let _ = f.write_all(serde_json::to_string(&a).unwrap_or_default().as_bytes());
-            drop(f);
-            // SAFETY: ends the forked child at once.
-            unsafe { nix::libc::_exit(0) }
         }
-        ForkResult::Parent { child } => {
-            drop(w);
-            let mut s = String::new();
-            let _ = std::fs::File::from(r).read_to_string(&mut s);
-            let _ = waitpid(child, None);
-            serde_json::from_str::<Attempt>(&s).unwrap_or_default()
-        }
-    };
+        let a = attempt(tpid, addr, len);
+        let mut f = std::fs::File::from(w);
+        let _ = f.write_all(serde_json::to_string(&a).unwrap_or_default().as_bytes());
+        true
+    })?;
+    let mut s = String::new();
+    let _ = std::fs::File::from(r).read_to_string(&mut s);
+    let _ = waitpid(child, None);
+    let sibling = serde_json::from_str::<Attempt>(&s).unwrap_or_default();
     let who = if root {
         "an unprivileged sibling (root dropped to nobody)".to_string()
     } else {

@@ -2,12 +2,12 @@
 //! happening, measured, and contained.
 //!
 //! Every fault runs inside a *sacrificial child*: our own binary re-executed
-//! with the hidden [`SUBCOMMAND`] (like the spawn start method, see
-//! [`crate::unit::spawn`]), dying with pingpong (`PR_SET_PDEATHSIG`), never
-//! dumping core (`RLIMIT_CORE` 0), its stderr caught in a pipe. So even a
-//! fault that kills "the whole program" kills only that child; pingpong
-//! reports the exit status or signal and how long it took to notice. Every
-//! child is reaped, every experiment has a deadline, nothing is left behind.
+//! with the hidden [`SUBCOMMAND`] (see [`crate::subprocess::reexec`]), dying
+//! with pingpong (`PR_SET_PDEATHSIG`), never dumping core (`RLIMIT_CORE` 0),
+//! its stderr caught in a pipe. So even a fault that kills "the whole
+//! program" kills only that child; pingpong reports the exit status or signal
+//! and how long it took to notice. Every child is reaped, every experiment
+//! has a deadline, nothing is left behind.
 //!
 //! A sacrificial child speaks on its stdout in lines: `MARK <ns>` just before
 //! it commits a fault (CLOCK_MONOTONIC, which all processes share),
@@ -32,15 +32,15 @@ use crate::error::usage;
 use crate::format::ns;
 use crate::output::progress::Progress;
 use crate::results::Header;
+use crate::subprocess::deathsig::BeforeExec;
+use crate::subprocess::reexec;
 use anyhow::{Context, Result};
-use nix::sys::signal::{kill, Signal};
-use nix::sys::wait::{waitpid, WaitStatus};
+use nix::sys::signal::Signal;
+use nix::sys::wait::WaitStatus;
 use nix::unistd::Pid;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::os::fd::AsFd;
-use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -497,78 +497,28 @@ impl Ended {
     }
 }
 
-/// A command re-executing pingpong as `__fault ARGS…`: dies with its parent,
-/// dumps no core.
+/// A command re-executing pingpong as `__fault ARGS…`: dies with its parent
+/// (spawn it from a thread that outlives the child), dumps no core.
 pub fn command(args: &[String]) -> Result<Command> {
-    let exe = std::env::current_exe().context("finding our own executable to re-execute")?;
-    let mut cmd = Command::new(exe);
-    cmd.arg(SUBCOMMAND).args(args);
+    let mut cmd = reexec::ourselves_with(
+        SUBCOMMAND,
+        BeforeExec {
+            // A deliberate crash must not leave a core file behind.
+            no_core: true,
+            ..BeforeExec::dying_with(Signal::SIGKILL)
+        },
+    )?;
+    cmd.args(args);
     // A deliberate panic should not spend its time (our time to notice)
     // capturing and symbolising a backtrace that nobody reads.
     cmd.env("RUST_BACKTRACE", "0");
-    let parent = nix::unistd::getpid();
-    // SAFETY: runs in the child between fork and exec, and makes only
-    // async-signal-safe system calls (prctl, getppid, setrlimit); it allocates nothing.
-    unsafe {
-        cmd.pre_exec(move || {
-            // Die with the parent, even if it is killed with SIGKILL. (The
-            // parent here is the thread that spawns: spawn from a thread that
-            // outlives the child.)
-            if nix::libc::prctl(nix::libc::PR_SET_PDEATHSIG, nix::libc::SIGKILL) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            if nix::libc::getppid() != parent.as_raw() {
-                return Err(std::io::Error::other("the parent is gone"));
-            }
-            // A deliberate crash must not leave a core file behind.
-            let none = nix::libc::rlimit {
-                rlim_cur: 0,
-                rlim_max: 0,
-            };
-            if nix::libc::setrlimit(nix::libc::RLIMIT_CORE, &none) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
     Ok(cmd)
 }
 
 /// Waits for `pid` until `deadline`; then SIGKILL and reap. Returns the
-/// status and whether the deadline struck. Uses a pidfd, so no thread is
-/// needed (a sacrificial child that forks must stay single-threaded).
-pub fn wait_until(pid: Pid, deadline: Duration) -> Result<(WaitStatus, bool)> {
-    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-    let fd = rustix::process::pidfd_open(
-        rustix::process::Pid::from_raw(pid.as_raw()).context("pid 0")?,
-        rustix::process::PidfdFlags::empty(),
-    )
-    .context("pidfd_open")?;
-    let end = std::time::Instant::now() + deadline;
-    let mut timed_out = false;
-    loop {
-        let left = end.saturating_duration_since(std::time::Instant::now());
-        let ms = left.as_millis().min(10_000) as u16;
-        let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
-        match poll(&mut fds, PollTimeout::from(ms)) {
-            Ok(0) if left.is_zero() => {
-                let _ = kill(pid, Signal::SIGKILL);
-                timed_out = true;
-                break;
-            }
-            Ok(0) => continue,
-            Ok(_) => break,
-            Err(nix::errno::Errno::EINTR) => continue,
-            Err(e) => return Err(e).context("poll on a pidfd"),
-        }
-    }
-    loop {
-        match waitpid(pid, None) {
-            Err(nix::errno::Errno::EINTR) => continue,
-            r => return Ok((r.context("waitpid")?, timed_out)),
-        }
-    }
-}
+/// status and whether the deadline struck. No thread is needed (a
+/// sacrificial child that forks must stay single-threaded).
+pub use crate::subprocess::reap::wait_until;
 
 /// Describes a wait status.
 pub fn describe(ws: &WaitStatus) -> (String, Option<i32>, Option<Signal>) {

@@ -13,16 +13,19 @@
 
 use crate::cli::{MpiArgs, RunArgs};
 use crate::error::{usage, Interrupted};
+use crate::subprocess::deathsig::{self, BeforeExec};
+use crate::subprocess::reap::{self, Cut, Waited};
+use crate::subprocess::{reexec, tempdir, Deadline};
 use anyhow::{Context, Result};
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser};
 use nix::sys::signal::{kill, Signal};
-use nix::sys::wait::{waitpid, WaitStatus};
+use nix::sys::wait::WaitStatus;
 use nix::unistd::Pid;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Time for mpirun to start both ranks and for them to end, beyond the matches.
 const START: Duration = Duration::from_secs(60);
@@ -154,7 +157,7 @@ pub fn run(a: &MpiArgs) -> Result<i32> {
     }
     let mpirun = find(&a.mpirun)?;
     let open_mpi = is_open_mpi(&mpirun);
-    let exe = std::env::current_exe().context("finding pingpong's own executable")?;
+    let exe = reexec::exe()?;
     let line = command_line(a, &mpirun, open_mpi, &exe, between_given);
     let mut cmd = Command::new(&line[0]);
     cmd.args(&line[1..]).stdin(Stdio::null());
@@ -185,6 +188,9 @@ pub fn run(a: &MpiArgs) -> Result<i32> {
     // Its own process group: Ctrl-C reaches pingpong, which passes it on
     // once, rather than mpirun and both ranks at once.
     cmd.process_group(0);
+    // Should pingpong die, mpirun is told as by Ctrl-C's SIGTERM, and ends
+    // the job (the ranks die with it, see `rank::die_with_parent`).
+    deathsig::arm(&mut cmd, BeforeExec::dying_with(Signal::SIGTERM));
     let matches = plan.cells.len() as u32 * plan.reps;
     let bound = START + plan.timeout * matches;
     let child = cmd
@@ -209,13 +215,10 @@ pub fn run(a: &MpiArgs) -> Result<i32> {
 /// A private directory for Open MPI's files, in /dev/shm where there is one
 /// (its shared-memory segments belong in memory), removed on drop.
 fn private_dir() -> Result<tempfile::TempDir> {
-    let mut b = tempfile::Builder::new();
-    b.prefix("pingpong-mpi-");
-    let shm = std::path::Path::new("/dev/shm");
-    match b.tempdir_in(shm) {
+    let shm = std::path::Path::new(tempdir::SHM);
+    match tempdir::private_in(shm, "pingpong-mpi-") {
         Ok(d) => Ok(d),
-        Err(_) => b
-            .tempdir()
+        Err(_) => tempdir::private("pingpong-mpi-")
             .context("making a private directory for Open MPI's files"),
     }
 }
@@ -229,55 +232,15 @@ enum Ended {
 /// Waits for mpirun until `bound`; passes Ctrl-C on once; kills it when it
 /// does not end within the grace after that or after the deadline. Always reaps it.
 fn wait(pid: Pid, bound: Duration) -> Result<Ended> {
-    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-    use std::os::fd::AsFd;
-    let fd = rustix::process::pidfd_open(
-        rustix::process::Pid::from_raw(pid.as_raw()).context("pid 0")?,
-        rustix::process::PidfdFlags::empty(),
-    )
-    .context("pidfd_open")?;
-    let mut end = Instant::now() + bound;
-    let mut stopping: Option<Ended> = None;
-    let mut killed = false;
-    loop {
-        if crate::interrupt::interrupted() && stopping.is_none() {
-            let _ = kill(pid, Signal::SIGINT);
-            stopping = Some(Ended::Interrupted);
-            end = Instant::now() + GRACE;
-        }
-        let left = end.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            if stopping.is_none() {
-                let _ = kill(pid, Signal::SIGTERM);
-                stopping = Some(Ended::TimedOut);
-                end = Instant::now() + GRACE;
-                continue;
-            }
-            if !killed {
-                let _ = kill(pid, Signal::SIGKILL);
-                killed = true;
-            }
-        }
-        let ms = if killed {
-            1000
-        } else {
-            left.as_millis().clamp(1, 10_000) as u16
-        };
-        let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
-        match poll(&mut fds, PollTimeout::from(ms)) {
-            Ok(0) => continue,
-            Ok(_) => break,
-            Err(nix::errno::Errno::EINTR) => continue,
-            Err(e) => return Err(e).context("poll on mpirun's pidfd"),
-        }
-    }
-    let status = loop {
-        match waitpid(pid, None) {
-            Err(nix::errno::Errno::EINTR) => continue,
-            r => break r.context("waitpid mpirun")?,
-        }
+    let (signal, why) = match reap::wait(pid, &Deadline::after(bound), true)? {
+        Waited::Ended(status) => return Ok(Ended::Status(status)),
+        Waited::Cut(Cut::Interrupted) => (Signal::SIGINT, Ended::Interrupted),
+        Waited::Cut(Cut::Deadline) => (Signal::SIGTERM, Ended::TimedOut),
     };
-    Ok(stopping.unwrap_or(Ended::Status(status)))
+    let _ = kill(pid, signal);
+    // Within the grace, mpirun ends the job; past it, it is killed.
+    reap::wait_or_kill(pid, &Deadline::after(GRACE), false).context("waiting for mpirun to end")?;
+    Ok(why)
 }
 
 #[cfg(test)]

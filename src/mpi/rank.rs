@@ -189,13 +189,8 @@ pub fn run(plan: &RunPlan) -> Result<bool> {
 /// SIGKILL: MPI's own ranks run in process groups of their own, so nothing
 /// else would reach them.
 fn die_with_parent() -> Result<()> {
-    let parent = nix::unistd::getppid();
-    nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
-        .context("prctl(PR_SET_PDEATHSIG)")?;
-    if nix::unistd::getppid() != parent {
-        bail!("the MPI launcher that started this rank is gone");
-    }
-    Ok(())
+    crate::subprocess::deathsig::die_with_current_parent(nix::sys::signal::Signal::SIGKILL)
+        .context("dying with the MPI launcher that started this rank")
 }
 
 fn host_name() -> String {

@@ -47,9 +47,7 @@ pub const EXPERIMENTS: &[&str] = &[
 
 /// A private directory holding the programs; removed when dropped.
 pub fn write_all() -> Result<tempfile::TempDir> {
-    let dir = tempfile::Builder::new()
-        .prefix("pingpong-python-")
-        .tempdir()
+    let dir = crate::subprocess::tempdir::private("pingpong-python-")
         .context("creating a temporary directory for the Python programs")?;
     for (name, text) in FILES {
         write(dir.path(), name, text)?;

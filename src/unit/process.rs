@@ -59,8 +59,7 @@ impl Drop for ProcessPlayer {
     /// Never leaves a zombie or an orphan: kill if still running, then reap.
     fn drop(&mut self) {
         if !self.reaped {
-            let _ = kill(self.pid, Signal::SIGKILL);
-            let _ = waitpid(self.pid, None);
+            crate::subprocess::kill_and_reap(self.pid);
             self.reaped = true;
         }
     }

@@ -4,7 +4,7 @@
 //! close-on-exec, and only this player's are opened up for this `exec`.
 //!
 //! Because the child `exec`s at once, this start method is safe from a
-//! multi-threaded parent, unlike `fork`.
+//! multi-threaded parent, unlike `fork` (see [`crate::subprocess::reexec`]).
 
 use super::process::ProcessPlayer;
 use super::Running;
@@ -12,11 +12,13 @@ use crate::channel::{EndpointSpec, WireSpec};
 use crate::player::board::Board;
 use crate::player::control::PlayerLine;
 use crate::player::{play, Kit, PlayerSpec};
+use crate::subprocess::deathsig::BeforeExec;
+use crate::subprocess::reexec;
 use anyhow::{Context, Result};
+use nix::sys::signal::Signal;
 use serde::{Deserialize, Serialize};
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// Everything a re-executed player is told on its command line.
 #[derive(Debug, Serialize, Deserialize)]
@@ -48,35 +50,16 @@ pub fn start(kit: Kit) -> Result<Box<dyn Running>> {
     let mut inherit: Vec<RawFd> = kit.endpoint.fds().iter().map(|f| f.as_raw_fd()).collect();
     inherit.extend([wire.go, wire.out, wire.board]);
     inherit.extend(wire.events);
-    let exe = std::env::current_exe().context("finding our own executable to re-execute")?;
-    let mut cmd = Command::new(exe);
-    cmd.arg(SUBCOMMAND)
-        .arg(serde_json::to_string(&wire)?)
+    let mut cmd = reexec::ourselves_with(
+        SUBCOMMAND,
+        BeforeExec {
+            inherit,
+            ..BeforeExec::dying_with(Signal::SIGKILL)
+        },
+    )?;
+    cmd.arg(serde_json::to_string(&wire)?)
         .stdin(Stdio::null())
         .stdout(Stdio::null());
-    let parent = nix::unistd::getpid();
-    // SAFETY: runs in the child between fork and exec; it only makes
-    // async-signal-safe system calls (fcntl, prctl, getppid) and allocates nothing.
-    unsafe {
-        cmd.pre_exec(move || {
-            for &fd in &inherit {
-                let flags = nix::libc::fcntl(fd, nix::libc::F_GETFD);
-                if flags < 0
-                    || nix::libc::fcntl(fd, nix::libc::F_SETFD, flags & !nix::libc::FD_CLOEXEC) < 0
-                {
-                    return Err(std::io::Error::last_os_error());
-                }
-            }
-            // Die with the supervisor, even if it is killed with SIGKILL.
-            if nix::libc::prctl(nix::libc::PR_SET_PDEATHSIG, nix::libc::SIGKILL) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            if nix::libc::getppid() != parent.as_raw() {
-                return Err(std::io::Error::other("the supervisor is gone"));
-            }
-            Ok(())
-        });
-    }
     let child = cmd
         .spawn()
         .with_context(|| format!("re-executing pingpong as the {} player", role.name()))?;

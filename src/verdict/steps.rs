@@ -5,8 +5,9 @@
 
 use super::{Outcome, Step};
 use crate::document::Document;
+use crate::subprocess::reap::Cut;
 use anyhow::{bail, Context, Result};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// An experiment of the plan: its name and its arguments (without `--json`).
@@ -80,13 +81,10 @@ pub fn run(step: &ExperimentStep, timeout: Duration) -> Step {
 }
 
 fn measure(step: &ExperimentStep, timeout: Duration) -> Result<Document> {
-    let dir = tempfile::Builder::new()
-        .prefix("pingpong-verdict-")
-        .tempdir()?;
+    let dir = crate::subprocess::tempdir::private("pingpong-verdict-")?;
     let json = dir.path().join(format!("{}.json", step.name));
-    let exe = std::env::current_exe().context("finding our own executable")?;
-    let mut child = Command::new(exe)
-        .arg(step.name)
+    // A child of pingpong that dies with it, like every child.
+    let mut child = crate::subprocess::reexec::ourselves(step.name)?
         .args(&step.args)
         .arg("--json")
         .arg(&json)
@@ -95,24 +93,16 @@ fn measure(step: &ExperimentStep, timeout: Duration) -> Result<Document> {
         .stderr(Stdio::piped())
         .spawn()
         .with_context(|| format!("starting `{}`", step.command()))?;
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        if let Some(s) = child.try_wait()? {
-            break s;
-        }
-        if crate::interrupt::interrupted() || Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            if crate::interrupt::interrupted() {
-                return Err(anyhow::Error::new(crate::error::Interrupted));
-            }
-            bail!(
-                "`{}` did not finish within {}s",
-                step.command(),
-                timeout.as_secs()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    let deadline = crate::subprocess::Deadline::after(timeout);
+    let status = match crate::subprocess::reap::wait_or_kill(pid, &deadline, true)? {
+        (ws, None) => crate::subprocess::reap::exit_status(&ws),
+        (_, Some(Cut::Interrupted)) => return Err(anyhow::Error::new(crate::error::Interrupted)),
+        (_, Some(Cut::Deadline)) => bail!(
+            "`{}` did not finish within {}s",
+            step.command(),
+            timeout.as_secs()
+        ),
     };
     let mut stderr = String::new();
     if let Some(mut e) = child.stderr.take() {

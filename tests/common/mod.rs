@@ -367,42 +367,66 @@ pub fn players_of(pingpong_pid: u32, sandbox: &Sandbox) -> Vec<Proc> {
 }
 
 /// The channels `pingpong list` names, each with the units it is valid
-/// between (in the order threads, processes, processes-fork).
+/// between (in the order threads, processes, processes-fork). The list is a
+/// matrix: a header line `channel  largest  thr proc fork …`, then one line
+/// per channel whose first word is its name, with each unit's mark (`✓`
+/// valid, `·N` not) under the unit's head; continuation lines start with
+/// spaces.
 pub fn listed_combinations() -> Vec<(String, Vec<String>)> {
-    const UNITS: [&str; 3] = ["threads", "processes", "processes-fork"];
+    const UNITS: [(&str, &str); 3] = [
+        ("thr", "threads"),
+        ("proc", "processes"),
+        ("fork", "processes-fork"),
+    ];
     let out = pingpong().arg("list").assert().success();
     let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
-    let mut header: Option<Vec<String>> = None;
+    let mut lines = text.lines();
+    let header: Vec<char> = lines
+        .next()
+        .expect("pingpong list prints a matrix")
+        .chars()
+        .collect();
+    assert!(header.starts_with(&['c', 'h']), "{text}");
+    // Each unit's mark sits at the column where its head starts.
+    let column = |head: &str| {
+        let h: Vec<char> = head.chars().collect();
+        (0..header.len())
+            .find(|&i| header[i..].starts_with(&h) && header.get(i + h.len()) == Some(&' '))
+            .unwrap_or_else(|| panic!("pingpong list has no column {head}:\n{text}"))
+    };
     let mut rows = Vec::new();
-    for line in text.lines().filter(|l| l.starts_with('│')) {
-        let cells: Vec<String> = line
-            .trim_matches('│')
-            .split('┆')
-            .map(|c| c.trim().to_string())
-            .collect();
-        match &header {
-            None => header = Some(cells),
-            Some(h) => {
-                let valid: Vec<String> = UNITS
-                    .iter()
-                    .filter(|u| {
-                        h.iter()
-                            .position(|c| c == *u)
-                            .is_some_and(|i| cells.get(i).is_some_and(|c| c == "valid"))
-                    })
-                    .map(|u| u.to_string())
-                    .collect();
-                rows.push((cells[0].clone(), valid));
-            }
+    for line in lines.take_while(|l| !l.is_empty()) {
+        if line.starts_with(' ') {
+            continue;
         }
-    }
-    let header = header.expect("pingpong list prints a table");
-    for u in UNITS {
-        assert!(
-            header.iter().any(|c| c == u),
-            "pingpong list has no column for {u}: {header:?}"
-        );
+        let cells: Vec<char> = line.chars().collect();
+        let valid: Vec<String> = UNITS
+            .iter()
+            .filter(|(head, _)| cells.get(column(head)) == Some(&'✓'))
+            .map(|(_, u)| u.to_string())
+            .collect();
+        let name = line.split_whitespace().next().unwrap_or_default();
+        rows.push((name.to_string(), valid));
     }
     assert!(!rows.is_empty(), "pingpong list names no channel:\n{text}");
+    // The matrix is read by column, not by word: a largest ball of "4 MiB"
+    // (two words) must not shift the marks.
+    assert!(
+        rows.iter()
+            .any(|(c, units)| c == "unix-dgram" && units.len() == UNITS.len()),
+        "{rows:?}"
+    );
     rows
+}
+
+/// Whether a `python3` is on PATH. Without one (a user's machine may have
+/// none) a CPython test is skipped with a note; CI must have it.
+pub fn have_python3() -> bool {
+    let found = std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("python3").is_file()));
+    if !found {
+        eprintln!("python3 not found on PATH: skipping the CPython test");
+        assert!(std::env::var_os("CI").is_none(), "CI must have python3");
+    }
+    found
 }
