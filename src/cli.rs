@@ -32,7 +32,7 @@ pub enum Command {
     /// List every unit × channel combination and whether it is valid.
     List,
     /// Cost of creating and ending a thread, task or process (P12, A2, A6, A9).
-    Spawn(crate::experiment::spawn::SpawnArgs),
+    Spawn(crate::experiment::spawn_cost::SpawnArgs),
     /// Memory added per idle thread or process: RSS, PSS, USS, virtual (P9).
     Memory(crate::experiment::memory::MemoryArgs),
     /// CPU-bound work split over 1..N threads or processes: speedup, efficiency (T3, T7, P3, T8, A5).

@@ -10,7 +10,7 @@
 use crate::evidence::{Evidence, Witness};
 use crate::experiment::{
     contention::ContentionDocument, memory::MemoryDocument, overlap::OverlapDocument,
-    responsive::ResponsiveDocument, scale::ScaleDocument, spawn::SpawnDocument,
+    responsive::ResponsiveDocument, scale::ScaleDocument, spawn_cost::SpawnDocument,
     switch::SwitchDocument,
 };
 use crate::faults::FaultsDocument;

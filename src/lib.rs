@@ -96,7 +96,7 @@ pub fn main_exit_code() -> i32 {
         Command::Mpi(a) => mpi::launch::run(a),
         Command::Demo(a) => command::demo::run(a).map(|_| 0),
         Command::List => print(&command::list::render()).map(|_| 0),
-        Command::Spawn(a) => experiment::spawn::run(a),
+        Command::Spawn(a) => experiment::spawn_cost::run(a),
         Command::Memory(a) => experiment::memory::run(a),
         Command::Scale(a) => experiment::scale::run(a),
         Command::Switch(a) => experiment::switch::run(a),

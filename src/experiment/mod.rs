@@ -21,7 +21,7 @@ pub mod memory;
 pub mod overlap;
 pub mod responsive;
 pub mod scale;
-pub mod spawn;
+pub mod spawn_cost;
 pub mod switch;
 
 pub mod session;
@@ -36,7 +36,7 @@ pub use crate::subprocess::{fork_child, kill_and_reap, or_killed, Children, Dead
 /// Returns the exit code if `args` names one.
 pub fn child_main(args: &[String]) -> Option<i32> {
     match args.get(1).map(String::as_str) {
-        Some(spawn::NOOP) => Some(0),
+        Some(spawn_cost::NOOP) => Some(0),
         Some(memory::IDLE) => Some(memory::idle_main()),
         _ => None,
     }

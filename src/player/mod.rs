@@ -6,13 +6,13 @@
 //! and a re-executed process runs it from the hidden `__player` subcommand:
 //! one piece of code, so threads and processes are compared on equal terms.
 
+pub mod asynchronous;
 pub mod board;
 pub mod control;
 pub mod hits;
 mod ping;
 mod pong;
 pub mod report;
-pub mod tasks;
 
 use crate::ball::Verify;
 use crate::channel::faulty::{Fault, Faulty};

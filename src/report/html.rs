@@ -5,7 +5,7 @@ use crate::document::Document;
 use crate::evidence::show;
 use crate::experiment::memory::MemoryDocument;
 use crate::experiment::scale::ScaleDocument;
-use crate::experiment::spawn::{Method, SpawnDocument};
+use crate::experiment::spawn_cost::{Method, SpawnDocument};
 use crate::faults::FaultsDocument;
 use crate::format::ns;
 use crate::kinds::{CpuSet, UnitKind};

@@ -19,7 +19,7 @@
 
 use super::{Ending, Running};
 use crate::kinds::Role;
-use crate::player::{tasks, Kit};
+use crate::player::{asynchronous, Kit};
 use anyhow::{anyhow, Context, Result};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -116,7 +116,7 @@ fn run_runtime(multi: bool, cpu: Option<usize>, kits: [Kit; 2], shared: Arc<Shar
         let mut handles = Vec::new();
         for kit in kits {
             let role = kit.spec.role;
-            let h = tokio::spawn(tasks::play(kit));
+            let h = tokio::spawn(asynchronous::play(kit));
             if let Ok(mut a) = shared.aborts.lock() {
                 a.push(h.abort_handle());
             }

@@ -3,7 +3,7 @@
 
 use super::{judge, Judgement};
 use crate::evidence::Evidence;
-use crate::experiment::spawn::{key as spawn, Method};
+use crate::experiment::spawn_cost::{key as spawn, Method};
 use crate::python::evidence::key as py;
 
 /// The claims judged in both worlds: Rust's column and CPython's.

@@ -3,7 +3,7 @@
 
 use super::{missing, word_of_ratio, Judgement, MARGIN};
 use crate::evidence::{show, Evidence};
-use crate::experiment::spawn::{key, Method};
+use crate::experiment::spawn_cost::{key, Method};
 
 /// A judgement on "A costs more than B" from two named figures.
 fn costs_more(ev: &Evidence, a: &str, b: &str, claim: &str) -> Judgement {
