@@ -93,6 +93,11 @@ pub fn main_exit_code() -> i32 {
         Command::Python(a) => python::run(a),
         Command::Player { wire } => Ok(unit::spawn::player_main(wire)),
     };
+    // Exports into a FIFO or a device are written once, now, whatever the outcome.
+    let result = match (result, output::flush_streams()) {
+        (Ok(_), Err(e)) => Err(e),
+        (r, _) => r,
+    };
     match result {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => 0,

@@ -209,6 +209,7 @@ impl RunPlan {
     pub fn build_with(a: &RunArgs, between: &str, via: &str) -> Result<RunPlan> {
         let units = parse_units(between)?;
         let channels = parse_channels(via)?;
+        a.exports.check()?;
         let sizes = parse_sizes(&a.size)?;
         let pattern = match a.pattern {
             PatternArg::Rally => Pattern::Rally,

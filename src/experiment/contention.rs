@@ -91,6 +91,7 @@ const PROCESS_METHODS: [&str; 3] = ["per-worker", "atomic", "mutex"];
 pub fn run(args: &ContentionArgs) -> Result<i32> {
     let c = &args.common;
     let timeout = c.timeout()?;
+    c.exports.check()?;
     let workers = args.workers.unwrap_or_else(super::cpus);
     if workers == 0 || workers > 1024 {
         return Err(usage(format!(

@@ -88,6 +88,7 @@ fn cpu_now() -> u64 {
 pub fn run(args: &OverlapArgs) -> Result<i32> {
     let c = &args.common;
     let timeout = c.timeout()?;
+    c.exports.check()?;
     let units = args.units.unwrap_or(if c.quick { 4 } else { 8 });
     if units == 0 || units > 1000 {
         return Err(usage(format!("invalid --units '{units}': from 1 to 1000")));

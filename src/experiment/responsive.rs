@@ -103,6 +103,7 @@ const MODES: [&str; 4] = [
 pub fn run(args: &ResponsiveArgs) -> Result<i32> {
     let c = &args.common;
     let timeout = c.timeout()?;
+    c.exports.check()?;
     let every = crate::cli::parse_time(&args.every, "--every").map_err(usage)?;
     let duration = match &args.duration {
         Some(d) => crate::cli::parse_time(d, "--duration").map_err(usage)?,

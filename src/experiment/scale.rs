@@ -137,6 +137,7 @@ pub fn part(work: u64, n: usize, i: usize) -> (u64, u64) {
 pub fn run(args: &ScaleArgs) -> Result<i32> {
     let c = &args.common;
     let timeout = c.timeout()?;
+    c.exports.check()?;
     let cpus = super::cpus();
     let workers = match &args.workers {
         Some(w) => super::parse_counts(w, "--workers", 1)?,

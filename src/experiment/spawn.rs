@@ -162,6 +162,7 @@ impl Row for SpawnResult {
 pub fn run(args: &SpawnArgs) -> Result<i32> {
     let c = &args.common;
     let timeout = c.timeout()?;
+    c.exports.check()?;
     let heap = match &args.heap {
         Some(h) => crate::cli::parse_size(h).map_err(usage)?,
         None if c.quick => 64 << 20,

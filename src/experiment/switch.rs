@@ -243,6 +243,7 @@ fn lines(via: Via) -> Result<(Line, Line)> {
 pub fn run(args: &SwitchArgs) -> Result<i32> {
     let c = &args.common;
     let timeout = c.timeout()?;
+    c.exports.check()?;
     let rounds = args.rounds.unwrap_or(if c.quick { 2000 } else { 20_000 });
     if rounds == 0 {
         return Err(usage("invalid --rounds '0': at least 1"));
