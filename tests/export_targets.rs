@@ -61,7 +61,10 @@ fn an_export_into_a_fifo_is_written_into_it_once_and_the_fifo_stays_a_fifo() {
         .expect("reading the FIFO");
     assert_eq!(done.code(), Some(0), "{}", done.describe());
     let meta = std::fs::symlink_metadata(&fifo).expect("the FIFO is still there");
-    assert!(meta.file_type().is_fifo(), "the FIFO was replaced: {meta:?}");
+    assert!(
+        meta.file_type().is_fifo(),
+        "the FIFO was replaced: {meta:?}"
+    );
     let doc: serde_json::Value = serde_json::from_str(&text)
         .unwrap_or_else(|e| panic!("the FIFO carried one JSON document ({e}):\n{text}"));
     assert_eq!(doc["measurements"].as_array().map(Vec::len), Some(2));

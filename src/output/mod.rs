@@ -75,7 +75,9 @@ fn target(path: &Path) -> Result<Target, String> {
             } else if t.is_char_device() || t.is_fifo() {
                 Ok(Target::Stream)
             } else if t.is_dir() {
-                Err(format!("{shown}: it is a directory; give a file name inside it"))
+                Err(format!(
+                    "{shown}: it is a directory; give a file name inside it"
+                ))
             } else if t.is_block_device() {
                 Err(format!(
                     "{shown}: it is a block device (pingpong does not write onto disks); give a file name"
@@ -107,9 +109,9 @@ fn target(path: &Path) -> Result<Target, String> {
 /// written: its directory exists, and it is not a directory, a disk or a
 /// socket. A usage error (exit code 2) otherwise.
 pub fn check_target(path: &Path, flag: &str) -> anyhow::Result<()> {
-    target(path).map(|_| ()).map_err(|why| {
-        crate::error::usage(format!("cannot write {flag} {why}").replace('\n', " "))
-    })
+    target(path)
+        .map(|_| ())
+        .map_err(|why| crate::error::usage(format!("cannot write {flag} {why}").replace('\n', " ")))
 }
 
 impl crate::cli::Exports {

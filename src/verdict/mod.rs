@@ -231,7 +231,11 @@ pub fn run(a: &VerdictArgs) -> Result<()> {
         "en" | "ru" => a.lang.clone(),
         other => return Err(usage(format!("unknown --lang '{other}': choose en or ru"))),
     };
-    for (path, flag) in [(&a.json, "--json"), (&a.markdown, "--markdown"), (&a.html, "--html")] {
+    for (path, flag) in [
+        (&a.json, "--json"),
+        (&a.markdown, "--markdown"),
+        (&a.html, "--html"),
+    ] {
         if let Some(p) = path {
             output::check_target(p, flag)?;
         }
