@@ -80,6 +80,21 @@ pub enum Check {
     Corrupted,
 }
 
+/// A zeroed buffer of `len` bytes for a ball, allocated fallibly: under a
+/// memory limit (`ulimit -v`) a large ball is a failure the player reports
+/// in one line, not an abort that leaves the match's files behind.
+pub fn zeroed(len: usize) -> Result<Vec<u8>, String> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| {
+        format!(
+            "cannot allocate {}: out of memory (is a memory limit set, e.g. ulimit -v?)",
+            crate::cli::format_size(len)
+        )
+    })?;
+    v.resize(len, 0);
+    Ok(v)
+}
+
 /// Writes ball `seq` into `buf` (its length is the ball size). The payload
 /// beyond the header is left as it is: fill it once with [`fill_payload`].
 #[inline]

@@ -8,6 +8,7 @@
 //! turn reports into [`results`]; [`output`] renders them.
 
 pub mod ball;
+pub mod bounds;
 pub mod channel;
 pub mod cli;
 pub mod command;
@@ -36,7 +37,11 @@ use cli::{Cli, Command};
 /// Runs the command line and returns the process exit code.
 pub fn main_exit_code() -> i32 {
     // A re-executed player skips clap and everything else: it only plays.
-    let args: Vec<String> = std::env::args().collect();
+    // Its arguments are pingpong's own (UTF-8); anyone else's may not be,
+    // and `std::env::args` would panic on them: clap reads them as they are.
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     if args.get(1).map(String::as_str) == Some(unit::spawn::SUBCOMMAND) {
         return match args.get(2) {
             Some(wire) => unit::spawn::player_main(wire),

@@ -104,6 +104,7 @@ pub fn run(args: &ContentionArgs) -> Result<i32> {
     if adds == 0 {
         return Err(usage("invalid --adds '0': at least 1"));
     }
+    crate::bounds::count(adds, "--adds", crate::bounds::MOST_ROUNDS)?;
     let expected = expected_total(workers, adds);
     let settings = Settings {
         workers,

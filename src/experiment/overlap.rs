@@ -16,6 +16,9 @@ use serde::Serialize;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
+/// The longest wait of one unit (a sleep is not interrupted by Ctrl-C).
+const MAX_WAIT: Duration = Duration::from_secs(10);
+
 #[derive(Debug, Args)]
 pub struct OverlapArgs {
     /// Units waiting at once [default: 8; --quick 4].
@@ -94,7 +97,7 @@ pub fn run(args: &OverlapArgs) -> Result<i32> {
         return Err(usage(format!("invalid --units '{units}': from 1 to 1000")));
     }
     let wait = match &args.wait {
-        Some(w) => crate::cli::parse_time(w, "--wait").map_err(usage)?,
+        Some(w) => crate::bounds::parse_time(w, "--wait", MAX_WAIT)?,
         None if c.quick => Duration::from_millis(20),
         None => Duration::from_millis(50),
     };

@@ -26,6 +26,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+/// The largest working set each player touches (it allocates one each).
+const MAX_WORKING_SET: usize = 1 << 30;
+
 #[derive(Debug, Args)]
 pub struct SwitchArgs {
     /// Round trips per measurement [default: 20000; --quick 2000].
@@ -188,7 +191,8 @@ fn touch(ws: &mut [u8]) {
 
 /// Ping: returns the elapsed ns of `rounds` round trips.
 fn ping(line: &Line, rounds: u64, ws_len: usize, stop: &AtomicBool) -> Result<u64> {
-    let mut ws = vec![0u8; ws_len];
+    let mut ws = crate::ball::zeroed(ws_len)
+        .map_err(|e| anyhow!("the working set: {e}; give a smaller --working-set"))?;
     touch(&mut ws);
     // A few untimed round trips first.
     for _ in 0..100 {
@@ -205,7 +209,8 @@ fn ping(line: &Line, rounds: u64, ws_len: usize, stop: &AtomicBool) -> Result<u6
 }
 
 fn pong(line: &Line, rounds: u64, ws_len: usize, stop: &AtomicBool) -> Result<()> {
-    let mut ws = vec![0u8; ws_len];
+    let mut ws = crate::ball::zeroed(ws_len)
+        .map_err(|e| anyhow!("the working set: {e}; give a smaller --working-set"))?;
     touch(&mut ws);
     for _ in 0..rounds + 100 {
         line.wait(stop)?;
@@ -248,13 +253,16 @@ pub fn run(args: &SwitchArgs) -> Result<i32> {
     if rounds == 0 {
         return Err(usage("invalid --rounds '0': at least 1"));
     }
+    crate::bounds::count(rounds, "--rounds", crate::bounds::MOST_ROUNDS)?;
     let reps = args.reps.unwrap_or(if c.quick { 1 } else { 3 });
     if reps == 0 {
         return Err(usage("invalid --reps '0': at least 1"));
     }
+    crate::bounds::count(reps as u64, "--reps", crate::bounds::MOST_REPS)?;
     let mut sets = Vec::new();
     for x in crate::cli::split_list(&args.working_set) {
-        sets.push(crate::cli::parse_size(x).map_err(usage)?);
+        let ws = crate::cli::parse_size(x).map_err(usage)?;
+        sets.push(crate::bounds::count(ws, "--working-set", MAX_WORKING_SET)?);
     }
     if sets.is_empty() {
         return Err(usage(

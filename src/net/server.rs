@@ -80,8 +80,12 @@ impl Options {
         if a.max_sessions == 0 {
             return Err(usage("--max-sessions 0: allow at least one session"));
         }
-        let session_limit =
-            crate::cli::parse_time(&a.session_limit, "--session-limit").map_err(usage)?;
+        crate::bounds::count(a.max_sessions, "--max-sessions", 4096)?;
+        let session_limit = crate::bounds::parse_time(
+            &a.session_limit,
+            "--session-limit",
+            crate::bounds::LONGEST_RUN,
+        )?;
         if session_limit < HANDSHAKE {
             return Err(usage("--session-limit is shorter than a handshake (5s)"));
         }
@@ -103,7 +107,7 @@ impl Options {
     }
 }
 
-/// Runs `pingpong serve` until interrupted.
+/// Runs `pingpong serve` until interrupted (SIGINT or SIGTERM); exits 130.
 pub fn run(a: &ServeArgs) -> Result<i32> {
     let opts = Options::from_args(a)?;
     let listener =
@@ -126,7 +130,8 @@ pub fn run(a: &ServeArgs) -> Result<i32> {
     );
     serve(listener, opts)?;
     eprintln!("pingpong serve: interrupted, stopping");
-    Ok(0)
+    // Ctrl-C or SIGTERM is the only way a server ends: 130, as for any interrupted command.
+    Ok(130)
 }
 
 /// Accepts connections until interrupted.

@@ -38,7 +38,7 @@ pub fn play(
     board: &Board,
     log: Option<HitLog>,
 ) -> Result<PlayerReport, PlayError> {
-    let (ball, back) = balls(script);
+    let (ball, back) = balls(script)?;
     let mut p = Ping {
         script,
         ep,
@@ -82,14 +82,14 @@ pub fn play(
 
 /// Ping's two buffers: the ball it serves (payload filled once) and where
 /// what comes back lands (the ball in a rally, an acknowledgement in a stream).
-pub(super) fn balls(script: &Script) -> (Vec<u8>, Vec<u8>) {
-    let mut ball = vec![0u8; script.size];
+pub(super) fn balls(script: &Script) -> Result<(Vec<u8>, Vec<u8>), PlayError> {
+    let mut ball = super::buffer(Role::Ping, script.size)?;
     ball::fill_payload(&mut ball);
     let back_len = match script.pattern {
         Pattern::Rally => script.size,
         Pattern::Stream { .. } => ack_size(script.size),
     };
-    (ball, vec![0u8; back_len])
+    Ok((ball, super::buffer(Role::Ping, back_len)?))
 }
 
 /// The timed part of ping's play, whatever drives it (a thread blocking on

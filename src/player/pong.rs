@@ -18,8 +18,8 @@ pub fn play(
 ) -> Result<PlayerReport, PlayError> {
     let size = script.size;
     let end = ball::end_seq(size);
-    let mut buf = vec![0u8; size];
-    let mut ack = vec![0u8; ack_size(size)];
+    let mut buf = super::buffer(Role::Pong, size)?;
+    let mut ack = super::buffer(Role::Pong, ack_size(size))?;
     let mut tally = Tally::default();
     let mut expected = 0u64;
     // CPU accounting starts with the first timed ball, as ping's does.

@@ -106,7 +106,7 @@ async fn play_ping(
     ep: &mut AsyncEndpoint,
     board: &Board,
 ) -> Result<PlayerReport, PlayError> {
-    let (ball, back) = ping::balls(script);
+    let (ball, back) = ping::balls(script)?;
     let mut p = Ping {
         script,
         ep,
@@ -220,8 +220,8 @@ async fn play_pong(
 ) -> Result<PlayerReport, PlayError> {
     let size = script.size;
     let end = ball::end_seq(size);
-    let mut buf = vec![0u8; size];
-    let mut ack = vec![0u8; ping::ack_size(size)];
+    let mut buf = super::buffer(Role::Pong, size)?;
+    let mut ack = super::buffer(Role::Pong, ping::ack_size(size))?;
     let mut tally = Tally::default();
     let mut expected = 0u64;
     let timed_from = script.warmup_balls();
