@@ -221,19 +221,25 @@ pub(super) fn judge(tally: &mut Tally, back: &mut [u8], seq: u64, verify: Verify
             }
             Judged::Good
         }
-        Check::Corrupted => {
+        Check::Corrupted | Check::Garbage => {
             tally.corrupted += 1;
             Judged::Bad
         }
-        Check::WrongSeq(found) => {
-            if ball::unwrap_seq(found, seq, size) < seq {
+        Check::WrongSeq(found) => match ball::unwrap_seq(found, seq, size) {
+            Some(s) if s < seq && seq - s <= ball::PLAUSIBLE => {
                 tally.stale += 1;
                 Judged::Stale
-            } else {
+            }
+            Some(s) if s > seq && s - seq <= ball::PLAUSIBLE => {
                 tally.out_of_order += 1;
                 Judged::Bad
             }
-        }
+            // No ball of this rally carries that number: a damaged one.
+            _ => {
+                tally.corrupted += 1;
+                Judged::Bad
+            }
+        },
     }
 }
 
@@ -343,9 +349,21 @@ impl Ping<'_> {
                     Ok(()) if ball::seq_of(&self.back) == ball::end_seq(self.back.len()) => {
                         return Ok(())
                     }
-                    Ok(()) => continue, // a stale ball still in flight
+                    // A duplicate or late ball still in flight: counted like any other.
+                    Ok(()) => {
+                        judge(
+                            &mut self.tally,
+                            &mut self.back,
+                            self.seq,
+                            self.script.verify,
+                        );
+                        continue;
+                    }
                     Err(ChannelError::TimedOut) if self.script.lossy => break,
-                    Err(ChannelError::WrongLength { .. }) if self.script.lossy => continue,
+                    Err(ChannelError::WrongLength { .. }) if self.script.lossy => {
+                        self.tally.corrupted += 1;
+                        continue;
+                    }
                     Err(e) => {
                         return Err(failure(
                             Role::Ping,

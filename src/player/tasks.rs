@@ -209,6 +209,13 @@ impl Ping<'_> {
             if ball::seq_of(&self.back) == ball::end_seq(self.back.len()) {
                 return Ok(());
             }
+            // A duplicate or late ball still in flight: counted like any other.
+            ping::judge(
+                &mut self.tally,
+                &mut self.back,
+                self.seq,
+                self.script.verify,
+            );
         }
     }
 }
@@ -240,7 +247,9 @@ async fn play_pong(
                 .map_err(|e| failure(Role::Pong, "answering the final ball".into(), e))?;
             break;
         }
-        let seq = pong::judge(&mut tally, &mut buf, expected, script.verify);
+        let Some(seq) = pong::judge(&mut tally, &mut buf, expected, script.verify) else {
+            continue;
+        };
         expected = expected.max(seq + 1);
         if seq == timed_from && timed_from > 0 {
             cpu_first = placement::current_cpu();
