@@ -248,6 +248,14 @@ pub fn unwrap_seq(found: u64, expected: u64, size: usize) -> Option<u64> {
     }
 }
 
+/// Whether `buf` is the ball that ends a rally: the end number, and the
+/// rest of the ball as the end ball is stamped (its size field and CRC, or
+/// its pattern bytes), so that garbage that happens to start with the end
+/// number (all 0xFF) cannot end a rally.
+pub fn is_end(buf: &mut [u8]) -> bool {
+    seq_of(buf) == end_seq(buf.len()) && check(buf, end_seq(buf.len()), Verify::All) == Check::Good
+}
+
 /// The sequence number that ends a rally: "stop, and answer the same".
 #[inline]
 pub fn end_seq(size: usize) -> u64 {

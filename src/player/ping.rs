@@ -346,9 +346,7 @@ impl Ping<'_> {
                 .map_err(|e| failure(Role::Ping, "sending the final ball".into(), e))?;
             loop {
                 match self.ep.recv(&mut self.back) {
-                    Ok(()) if ball::seq_of(&self.back) == ball::end_seq(self.back.len()) => {
-                        return Ok(())
-                    }
+                    Ok(()) if ball::is_end(&mut self.back) => return Ok(()),
                     // A duplicate or late ball still in flight: counted like any other.
                     Ok(()) => {
                         judge(

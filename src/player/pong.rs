@@ -17,7 +17,6 @@ pub fn play(
     log: Option<HitLog>,
 ) -> Result<PlayerReport, PlayError> {
     let size = script.size;
-    let end = ball::end_seq(size);
     let mut buf = super::buffer(Role::Pong, size)?;
     let mut ack = super::buffer(Role::Pong, ack_size(size))?;
     let mut tally = Tally::default();
@@ -49,8 +48,7 @@ pub fn play(
                 ))
             }
         }
-        let found = ball::seq_of(&buf);
-        if found == end {
+        if ball::is_end(&mut buf) {
             board.post(Role::Pong, Phase::Ending, expected);
             let answer = final_answer(script.pattern, &mut buf, &mut ack);
             ep.send(answer)

@@ -206,7 +206,7 @@ impl Ping<'_> {
                     e,
                 )
             })?;
-            if ball::seq_of(&self.back) == ball::end_seq(self.back.len()) {
+            if ball::is_end(&mut self.back) {
                 return Ok(());
             }
             // A duplicate or late ball still in flight: counted like any other.
@@ -226,7 +226,6 @@ async fn play_pong(
     board: &Board,
 ) -> Result<PlayerReport, PlayError> {
     let size = script.size;
-    let end = ball::end_seq(size);
     let mut buf = super::buffer(Role::Pong, size)?;
     let mut ack = super::buffer(Role::Pong, ping::ack_size(size))?;
     let mut tally = Tally::default();
@@ -239,7 +238,7 @@ async fn play_pong(
         ep.recv(&mut buf)
             .await
             .map_err(|e| failure(Role::Pong, format!("waiting for ball #{expected}"), e))?;
-        if ball::seq_of(&buf) == end {
+        if ball::is_end(&mut buf) {
             board.post(Role::Pong, Phase::Ending, expected);
             let answer = pong::final_answer(script.pattern, &mut buf, &mut ack);
             ep.send(answer)
