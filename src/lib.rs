@@ -72,10 +72,21 @@ pub fn main_exit_code() -> i32 {
                     0
                 };
             }
-            // One line, naming the fix: clap's first line, then where to look.
+            // One line, naming the fix: clap's first paragraph (the error and
+            // what it names, such as the missing flag on the line after
+            // "the following required arguments were not provided:"), then
+            // where to look.
             let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments");
-            eprintln!("{first} (see pingpong --help)");
+            let gist: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .take_while(|l| !l.is_empty())
+                .collect();
+            let gist = match gist.join(" ") {
+                g if g.is_empty() => "error: invalid arguments".to_string(),
+                g => g,
+            };
+            eprintln!("{gist} (see pingpong --help)");
             return 2;
         }
     };

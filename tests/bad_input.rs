@@ -260,3 +260,9 @@ fn balls_larger_than_a_memory_limit_fail_the_match_in_one_line_leaving_nothing()
     assert!(!stderr.contains("panicked"), "{stderr}");
     sb.assert_tmpdir_empty();
 }
+
+#[test]
+fn a_token_without_a_peer_is_refused_naming_the_missing_flag() {
+    let line = refused(&["run", "--token", "x"]);
+    assert_mentions(&line, &["required", "--peer"]);
+}
