@@ -22,6 +22,14 @@ pub const MIN_SIZE: usize = 4;
 /// Size from which a ball carries the full header with a CRC.
 pub const HEADER: usize = 16;
 
+/// How far from the number expected a returning ball's number may be and
+/// still be a ball of this rally: a duplicate or a late reply is a few balls
+/// old, a gap a few windows of lost balls. A number farther off (or before
+/// the first ball) is no ball that was sent: the ball is counted corrupted.
+/// This is what tells a corrupted 4-byte ball, all sequence number, from
+/// another ball (a flipped high byte moves it by 2^24 or more).
+pub const PLAUSIBLE: u64 = 1 << 24;
+
 /// How much of each ball the receiver checks. Sequence numbers are always checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -78,6 +86,25 @@ pub enum Check {
     WrongSeq(u64),
     /// The sequence number matched but the content did not.
     Corrupted,
+    /// Another number than the one expected, and the rest of the ball does
+    /// not agree with it either: a damaged ball (or garbage) whose number
+    /// cannot be trusted.
+    Garbage,
+}
+
+/// A zeroed buffer of `len` bytes for a ball, allocated fallibly: under a
+/// memory limit (`ulimit -v`) a large ball is a failure the player reports
+/// in one line, not an abort that leaves the match's files behind.
+pub fn zeroed(len: usize) -> Result<Vec<u8>, String> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| {
+        format!(
+            "cannot allocate {}: out of memory (is a memory limit set, e.g. ulimit -v?)",
+            crate::format::format_size(len)
+        )
+    })?;
+    v.resize(len, 0);
+    Ok(v)
 }
 
 /// Writes ball `seq` into `buf` (its length is the ball size). The payload
@@ -142,7 +169,7 @@ pub fn check(buf: &mut [u8], expected: u64, verify: Verify) -> Check {
     if size >= HEADER {
         let seq = seq_of(buf);
         if seq != expected {
-            return Check::WrongSeq(seq);
+            return other_ball(buf, seq, verify);
         }
         if u32::from_le_bytes(buf[8..12].try_into().expect("4 bytes")) as usize != size {
             return Check::Corrupted;
@@ -160,7 +187,7 @@ pub fn check(buf: &mut [u8], expected: u64, verify: Verify) -> Check {
     } else {
         let seq = seq_of(buf);
         if seq != expected as u32 as u64 {
-            return Check::WrongSeq(seq);
+            return other_ball(buf, seq, verify);
         }
         if verify != Verify::Seq
             && buf[4..]
@@ -174,17 +201,59 @@ pub fn check(buf: &mut [u8], expected: u64, verify: Verify) -> Check {
     }
 }
 
+/// A ball that carries another number than the one expected: another
+/// ball if the rest of it agrees with the number it carries (its size
+/// field, its CRC if it has one, its pattern bytes), a corrupted one
+/// otherwise (a damaged number is not a stale or early ball). Only reached
+/// on the rare wrong-number path, so the extra check costs the rally nothing.
+#[cold]
+fn other_ball(buf: &mut [u8], found: u64, verify: Verify) -> Check {
+    let size = buf.len();
+    let intact = if size >= HEADER {
+        let stored = u32::from_le_bytes(buf[12..16].try_into().expect("4 bytes"));
+        let size_ok = u32::from_le_bytes(buf[8..12].try_into().expect("4 bytes")) as usize == size;
+        // A ball stamped without its sum (sampling, --verify seq) has zero there.
+        size_ok
+            && (stored == 0 || {
+                buf[12..16].fill(0);
+                let sum = crc32c::crc32c(buf);
+                buf[12..16].copy_from_slice(&stored.to_le_bytes());
+                sum == stored
+            })
+    } else {
+        verify == Verify::Seq
+            || buf[4..]
+                .iter()
+                .enumerate()
+                .all(|(i, &b)| b == pattern_byte(found, i))
+    };
+    if intact {
+        Check::WrongSeq(found)
+    } else {
+        Check::Garbage
+    }
+}
+
 /// The full sequence number of a ball that carries `found`, read next to the
 /// one `expected`: balls under 16 bytes carry only the low 32 bits, which are
-/// taken as the nearest number to `expected` (wrap-around safe).
+/// taken as the nearest number to `expected` (wrap-around safe). `None` for
+/// a number before the first ball (never a wrap to a huge one).
 #[inline]
-pub fn unwrap_seq(found: u64, expected: u64, size: usize) -> u64 {
+pub fn unwrap_seq(found: u64, expected: u64, size: usize) -> Option<u64> {
     if size >= HEADER {
-        found
+        Some(found)
     } else {
         let delta = (found as u32).wrapping_sub(expected as u32) as i32 as i64;
-        expected.wrapping_add(delta as u64)
+        expected.checked_add_signed(delta)
     }
+}
+
+/// Whether `buf` is the ball that ends a rally: the end number, and the
+/// rest of the ball as the end ball is stamped (its size field and CRC, or
+/// its pattern bytes), so that garbage that happens to start with the end
+/// number (all 0xFF) cannot end a rally.
+pub fn is_end(buf: &mut [u8]) -> bool {
+    seq_of(buf) == end_seq(buf.len()) && check(buf, end_seq(buf.len()), Verify::All) == Check::Good
 }
 
 /// The sequence number that ends a rally: "stop, and answer the same".
@@ -227,12 +296,35 @@ mod tests {
 
     #[test]
     fn short_sequence_numbers_unwrap_next_to_the_expected_one() {
-        assert_eq!(unwrap_seq(7, 8, 4), 7);
-        assert_eq!(unwrap_seq(9, 8, 4), 9);
+        assert_eq!(unwrap_seq(7, 8, 4), Some(7));
+        assert_eq!(unwrap_seq(9, 8, 4), Some(9));
         let big = (1u64 << 32) + 5;
-        assert_eq!(unwrap_seq(3, big, 4), (1u64 << 32) + 3);
-        assert_eq!(unwrap_seq(u32::MAX as u64, 1u64 << 32, 4), (1u64 << 32) - 1);
-        assert_eq!(unwrap_seq(12345, 7, 64), 12345);
+        assert_eq!(unwrap_seq(3, big, 4), Some((1u64 << 32) + 3));
+        assert_eq!(
+            unwrap_seq(u32::MAX as u64, 1u64 << 32, 4),
+            Some((1u64 << 32) - 1)
+        );
+        assert_eq!(unwrap_seq(12345, 7, 64), Some(12345));
+    }
+
+    #[test]
+    fn a_short_number_before_the_first_ball_does_not_wrap_to_a_huge_one() {
+        assert_eq!(unwrap_seq(u32::MAX as u64 - 15, 3, 4), None);
+    }
+
+    #[test]
+    fn a_ball_whose_number_was_damaged_is_corrupted_not_another_ball() {
+        for size in [5, 8, 15, 16, 64, 4096] {
+            let mut b = ball(size, 7);
+            b[0] ^= 0x40;
+            assert_eq!(check(&mut b, 7, Verify::All), Check::Garbage, "size {size}");
+        }
+        // Stamped without a sum (sampling): the size field still tells.
+        let mut b = vec![0u8; 64];
+        stamp(&mut b, 7, false);
+        b[9] ^= 1;
+        b[0] ^= 0x40;
+        assert_eq!(check(&mut b, 7, Verify::Sample), Check::Garbage);
     }
 
     #[test]

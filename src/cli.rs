@@ -158,7 +158,7 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = PayloadArg::Raw)]
     pub payload: PayloadArg,
 
-    /// Damage balls on purpose to test detection: corrupt:N, drop:N, dup:N.
+    /// Damage balls on purpose to test detection: corrupt:N, drop:N, dup:N, reorder:N.
     #[arg(long, hide = true, value_name = "FAULT")]
     pub inject: Option<String>,
 

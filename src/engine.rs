@@ -3,12 +3,18 @@
 //! or end it, within the deadline, with an error that names the player and
 //! what it was doing. Whatever happens, every process is reaped and every
 //! file the match made is removed before this returns.
+//!
+//! A rally in which no ball moves (neither player's board changes) for a few
+//! seconds is stalled: a lost ball on a reliable channel, a deadlock, a
+//! stopped process. The progress watchdog ends it then, naming who made no
+//! progress (a process stopped by SIGSTOP is named as such), instead of
+//! waiting for the match's deadline (30 s and more).
 
 use crate::channel::{Channel, Pair, Setup};
 use crate::error::Interrupted;
 use crate::kinds::{Placement, Role, UnitKind};
 use crate::measure::load::{self, Load};
-use crate::player::board::Board;
+use crate::player::board::{Board, Phase};
 use crate::player::control::{self, Msg, SupervisorLine};
 use crate::player::hits::Hit;
 use crate::player::report::PlayerReport;
@@ -49,6 +55,18 @@ const LONG_WAIT: Duration = Duration::from_secs(1);
 /// How long a player's failure waits for its peer's death to show (see
 /// `let_deaths_show`); a death shows within microseconds of its end-of-file.
 const SETTLE: Duration = Duration::from_millis(200);
+/// A rally in which no ball moved for this long (plus what the script makes
+/// a ball legitimately take, see [`watchdog_for`]) is stalled.
+pub const STALL: Duration = Duration::from_secs(5);
+
+/// How long a rally may go without a ball moving before the watchdog ends
+/// it: [`STALL`], plus time to carry a large ball (at 100 MB/s, far below
+/// any channel's speed), two loss timeouts (a lost UDP ball is waited for),
+/// and three demo paces (a player sleeps before each hit).
+pub fn watchdog_for(m: &Match) -> Duration {
+    let carry = Duration::from_secs_f64(m.script.size as f64 / 100e6);
+    STALL + carry + 2 * m.loss_timeout + 3 * m.script.pace.unwrap_or_default()
+}
 
 struct Seat {
     role: Role,
@@ -151,6 +169,9 @@ pub fn play(m: &Match, on_hit: Option<&mut dyn FnMut(Hit) -> Result<()>>) -> Res
         board: &board,
         deadline: Instant::now() + m.timeout,
         timeout: m.timeout,
+        watchdog: watchdog_for(m),
+        rally: m.script.pattern == crate::kinds::Pattern::Rally,
+        progress: None,
         events: events_rx,
         events_buf: Vec::new(),
         on_hit,
@@ -191,6 +212,12 @@ struct Supervisor<'a, 'h> {
     board: &'a Board,
     deadline: Instant,
     timeout: Duration,
+    /// See [`watchdog_for`].
+    watchdog: Duration,
+    /// One ball in flight (what a stall says about where the ball went).
+    rally: bool,
+    /// The board as last seen changing, and when.
+    progress: Option<([(Phase, u64); 2], Instant)>,
     events: Option<OwnedFd>,
     events_buf: Vec<u8>,
     on_hit: Option<&'h mut (dyn FnMut(Hit) -> Result<()> + 'h)>,
@@ -239,22 +266,82 @@ impl Supervisor<'_, '_> {
                 return Err(anyhow::Error::new(Interrupted));
             }
             if Instant::now() >= self.deadline {
-                let doing: Vec<String> = self
-                    .seats
-                    .iter()
-                    .map(|s| {
-                        let (phase, seq) = self.board.read(s.role);
-                        format!("{} was {}", s.who(), phase.describe(seq))
-                    })
-                    .collect();
                 return Err(anyhow!(
                     "the match did not finish within {} (--timeout) while {stage}: {}",
                     humantime::format_duration(self.timeout),
-                    doing.join("; ")
+                    self.doing()
                 ));
+            }
+            if stage == "playing" {
+                if let Some(stalled) = self.stalled() {
+                    return Err(stalled);
+                }
             }
             self.wait_for_input();
         }
+    }
+
+    /// What each player was doing, as the board shows it; a process player
+    /// stopped by a signal is said to be.
+    fn doing(&self) -> String {
+        let doing: Vec<String> = self
+            .seats
+            .iter()
+            .map(|s| {
+                let (phase, seq) = self.board.read(s.role);
+                if s.unit.pid().is_some_and(is_stopped) {
+                    format!(
+                        "{} is stopped (by SIGSTOP or a debugger) while {}",
+                        s.who(),
+                        phase.describe(seq)
+                    )
+                } else {
+                    format!("{} was {}", s.who(), phase.describe(seq))
+                }
+            })
+            .collect();
+        doing.join("; ")
+    }
+
+    /// The progress watchdog: an error once no ball has moved for
+    /// [`Supervisor::watchdog`], naming who made no progress.
+    fn stalled(&mut self) -> Option<anyhow::Error> {
+        let now = [self.board.read(Role::Ping), self.board.read(Role::Pong)];
+        match self.progress {
+            Some((seen, since)) if seen == now => {
+                if since.elapsed() < self.watchdog {
+                    return None;
+                }
+            }
+            _ => {
+                self.progress = Some((now, Instant::now()));
+                return None;
+            }
+        }
+        let stopped: Vec<String> = self
+            .seats
+            .iter()
+            .filter(|s| s.unit.pid().is_some_and(is_stopped))
+            .map(|s| format!("{} made no progress: it is stopped", s.who()))
+            .collect();
+        let [(ping_phase, ping_seq), (pong_phase, pong_seq)] = now;
+        let why = if !stopped.is_empty() {
+            stopped.join("; ")
+        } else if self.rally && ping_phase == Phase::Receiving && pong_phase == Phase::Receiving {
+            if pong_seq > ping_seq {
+                format!("pong returned ball #{ping_seq} but it never reached ping")
+            } else {
+                format!("ball #{ping_seq} never reached pong")
+            }
+        } else {
+            "neither player made progress".into()
+        };
+        Some(anyhow!(
+            "no ball moved for {} (the rally's progress watchdog, well before the {} --timeout): {why}; {}",
+            humantime::format_duration(Duration::from_secs(self.watchdog.as_secs())),
+            humantime::format_duration(self.timeout),
+            self.doing()
+        ))
     }
 
     /// Waits up to one tick for a message from a player.
@@ -408,4 +495,16 @@ impl Supervisor<'_, '_> {
             std::thread::sleep(Duration::from_millis(5));
         }
     }
+}
+
+/// Whether process `pid` is stopped (state T: SIGSTOP, SIGTSTP; t: traced).
+fn is_stopped(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            // "pid (comm) state …": comm may hold spaces and parentheses.
+            let rest = &s[s.rfind(')')? + 1..];
+            rest.split_whitespace().next()?.chars().next()
+        })
+        .is_some_and(|state| state == 'T' || state == 't')
 }

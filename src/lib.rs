@@ -8,6 +8,7 @@
 //! turn reports into [`results`]; [`output`] renders them.
 
 pub mod ball;
+pub mod bounds;
 pub mod channel;
 pub mod cli;
 pub mod command;
@@ -44,7 +45,11 @@ use cli::{Cli, Command};
 /// Runs the command line and returns the process exit code.
 pub fn main_exit_code() -> i32 {
     // A re-executed player skips clap and everything else: it only plays.
-    let args: Vec<String> = std::env::args().collect();
+    // Its arguments are pingpong's own (UTF-8); anyone else's may not be,
+    // and `std::env::args` would panic on them: clap reads them as they are.
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     if args.get(1).map(String::as_str) == Some(unit::spawn::SUBCOMMAND) {
         return match args.get(2) {
             Some(wire) => unit::spawn::player_main(wire),
@@ -79,10 +84,21 @@ pub fn main_exit_code() -> i32 {
                     0
                 };
             }
-            // One line, naming the fix: clap's first line, then where to look.
+            // One line, naming the fix: clap's first paragraph (the error and
+            // what it names, such as the missing flag on the line after
+            // "the following required arguments were not provided:"), then
+            // where to look.
             let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments");
-            eprintln!("{first} (see pingpong --help)");
+            let gist: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .take_while(|l| !l.is_empty())
+                .collect();
+            let gist = match gist.join(" ") {
+                g if g.is_empty() => "error: invalid arguments".to_string(),
+                g => g,
+            };
+            eprintln!("{gist} (see pingpong --help)");
             return 2;
         }
     };
@@ -106,6 +122,11 @@ pub fn main_exit_code() -> i32 {
         Command::Faults(a) => faults::run(a).map(|ok| if ok { 0 } else { 1 }),
         Command::Python(a) => python::run(a),
         Command::Player { wire } => Ok(unit::spawn::player_main(wire)),
+    };
+    // Exports into a FIFO or a device are written once, now, whatever the outcome.
+    let result = match (result, export::flush_streams()) {
+        (Ok(_), Err(e)) => Err(e),
+        (r, _) => r,
     };
     match result {
         Ok(code) => code,

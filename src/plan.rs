@@ -3,6 +3,7 @@
 //! one-line usage error (exit code 2) naming the fix for anything wrong.
 
 use crate::ball::{self, Verify};
+use crate::bounds;
 use crate::channel::payload::Payload;
 use crate::channel::{self, faulty::Fault, Channel};
 use crate::cli::{self, PatternArg, RunArgs, VerifyArg};
@@ -209,6 +210,7 @@ impl RunPlan {
     pub fn build_with(a: &RunArgs, between: &str, via: &str) -> Result<RunPlan> {
         let units = parse_units(between)?;
         let channels = parse_channels(via)?;
+        a.exports.check()?;
         let sizes = parse_sizes(&a.size)?;
         let pattern = match a.pattern {
             PatternArg::Rally => Pattern::Rally,
@@ -216,16 +218,18 @@ impl RunPlan {
                 if a.window == 0 {
                     return Err(usage("--window 0: a window holds at least one ball"));
                 }
-                Pattern::Stream { window: a.window }
+                Pattern::Stream {
+                    window: bounds::count(a.window, "--window", bounds::MOST_WINDOW)?,
+                }
             }
         };
         let duration = match &a.duration {
-            Some(d) => Some(crate::parse::parse_time(d, "--duration").map_err(usage)?),
+            Some(d) => Some(bounds::parse_time(d, "--duration", bounds::LONGEST_RUN)?),
             None => None,
         };
         let length = match (a.rounds, duration) {
             (Some(0), _) => return Err(usage("--rounds 0: give at least one round")),
-            (Some(n), _) => Length::Rounds(n),
+            (Some(n), _) => Length::Rounds(bounds::count(n, "--rounds", bounds::MOST_ROUNDS)?),
             (None, Some(d)) if d.is_zero() => {
                 return Err(usage("--duration 0: give a positive time, e.g. 1s"))
             }
@@ -238,9 +242,16 @@ impl RunPlan {
         if a.batch == Some(0) {
             return Err(usage("--batch 0: a batch holds at least one round trip"));
         }
+        bounds::count(a.reps as u64, "--reps", bounds::MOST_REPS)?;
+        if let Some(b) = a.batch {
+            bounds::count(b, "--batch", bounds::MOST_WINDOW)?;
+        }
+        if let Some(w) = a.warmup {
+            bounds::count(w, "--warmup", bounds::MOST_ROUNDS)?;
+        }
         let timeout = match &a.timeout {
             Some(t) => {
-                let t = crate::parse::parse_time(t, "--timeout").map_err(usage)?;
+                let t = bounds::parse_time(t, "--timeout", bounds::LONGEST_RUN)?;
                 if t.is_zero() {
                     return Err(usage("--timeout 0: give a positive time, e.g. 30s"));
                 }
@@ -252,7 +263,7 @@ impl RunPlan {
             },
         };
         let loss_timeout =
-            crate::parse::parse_time(&a.loss_timeout, "--loss-timeout").map_err(usage)?;
+            bounds::parse_time(&a.loss_timeout, "--loss-timeout", bounds::LONGEST_WAIT)?;
         if loss_timeout.is_zero() {
             return Err(usage("--loss-timeout 0: give a positive time, e.g. 200ms"));
         }

@@ -42,7 +42,10 @@ impl Header {
             schema_version: SCHEMA_VERSION,
             experiment: experiment.into(),
             pingpong_version: env!("CARGO_PKG_VERSION").into(),
-            command: std::env::args().collect(),
+            // Lossy: a path argument may not be UTF-8 (`std::env::args` would panic).
+            command: std::env::args_os()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect(),
             started_unix: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs())

@@ -132,3 +132,137 @@ fn the_hidden_player_subcommand_refuses_garbage_without_panicking() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(stderr.contains("pingpong's own use"), "{stderr}");
 }
+
+#[test]
+fn a_time_past_any_deadline_is_refused_naming_the_bound_in_every_subcommand() {
+    const HUGE: &str = "18446744073709551615s";
+    let cases: &[&[&str]] = &[
+        &["run", "--timeout", HUGE],
+        &["run", "--duration", HUGE],
+        &["run", "--loss-timeout", HUGE],
+        &["demo", "--timeout", HUGE],
+        &["demo", "--pace", HUGE],
+        &["switch", "--timeout", HUGE],
+        &["contention", "--timeout", HUGE],
+        &["overlap", "--timeout", HUGE],
+        &["overlap", "--wait", HUGE],
+        &["responsive", "--timeout", HUGE],
+        &["responsive", "--every", HUGE],
+        &["responsive", "--duration", HUGE],
+        &["responsive", "--chunk", HUGE],
+        &["memory", "--timeout", HUGE],
+        &["spawn", "--timeout", HUGE],
+        &["scale", "--timeout", HUGE],
+        &["python", "--timeout", HUGE],
+        &["serve", "--session-limit", HUGE],
+    ];
+    for args in cases {
+        let line = refused(args);
+        assert_mentions(&line, &[args[1], "at most"]);
+    }
+}
+
+#[test]
+fn a_count_past_its_bound_is_refused_naming_the_bound() {
+    const HUGE: &str = "18446744073709551615";
+    let cases: &[&[&str]] = &[
+        &["run", "--rounds", HUGE],
+        &["run", "--warmup", HUGE],
+        &["run", "--batch", HUGE],
+        &["run", "--reps", "4294967295"],
+        &["run", "--pattern", "stream", "--window", HUGE],
+        &["demo", "--hits", HUGE],
+        &["switch", "--rounds", HUGE],
+        &["switch", "--reps", "4294967295"],
+        &["switch", "--working-set", "1TiB"],
+        &["contention", "--adds", HUGE],
+        &["scale", "--work", HUGE],
+        &["scale", "--reps", "4294967295"],
+        &["serve", "--max-sessions", HUGE],
+    ];
+    for args in cases {
+        let line = refused(args);
+        assert_mentions(&line, &[args[args.len() - 2], "at most"]);
+    }
+}
+
+#[test]
+fn a_non_utf8_argument_is_refused_in_one_line() {
+    use std::os::unix::ffi::OsStrExt;
+    let sb = Sandbox::new();
+    for args in [&["run"][..], &[][..]] {
+        let out = sb
+            .pingpong()
+            .args(args)
+            .arg(std::ffi::OsStr::from_bytes(b"\xff"))
+            .env("RUST_BACKTRACE", "1")
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_non_utf8_export_path_is_written_where_it_says() {
+    use std::os::unix::ffi::OsStrExt;
+    let sb = Sandbox::new();
+    let mut path = sb.out.path().as_os_str().as_bytes().to_vec();
+    path.extend_from_slice(b"/r\xff.json");
+    let path = std::path::PathBuf::from(std::ffi::OsStr::from_bytes(&path));
+    sb.pingpong()
+        .args([
+            "run",
+            "--between",
+            "threads",
+            "--rounds",
+            "20",
+            "-r",
+            "1",
+            "--json",
+        ])
+        .arg(&path)
+        .assert()
+        .code(0);
+    assert!(common::read_json(&path).is_ok());
+    sb.assert_tmpdir_empty();
+}
+
+#[test]
+fn balls_larger_than_a_memory_limit_fail_the_match_in_one_line_leaving_nothing() {
+    let sb = Sandbox::new();
+    // 200 MB of address space: the binary runs, three 64 MiB balls do not fit.
+    let out = std::process::Command::new("sh")
+        .args(["-c", "ulimit -v 200000 && exec \"$0\" \"$@\""])
+        .arg(common::bin())
+        .args([
+            "run",
+            "--between",
+            "threads",
+            "--size",
+            "64MiB",
+            "--rounds",
+            "10",
+            "-r",
+            "1",
+        ])
+        .env("TMPDIR", sb.tmp.path())
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .expect("running sh");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert_mentions(&stderr, &["out of memory", "--size"]);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    sb.assert_tmpdir_empty();
+}
+
+#[test]
+fn a_token_without_a_peer_is_refused_naming_the_missing_flag() {
+    let line = refused(&["run", "--token", "x"]);
+    assert_mentions(&line, &["required", "--peer"]);
+}

@@ -271,3 +271,254 @@ fn a_flood_of_oversized_frames_does_not_grow_the_servers_memory() {
     assert!(log.contains("announced"), "{log}");
     assert!(log.contains("malformed"), "{log}");
 }
+
+/// A hand-made client, for what `pingpong run` would never send: frames
+/// written and read directly on the control connection.
+mod raw {
+    use serde_json::{json, Value};
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::Duration;
+
+    pub fn machine(cpu_model: &str) -> Value {
+        json!({
+            "cpu_model": cpu_model, "logical_cpus": 1, "physical_cores": 1,
+            "smt_siblings": [], "allowed_cpus": "0", "numa_nodes": 1, "kernel": "k",
+            "arch": "x86_64", "virtualization": "none", "clock_source": "tsc",
+            "memory_bytes": 1, "loadavg_1m": 0.0
+        })
+    }
+
+    /// A hello for a rally of `rounds` balls of `size` bytes.
+    pub fn hello(via: &str, pattern: Value, cpu_model: &str, token: Option<&str>) -> Value {
+        json!({
+            "magic": "pingpong-net", "version": 1, "token": token, "via": via,
+            "script": {
+                "size": 64, "pattern": pattern, "length": {"rounds": 2},
+                "warmup_rounds": 0, "verify": "seq", "batch": null,
+                "clock_cost_ns": 0.0, "lossy": false, "fault": null, "pace": null,
+                "payload": "raw"
+            },
+            "loss_timeout_ms": 200, "timeout_ms": 10_000,
+            "machine": machine(cpu_model)
+        })
+    }
+
+    pub fn send(s: &mut TcpStream, msg: &Value) {
+        let body = serde_json::to_vec(msg).unwrap();
+        let mut framed = (body.len() as u32).to_be_bytes().to_vec();
+        framed.extend_from_slice(&body);
+        s.write_all(&framed).expect("sending a frame");
+    }
+
+    pub fn receive(s: &mut TcpStream) -> Value {
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let mut prefix = [0u8; 4];
+        s.read_exact(&mut prefix).expect("a frame's length");
+        let mut body = vec![0u8; u32::from_be_bytes(prefix) as usize];
+        s.read_exact(&mut body).expect("a frame");
+        serde_json::from_slice(&body).expect("a JSON frame")
+    }
+
+    /// A 64-byte ball: number, size, and the CRC-32C of the whole (with
+    /// the CRC field zero) where pingpong puts one (the final ball).
+    pub fn ball(seq: u64) -> Vec<u8> {
+        let mut b = vec![0u8; 64];
+        b[0..8].copy_from_slice(&seq.to_le_bytes());
+        b[8..12].copy_from_slice(&64u32.to_le_bytes());
+        let sum = crc32c::crc32c(&b);
+        b[12..16].copy_from_slice(&sum.to_le_bytes());
+        b
+    }
+}
+
+#[test]
+fn garbage_datagrams_in_a_udp_session_are_counted_corrupted_not_billions_lost() {
+    let server = Server::start(&[]);
+    let mut s = TcpStream::connect(&server.addr).unwrap();
+    raw::send(&mut s, &raw::hello("udp", "rally".into(), "test", None));
+    let welcome = raw::receive(&mut s);
+    let port = welcome["Welcome"]["udp_port"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no UDP port in {welcome}"));
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    udp.connect(("127.0.0.1", port as u16)).unwrap();
+    udp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let my_port = udp.local_addr().unwrap().port();
+    raw::send(&mut s, &serde_json::json!({"UdpPort": {"port": my_port}}));
+    assert_eq!(raw::receive(&mut s), "Ready");
+
+    let mut back = [0u8; 64];
+    let mut garbage = 0;
+    for seq in [0u64, 1, u64::MAX] {
+        // All 0xFF starts with the final ball's number, but is not the final ball.
+        for byte in [0x5A, 0xFF, 0xA7] {
+            udp.send(&[byte; 64]).unwrap();
+            garbage += 1;
+        }
+        udp.send(&raw::ball(seq)).unwrap();
+        if let Err(e) = udp.recv(&mut back) {
+            panic!(
+                "pong did not return ball #{seq}: {e}; server log:\n{}",
+                server.stop()
+            );
+        }
+        assert_eq!(u64::from_le_bytes(back[..8].try_into().unwrap()), seq);
+    }
+    raw::send(&mut s, &serde_json::json!("Finished"));
+    let report = raw::receive(&mut s);
+    let tally = &report["Report"]["tally"];
+    assert_eq!(tally["lost"], 0, "{report}");
+    assert_eq!(tally["corrupted"], garbage, "{report}");
+    assert_eq!(tally["stale"], 0, "{report}");
+    drop(server);
+}
+
+#[test]
+fn a_udp_client_silent_after_its_hello_gives_its_slot_back_within_the_idle_limit() {
+    let server = Server::start(&["--max-sessions", "1"]);
+    // A long rally that asks for a day; stopped (silent) once it is under way.
+    let mut silent = std::process::Command::new(BIN)
+        .args([
+            "run",
+            "--between",
+            "hosts",
+            "--peer",
+            &server.addr,
+            "--via",
+            "udp",
+            "--rounds",
+            "1000000000",
+            "--reps",
+            "1",
+            "--timeout",
+            "24h",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let pid = nix::unistd::Pid::from_raw(silent.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGSTOP).unwrap();
+    let stopped = Instant::now();
+    // With one slot, a normal client is served only once the silent one is ended.
+    let served = loop {
+        let out = client(&[], &server.addr, &["--via", "tcp"]);
+        if out.status.success() {
+            break stopped.elapsed();
+        }
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(err.contains("busy"), "client failed: {err}");
+        assert!(
+            stopped.elapsed() < Duration::from_secs(30),
+            "the silent UDP client still holds the only slot after 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let _ = silent.kill();
+    let _ = silent.wait();
+    let log = server.stop();
+    assert!(log.contains("nothing arrived for 10s"), "{log}");
+    eprintln!("the silent client's slot was free again after {served:.1?}");
+}
+
+#[test]
+fn a_client_cannot_forge_or_flood_the_servers_log() {
+    let forged = "FORGED pingpong serve: [1.2.3.4:5] session done";
+    let long = "A".repeat(60_000);
+    // With a token: before it is checked, nothing the client sent is logged.
+    let server = Server::start(&["--token", "s3cret"]);
+    for hello in [
+        raw::hello("tcp", format!("evil\n{forged}").into(), "m", None),
+        raw::hello(
+            "tcp",
+            "rally".into(),
+            &format!("x\n{forged}"),
+            Some("wrong"),
+        ),
+        raw::hello(&format!("x\n{forged}"), "rally".into(), "m", Some("s3cret")),
+        raw::hello(
+            "tcp",
+            "rally".into(),
+            &format!("{long}\n{forged}"),
+            Some("s3cret"),
+        ),
+        raw::hello(&long, "rally".into(), "m", Some("s3cret")),
+    ] {
+        let mut s = TcpStream::connect(&server.addr).unwrap();
+        raw::send(&mut s, &hello);
+        let _ = raw::receive(&mut s);
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let log = server.stop();
+    for line in log.lines() {
+        assert!(
+            line.starts_with("pingpong serve: "),
+            "a forged line: {line:?}"
+        );
+        assert!(
+            line.chars().count() <= 1000,
+            "a line of {} characters",
+            line.len()
+        );
+        assert!(
+            !line.contains("evil"),
+            "logged before the token check: {line}"
+        );
+    }
+    assert!(log.contains("refused: malformed hello"), "{log}");
+    assert!(log.contains("refused: wrong token"), "{log}");
+    assert!(log.contains("\\nFORGED"), "escaped, not dropped: {log}");
+}
+
+#[test]
+fn accept_failures_for_want_of_descriptors_are_logged_once_per_interval() {
+    let mut server = Server::start_with(
+        &["sh", "-c", "ulimit -n 16 && exec \"$0\" \"$@\""],
+        &["--listen", "127.0.0.1:0"],
+    );
+    // Silent connections hold the server's descriptors until their handshake
+    // deadline (5 s); those beyond wait in the queue while accept fails.
+    let mut held = Vec::new();
+    for _ in 0..40 {
+        if let Ok(s) =
+            TcpStream::connect_timeout(&server.addr.parse().unwrap(), Duration::from_secs(2))
+        {
+            held.push(s);
+        }
+    }
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(server.alive());
+    drop(held);
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(server.alive());
+    let log = server.stop();
+    let failures = log.lines().filter(|l| l.contains("accept failed")).count();
+    assert!(failures >= 1, "the limit was never hit:\n{log}");
+    assert!(
+        failures <= 2,
+        "{failures} accept failures logged in about 6 s:\n{log}"
+    );
+}
+
+#[test]
+fn serve_exits_130_on_sigint_and_on_sigterm() {
+    for signal in [
+        nix::sys::signal::Signal::SIGINT,
+        nix::sys::signal::Signal::SIGTERM,
+    ] {
+        let mut server = Server::start(&[]);
+        let pid = nix::unistd::Pid::from_raw(server.child.id() as i32);
+        nix::sys::signal::kill(pid, signal).unwrap();
+        let until = Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(s) = server.child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(Instant::now() < until, "serve ignored {signal}");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(status.code(), Some(130), "after {signal}");
+    }
+}

@@ -12,7 +12,7 @@
 //! with the same functions the blocking adapters use, so a task's ball is
 //! framed and damaged exactly as a thread's is.
 
-use super::faulty::{Fault, FaultKind};
+use super::faulty::{Fault, Injector};
 use super::{ChannelError, EndpointSpec};
 use crate::channel::payload::{self, Payload};
 use std::collections::VecDeque;
@@ -51,7 +51,7 @@ pub struct Lane {
 pub struct AsyncEndpoint {
     transport: Transport,
     payload: Payload,
-    fault: Option<(Fault, u64)>,
+    fault: Option<Injector>,
     frame: Vec<u8>,
 }
 
@@ -154,7 +154,7 @@ impl AsyncEndpoint {
         Ok(AsyncEndpoint {
             transport,
             payload,
-            fault: fault.map(|f| (f, 0)),
+            fault: fault.map(Injector::new),
             frame: Vec::new(),
         })
     }
@@ -162,30 +162,15 @@ impl AsyncEndpoint {
     /// Sends one whole ball, framed as `--payload` says and damaged as
     /// `--inject` says (pong only).
     pub async fn send(&mut self, ball: &[u8]) -> Result<(), ChannelError> {
-        let mut copies = 1;
-        let mut damaged: Option<Vec<u8>> = None;
-        if let Some((fault, sent)) = &mut self.fault {
-            *sent += 1;
-            if *sent % fault.every == 0 {
-                match fault.kind {
-                    FaultKind::Corrupt => {
-                        let mut v = ball.to_vec();
-                        if let Some(last) = v.last_mut() {
-                            *last ^= 0x5A;
-                        }
-                        damaged = Some(v);
-                    }
-                    FaultKind::Drop => copies = 0,
-                    FaultKind::Dup => copies = 2,
-                }
-            }
-        }
-        let ball = damaged.as_deref().unwrap_or(ball);
-        for _ in 0..copies {
+        let out = match &mut self.fault {
+            Some(injector) => injector.outgoing(ball),
+            None => super::faulty::Outgoing::One(ball),
+        };
+        for m in out.messages() {
             match self.payload {
-                Payload::Raw => send_raw(&mut self.transport, ball).await?,
+                Payload::Raw => send_raw(&mut self.transport, m).await?,
                 Payload::Struct => {
-                    payload::encode(ball, &mut self.frame)?;
+                    payload::encode(m, &mut self.frame)?;
                     send_raw(&mut self.transport, &self.frame).await?
                 }
             }

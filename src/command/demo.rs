@@ -3,19 +3,22 @@
 //! process id and thread id (threads share one pid; processes do not). The
 //! order is checked as it happens: two pings in a row is an error.
 
+use crate::bounds;
 use crate::channel;
 use crate::cli::DemoArgs;
 use crate::engine::{self, Match};
 use crate::error::usage;
 use crate::kinds::Placement;
 use crate::kinds::{Length, Pattern, Role};
-use crate::parse::parse_time;
 use crate::plan::{invalid_reason, parse_units};
 use crate::player::hits::Hit;
 use crate::player::Script;
 use anyhow::{bail, Result};
 use std::io::Write;
 use std::time::Duration;
+
+/// Hits per player a demo may ask for: it is for watching.
+const MOST_HITS: u64 = 10_000;
 
 /// Checks strict turns: ping 1, pong 1, ping 2, pong 2, …
 #[derive(Default)]
@@ -69,9 +72,10 @@ pub fn run(a: &DemoArgs) -> Result<()> {
     if a.hits == 0 {
         return Err(usage("--hits 0: give at least one hit"));
     }
-    let pace = parse_time(&a.pace, "--pace").map_err(usage)?;
+    bounds::count(a.hits, "--hits", MOST_HITS)?;
+    let pace = bounds::parse_time(&a.pace, "--pace", bounds::LONGEST_WAIT)?;
     let timeout = match &a.timeout {
-        Some(t) => parse_time(t, "--timeout").map_err(usage)?,
+        Some(t) => bounds::parse_time(t, "--timeout", bounds::LONGEST_RUN)?,
         None => pace * (2 * a.hits as u32 + 2) + Duration::from_secs(30),
     };
     let script = Script {

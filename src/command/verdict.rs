@@ -14,6 +14,11 @@ pub fn run(a: &VerdictArgs) -> Result<()> {
         "en" | "ru" => a.lang.clone(),
         other => return Err(usage(format!("unknown --lang '{other}': choose en or ru"))),
     };
+    // Every file asked for can be written: refused now, before measuring.
+    a.exports.check()?;
+    if let Some(p) = &a.html {
+        crate::export::check_target(p, "--html")?;
+    }
     let doc = match &a.from {
         Some(path) => {
             let text = std::fs::read_to_string(path)

@@ -129,6 +129,7 @@ const PROCESS_METHODS: [Method; 3] = [Method::PerWorker, Method::Atomic, Method:
 pub fn run(args: &ContentionArgs) -> Result<i32> {
     let c = &args.common;
     let timeout = c.timeout()?;
+    c.exports.check()?;
     let workers = args.workers.unwrap_or_else(super::cpus);
     if workers == 0 || workers > 1024 {
         return Err(usage(format!(
@@ -141,6 +142,7 @@ pub fn run(args: &ContentionArgs) -> Result<i32> {
     if adds == 0 {
         return Err(usage("invalid --adds '0': at least 1"));
     }
+    crate::bounds::count(adds, "--adds", crate::bounds::MOST_ROUNDS)?;
     let expected = expected_total(workers, adds);
     let settings = Settings {
         workers,

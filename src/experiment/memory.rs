@@ -228,6 +228,7 @@ const THREAD_STACK: usize = 2 << 20;
 pub fn run(args: &MemoryArgs) -> Result<i32> {
     let c = &args.common;
     let timeout = c.timeout()?;
+    c.exports.check()?;
     let units = match &args.units {
         Some(u) => crate::parse::parse_counts(u, "--units", 1)?,
         None if c.quick => vec![1, 10],

@@ -17,6 +17,9 @@ use serde::{Deserialize, Serialize};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
+/// The longest wait of one unit (a sleep is not interrupted by Ctrl-C).
+const MAX_WAIT: Duration = Duration::from_secs(10);
+
 #[derive(Debug, Args)]
 pub struct OverlapArgs {
     /// Units waiting at once [default: 8; --quick 4].
@@ -87,12 +90,13 @@ fn cpu_now() -> u64 {
 pub fn run(args: &OverlapArgs) -> Result<i32> {
     let c = &args.common;
     let timeout = c.timeout()?;
+    c.exports.check()?;
     let units = args.units.unwrap_or(if c.quick { 4 } else { 8 });
     if units == 0 || units > 1000 {
         return Err(usage(format!("invalid --units '{units}': from 1 to 1000")));
     }
     let wait = match &args.wait {
-        Some(w) => crate::parse::parse_time(w, "--wait").map_err(usage)?,
+        Some(w) => crate::bounds::parse_time(w, "--wait", MAX_WAIT)?,
         None if c.quick => Duration::from_millis(20),
         None => Duration::from_millis(50),
     };

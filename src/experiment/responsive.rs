@@ -22,6 +22,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The longest a placement may be measured (`--duration`).
+const MAX_DURATION: Duration = Duration::from_secs(3600);
+
 #[derive(Debug, Args)]
 pub struct ResponsiveArgs {
     /// Time between pings [default: 5ms].
@@ -104,13 +107,14 @@ const MODES: [&str; 4] = [
 pub fn run(args: &ResponsiveArgs) -> Result<i32> {
     let c = &args.common;
     let timeout = c.timeout()?;
-    let every = crate::parse::parse_time(&args.every, "--every").map_err(usage)?;
+    c.exports.check()?;
+    let every = crate::bounds::parse_time(&args.every, "--every", crate::bounds::LONGEST_WAIT)?;
     let duration = match &args.duration {
-        Some(d) => crate::parse::parse_time(d, "--duration").map_err(usage)?,
+        Some(d) => crate::bounds::parse_time(d, "--duration", MAX_DURATION)?,
         None if c.quick => Duration::from_millis(150),
         None => Duration::from_millis(750),
     };
-    let chunk = crate::parse::parse_time(&args.chunk, "--chunk").map_err(usage)?;
+    let chunk = crate::bounds::parse_time(&args.chunk, "--chunk", crate::bounds::LONGEST_CHUNK)?;
     if every.is_zero() || duration < every || chunk.is_zero() {
         return Err(usage(
             "--every, --chunk and --duration must be positive, and --duration at least --every",

@@ -245,6 +245,21 @@ pub fn kernel(lo: u64, hi: u64, stop: &AtomicBool) -> Option<u64> {
     Some(acc)
 }
 
+/// The kernel's result over 0..work, computed in slices so that Ctrl-C
+/// and the deadline end it too (a large `--work` takes seconds).
+fn expected_checksum(work: u64, d: &Deadline) -> Result<u64> {
+    let never = AtomicBool::new(false);
+    let mut acc = 0u64;
+    let mut lo = 0;
+    while lo < work {
+        d.check("computing the expected checksum")?;
+        let hi = work.min(lo + (1 << 24));
+        acc = acc.wrapping_add(kernel(lo, hi, &never).unwrap_or(0));
+        lo = hi;
+    }
+    Ok(acc)
+}
+
 /// The `i`-th of `n` near-equal parts of 0..work.
 pub fn part(work: u64, n: usize, i: usize) -> (u64, u64) {
     let n = n as u128;
@@ -255,6 +270,7 @@ pub fn part(work: u64, n: usize, i: usize) -> (u64, u64) {
 pub fn run(args: &ScaleArgs) -> Result<i32> {
     let c = &args.common;
     let timeout = c.timeout()?;
+    c.exports.check()?;
     let cpus = super::cpus();
     let workers = match &args.workers {
         Some(w) => crate::parse::parse_counts(w, "--workers", 1)?,
@@ -269,16 +285,17 @@ pub fn run(args: &ScaleArgs) -> Result<i32> {
             "invalid --work '0': give a positive number of iterations",
         ));
     }
+    crate::bounds::count(work, "--work", 1 << 32)?;
     let reps = args.reps.unwrap_or(if c.quick { 1 } else { 3 });
     if reps == 0 {
         return Err(usage("invalid --reps '0': at least 1"));
     }
+    crate::bounds::count(reps as u64, "--reps", crate::bounds::MOST_REPS)?;
     let pinned_cpu = crate::measure::placement::allowed_cpus()
         .first()
         .copied()
         .unwrap_or(0);
-    let never = AtomicBool::new(false);
-    let expected = kernel(0, work, &never).unwrap_or(0);
+    let expected = expected_checksum(work, &Deadline::after(timeout))?;
     let settings = Settings {
         workers: workers.clone(),
         work_iterations: work,

@@ -34,7 +34,7 @@ impl CommonArgs {
         match &self.timeout {
             None => Ok(Duration::from_secs(60)),
             Some(t) => {
-                let d = crate::parse::parse_time(t, "--timeout").map_err(usage)?;
+                let d = crate::bounds::parse_time(t, "--timeout", crate::bounds::LONGEST_RUN)?;
                 if d.is_zero() {
                     return Err(usage(
                         "invalid --timeout '0': give a positive time, e.g. 30s",

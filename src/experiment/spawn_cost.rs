@@ -219,6 +219,7 @@ impl Row for SpawnResult {
 pub fn run(args: &SpawnArgs) -> Result<i32> {
     let c = &args.common;
     let timeout = c.timeout()?;
+    c.exports.check()?;
     let heap = match &args.heap {
         Some(h) => crate::parse::parse_size(h).map_err(usage)?,
         None if c.quick => 64 << 20,
@@ -281,7 +282,7 @@ pub fn run(args: &SpawnArgs) -> Result<i32> {
     for (round, methods) in rounds {
         let _held = if round > 0 {
             s.start(&format!("touching a {} heap", format_size(round)))?;
-            Some(ResidentHeap::new(round))
+            Some(ResidentHeap::new(round)?)
         } else {
             None
         };
@@ -647,13 +648,15 @@ impl Drop for Alarm {
 struct ResidentHeap(Vec<u8>);
 
 impl ResidentHeap {
-    fn new(bytes: usize) -> ResidentHeap {
-        let mut v = vec![0u8; bytes];
+    /// Fallible: under a memory limit a large `--heap` is an error, not an abort.
+    fn new(bytes: usize) -> Result<ResidentHeap> {
+        let mut v = crate::ball::zeroed(bytes)
+            .map_err(|e| anyhow::anyhow!("the --heap: {e}; give a smaller --heap"))?;
         for i in (0..bytes).step_by(4096) {
             v[i] = 1;
         }
         std::hint::black_box(&mut v);
-        ResidentHeap(v)
+        Ok(ResidentHeap(v))
     }
 }
 

@@ -27,6 +27,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+/// The largest working set each player touches (it allocates one each).
+const MAX_WORKING_SET: usize = 1 << 30;
+
 #[derive(Debug, Args)]
 pub struct SwitchArgs {
     /// Round trips per measurement [default: 20000; --quick 2000].
@@ -197,7 +200,8 @@ fn touch(ws: &mut [u8]) {
 
 /// Ping: returns the elapsed ns of `rounds` round trips.
 fn ping(line: &Line, rounds: u64, ws_len: usize, stop: &AtomicBool) -> Result<u64> {
-    let mut ws = vec![0u8; ws_len];
+    let mut ws = crate::ball::zeroed(ws_len)
+        .map_err(|e| anyhow!("the working set: {e}; give a smaller --working-set"))?;
     touch(&mut ws);
     // A few untimed round trips first.
     for _ in 0..100 {
@@ -214,7 +218,8 @@ fn ping(line: &Line, rounds: u64, ws_len: usize, stop: &AtomicBool) -> Result<u6
 }
 
 fn pong(line: &Line, rounds: u64, ws_len: usize, stop: &AtomicBool) -> Result<()> {
-    let mut ws = vec![0u8; ws_len];
+    let mut ws = crate::ball::zeroed(ws_len)
+        .map_err(|e| anyhow!("the working set: {e}; give a smaller --working-set"))?;
     touch(&mut ws);
     for _ in 0..rounds + 100 {
         line.wait(stop)?;
@@ -252,17 +257,21 @@ fn lines(via: Via) -> Result<(Line, Line)> {
 pub fn run(args: &SwitchArgs) -> Result<i32> {
     let c = &args.common;
     let timeout = c.timeout()?;
+    c.exports.check()?;
     let rounds = args.rounds.unwrap_or(if c.quick { 2000 } else { 20_000 });
     if rounds == 0 {
         return Err(usage("invalid --rounds '0': at least 1"));
     }
+    crate::bounds::count(rounds, "--rounds", crate::bounds::MOST_ROUNDS)?;
     let reps = args.reps.unwrap_or(if c.quick { 1 } else { 3 });
     if reps == 0 {
         return Err(usage("invalid --reps '0': at least 1"));
     }
+    crate::bounds::count(reps as u64, "--reps", crate::bounds::MOST_REPS)?;
     let mut sets = Vec::new();
     for x in crate::parse::split_list(&args.working_set) {
-        sets.push(crate::parse::parse_size(x).map_err(usage)?);
+        let ws = crate::parse::parse_size(x).map_err(usage)?;
+        sets.push(crate::bounds::count(ws, "--working-set", MAX_WORKING_SET)?);
     }
     if sets.is_empty() {
         return Err(usage(

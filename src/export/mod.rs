@@ -8,11 +8,14 @@
 //! straight into a device or a FIFO — is [`write_atomically`]'s
 //! business, not the document's.
 
+mod target;
+
+pub use target::{check_target, flush_streams, write_atomically};
+
 use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Where results are written besides the terminal.
 #[derive(Clone, Debug, Default, Args)]
@@ -61,6 +64,21 @@ where
 }
 
 impl Exports {
+    /// [`check_target`] for each export asked for: a usage error before
+    /// anything is measured.
+    pub fn check(&self) -> Result<()> {
+        for (path, flag) in [
+            (&self.json, "--json"),
+            (&self.csv, "--csv"),
+            (&self.markdown, "--markdown"),
+        ] {
+            if let Some(p) = path {
+                check_target(p, flag)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Rewrites every file asked for from `doc`.
     pub fn write<D: Export>(&self, doc: &D) -> Result<()> {
         if let Some(p) = &self.json {
@@ -74,28 +92,4 @@ impl Exports {
         }
         Ok(())
     }
-}
-
-/// Writes a file whole: to a temporary sibling, then renamed over the
-/// target, so a reader (or a crash) never sees half a file.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use anyhow::Context;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| {
-        format!(
-            "cannot write {}: its directory is not writable",
-            path.display()
-        )
-    })?;
-    tmp.write_all(bytes)?;
-    // A temporary file is private (0600); a report is for reading.
-    use std::os::unix::fs::PermissionsExt;
-    tmp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }

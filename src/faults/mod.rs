@@ -154,6 +154,7 @@ pub struct FaultsDocument {
 
 /// Resolves the command line.
 pub fn plan(args: &crate::cli::FaultsArgs) -> Result<FaultsPlan> {
+    args.exports.check()?;
     let mut experiments = Vec::new();
     for n in &args.names {
         let Some(e) = EXPERIMENTS.iter().find(|e| **e == n.as_str()) else {

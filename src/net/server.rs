@@ -9,15 +9,21 @@
 //!   connection beyond that is told "busy" and closed at once, so a flood
 //!   costs a descriptor for a moment, never a thread or a buffer.
 //! * Every read has a deadline: the handshake must complete within
-//!   [`HANDSHAKE`], the session within `--session-limit`, and a rally that
-//!   goes silent ends after [`IDLE`]. A client that connects and says
-//!   nothing holds a slot for seconds, not forever.
+//!   [`HANDSHAKE`], the session within `--session-limit` (whatever time the
+//!   client asks for), and a rally that goes silent ends after [`IDLE`],
+//!   over TCP and UDP alike. A client that connects and says nothing, or
+//!   says hello and then nothing, holds a slot for seconds, not minutes.
 //! * Control frames are at most [`frame::MAX_FRAME`] bytes, balls at most
 //!   [`MAX_BALL`], windows at most [`MAX_WINDOW`]: memory per session is
 //!   bounded before the first ball.
 //! * A malformed frame ends its session with a logged reason; nothing a
 //!   client sends can end the server. Every event is logged to stderr with
-//!   the peer's address.
+//!   the peer's address, on one line: what a peer sent is logged with its
+//!   control characters escaped and cut to [`LOG_TEXT`] characters, and
+//!   nothing it sent before its token was checked is logged beyond the
+//!   reason for refusing it (a log line cannot be forged from outside).
+//! * When `accept` fails (no descriptors left), the server backs off and
+//!   says so once per [`ACCEPT_LOG_EVERY`], not once per attempt.
 
 use super::frame::{self, FrameError};
 use super::protocol::{self, Client, Hello, Reply, Server, VERSION};
@@ -49,6 +55,12 @@ pub const MAX_WINDOW: u64 = 4096;
 pub const MAX_LOSS_TIMEOUT: Duration = Duration::from_secs(5);
 /// Writes to a client that does not read give up after this.
 const WRITE: Duration = Duration::from_secs(5);
+/// Longest peer-provided text in a log line, in characters.
+pub const LOG_TEXT: usize = 200;
+/// A failing `accept` is logged at most once per this.
+pub const ACCEPT_LOG_EVERY: Duration = Duration::from_secs(10);
+/// Longest pause between attempts while `accept` keeps failing.
+const ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
 
 /// What the server was told.
 #[derive(Clone, Debug)]
@@ -81,8 +93,12 @@ impl Options {
         if a.max_sessions == 0 {
             return Err(usage("--max-sessions 0: allow at least one session"));
         }
-        let session_limit =
-            crate::parse::parse_time(&a.session_limit, "--session-limit").map_err(usage)?;
+        crate::bounds::count(a.max_sessions, "--max-sessions", 4096)?;
+        let session_limit = crate::bounds::parse_time(
+            &a.session_limit,
+            "--session-limit",
+            crate::bounds::LONGEST_RUN,
+        )?;
         if session_limit < HANDSHAKE {
             return Err(usage("--session-limit is shorter than a handshake (5s)"));
         }
@@ -104,7 +120,7 @@ impl Options {
     }
 }
 
-/// Runs `pingpong serve` until interrupted.
+/// Runs `pingpong serve` until interrupted (SIGINT or SIGTERM); exits 130.
 pub fn run(a: &ServeArgs) -> Result<i32> {
     let opts = Options::from_args(a)?;
     let listener =
@@ -127,7 +143,8 @@ pub fn run(a: &ServeArgs) -> Result<i32> {
     );
     serve(listener, opts)?;
     eprintln!("pingpong serve: interrupted, stopping");
-    Ok(0)
+    // Ctrl-C or SIGTERM is the only way a server ends: 130, as for any interrupted command.
+    Ok(130)
 }
 
 /// Accepts connections until interrupted.
@@ -142,6 +159,7 @@ pub fn serve_until(listener: TcpListener, opts: Options, stop: &AtomicBool) -> R
     listener.set_nonblocking(true).context("listener")?;
     let opts = Arc::new(opts);
     let active = Arc::new(AtomicUsize::new(0));
+    let mut failing = AcceptFailures::default();
     while !crate::interrupt::interrupted() && !stop.load(Ordering::SeqCst) {
         let mut fds = [rustix::event::PollFd::new(
             &listener,
@@ -154,13 +172,17 @@ pub fn serve_until(listener: TcpListener, opts: Options, stop: &AtomicBool) -> R
         let _ = rustix::event::poll(&mut fds, Some(&tick));
         loop {
             let (stream, peer) = match listener.accept() {
-                Ok(c) => c,
+                Ok(c) => {
+                    failing.recovered(&opts);
+                    c
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => break,
                 Err(e) => {
-                    // Out of descriptors, a connection reset before accept…: log, go on.
-                    eprintln!("pingpong serve: accept failed: {e}");
-                    std::thread::sleep(Duration::from_millis(50));
+                    // Out of descriptors, a connection reset before accept…:
+                    // the connection stays queued, so back off and say so once in a while.
+                    let pause = failing.failed(&opts, &e);
+                    std::thread::sleep(pause);
                     break;
                 }
             };
@@ -196,6 +218,50 @@ pub fn serve_until(listener: TcpListener, opts: Options, stop: &AtomicBool) -> R
     Ok(())
 }
 
+/// Failing `accept`s: the pause before the next attempt doubles up to
+/// [`ACCEPT_BACKOFF`] while they fail, and a failure is logged at most once
+/// per [`ACCEPT_LOG_EVERY`] (with how many were not), recovery included, so
+/// a server flapping at its descriptor limit cannot flood its log.
+#[derive(Default)]
+struct AcceptFailures {
+    pause: Duration,
+    logged: Option<Instant>,
+    unlogged: u64,
+    /// A failure was logged and recovery has not been.
+    reported: bool,
+}
+
+impl AcceptFailures {
+    fn failed(&mut self, opts: &Options, e: &std::io::Error) -> Duration {
+        self.unlogged += 1;
+        let due = self.logged.is_none_or(|t| t.elapsed() >= ACCEPT_LOG_EVERY);
+        if due && !opts.quiet {
+            let times = match self.unlogged {
+                1 => String::new(),
+                n => format!(" ({n} times since the last report)"),
+            };
+            eprintln!(
+                "pingpong serve: accept failed{times}: {e}; retrying with a pause of up to {}s, reported again in {}s if it goes on",
+                ACCEPT_BACKOFF.as_secs(),
+                ACCEPT_LOG_EVERY.as_secs()
+            );
+            self.logged = Some(Instant::now());
+            self.unlogged = 0;
+            self.reported = true;
+        }
+        self.pause = (self.pause * 2).clamp(Duration::from_millis(10), ACCEPT_BACKOFF);
+        self.pause
+    }
+
+    fn recovered(&mut self, opts: &Options) {
+        self.pause = Duration::ZERO;
+        if self.reported && !opts.quiet {
+            eprintln!("pingpong serve: accepting connections again");
+        }
+        self.reported = false;
+    }
+}
+
 /// Gives back a session slot when the session ends, however it ends.
 struct Slot(Arc<AtomicUsize>);
 
@@ -209,13 +275,43 @@ fn log(opts: &Options, peer: SocketAddr, what: &str) {
     if opts.quiet {
         return;
     }
-    eprintln!("pingpong serve: [{peer}] {what}");
+    // Whatever went into `what`, the line stays one line of bounded length.
+    eprintln!("pingpong serve: [{peer}] {}", peer_text(what, 4 * LOG_TEXT));
+}
+
+/// Text a peer sent, fit for a log line: control characters (a newline that
+/// would forge a line, an escape that would drive a terminal) escaped, and
+/// cut to `max` characters.
+pub fn peer_text(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (n, c) in s.chars().enumerate() {
+        if n == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Tells a client it is refused, without ever waiting on it for long.
 fn refuse_quickly(mut stream: TcpStream, reason: &str) {
     let _ = stream.set_write_timeout(Some(Duration::from_millis(100)));
     let _ = send(&mut stream, &refused(reason));
+}
+
+/// Why a hello was refused, for the log: our own words and a version
+/// number, never a parser's message (it may quote what the client sent).
+fn refusal_for_the_log(why: &str) -> &str {
+    if why.starts_with("malformed") {
+        "malformed hello"
+    } else {
+        why
+    }
 }
 
 fn refused(reason: &str) -> Reply {
@@ -258,15 +354,17 @@ fn session(mut stream: TcpStream, peer: SocketAddr, opts: &Options) -> Result<St
         ),
         e => format!("reading the hello: {e}"),
     })?;
+    // Until the token is checked, the log says why a client is refused and
+    // nothing it sent: the client itself is told the details.
     if let Err(why) = protocol::check_version(&payload) {
         let _ = send(&mut stream, &refused(&why));
-        return Err(why);
+        return Err(format!("refused: {}", refusal_for_the_log(&why)));
     }
     let hello: Hello = match protocol::parse(&payload) {
         Ok(h) => h,
         Err(why) => {
             let _ = send(&mut stream, &refused(&why));
-            return Err(why);
+            return Err("refused: malformed hello".into());
         }
     };
     if let Some(secret) = &opts.token {
@@ -281,7 +379,7 @@ fn session(mut stream: TcpStream, peer: SocketAddr, opts: &Options) -> Result<St
                 "wrong token"
             };
             let _ = send(&mut stream, &refused(why));
-            return Err(why.into());
+            return Err(format!("refused: {why}"));
         }
     }
     let (script, udp) = match check_hello(&hello, opts) {
@@ -291,6 +389,7 @@ fn session(mut stream: TcpStream, peer: SocketAddr, opts: &Options) -> Result<St
             return Err(why);
         }
     };
+    // The client's times are capped by the server's own limits.
     let limit = opts
         .session_limit
         .min(Duration::from_millis(hello.timeout_ms));
@@ -326,7 +425,7 @@ fn session(mut stream: TcpStream, peer: SocketAddr, opts: &Options) -> Result<St
             },
             crate::format::format_size(script.size),
             hello.via,
-            hello.machine.one_line()
+            peer_text(&hello.machine.one_line(), LOG_TEXT)
         ),
     );
     let board = Board::new().map_err(|e| format!("{e:#}"))?;
@@ -362,6 +461,7 @@ fn session(mut stream: TcpStream, peer: SocketAddr, opts: &Options) -> Result<St
         control: udp.then_some(control),
         board: board.share().map_err(|e| format!("{e:#}"))?,
         finished: false,
+        last_ball: Instant::now(),
     };
     send(&mut stream, &Server::Ready)?;
     let played = player::play_over(Role::Pong, &script, &mut ep, &board);
@@ -404,7 +504,12 @@ pub fn check_hello(h: &Hello, opts: &Options) -> Result<(Script, bool), String> 
     let udp = match h.via.as_str() {
         "tcp" => false,
         "udp" => true,
-        other => return Err(format!("unknown channel '{other}': tcp or udp")),
+        other => {
+            return Err(format!(
+                "unknown channel '{}': tcp or udp",
+                peer_text(other, LOG_TEXT)
+            ))
+        }
     };
     let s = &h.script;
     let max = if udp {
@@ -460,6 +565,8 @@ struct Guarded {
     control: Option<TcpStream>,
     board: Board,
     finished: bool,
+    /// When the last ball arrived (UDP: a silent client is ended after [`IDLE`]).
+    last_ball: Instant,
 }
 
 impl Endpoint for Guarded {
@@ -475,6 +582,18 @@ impl Endpoint for Guarded {
             )));
         }
         match self.inner.recv(buf) {
+            Ok(()) => {
+                self.last_ball = Instant::now();
+                Ok(())
+            }
+            // UDP: a lost ball is a result, but a client that sends nothing
+            // at all has gone silent, and is ended as a silent TCP one is.
+            Err(ChannelError::TimedOut) if self.last_ball.elapsed() >= IDLE => {
+                Err(ChannelError::Io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("nothing arrived for {}", humantime::format_duration(IDLE)),
+                )))
+            }
             Err(ChannelError::TimedOut) => {
                 if let Some(c) = &mut self.control {
                     let mut fds = [rustix::event::PollFd::new(
@@ -509,5 +628,17 @@ impl Endpoint for Guarded {
             }
             other => other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peer_text_escapes_control_characters_and_is_cut() {
+        assert_eq!(peer_text("a\nb\x1b[2Jc", 100), "a\\nb\\u{1b}[2Jc");
+        let long = "x".repeat(1000);
+        assert_eq!(peer_text(&long, 10).chars().count(), 11);
     }
 }

@@ -107,7 +107,7 @@ async fn play_ping(
     ep: &mut AsyncEndpoint,
     board: &Board,
 ) -> Result<PlayerReport, PlayError> {
-    let (ball, back) = ping::balls(script);
+    let (ball, back) = ping::balls(script)?;
     let mut p = Ping {
         script,
         ep,
@@ -207,9 +207,16 @@ impl Ping<'_> {
                     e,
                 )
             })?;
-            if ball::seq_of(&self.back) == ball::end_seq(self.back.len()) {
+            if ball::is_end(&mut self.back) {
                 return Ok(());
             }
+            // A duplicate or late ball still in flight: counted like any other.
+            ping::judge(
+                &mut self.tally,
+                &mut self.back,
+                self.seq,
+                self.script.verify,
+            );
         }
     }
 }
@@ -220,9 +227,8 @@ async fn play_pong(
     board: &Board,
 ) -> Result<PlayerReport, PlayError> {
     let size = script.size;
-    let end = ball::end_seq(size);
-    let mut buf = vec![0u8; size];
-    let mut ack = vec![0u8; ping::ack_size(size)];
+    let mut buf = super::buffer(Role::Pong, size)?;
+    let mut ack = super::buffer(Role::Pong, ping::ack_size(size))?;
     let mut tally = Tally::default();
     let mut expected = 0u64;
     let timed_from = script.warmup_balls();
@@ -233,7 +239,7 @@ async fn play_pong(
         ep.recv(&mut buf)
             .await
             .map_err(|e| failure(Role::Pong, format!("waiting for ball #{expected}"), e))?;
-        if ball::seq_of(&buf) == end {
+        if ball::is_end(&mut buf) {
             board.post(Role::Pong, Phase::Ending, expected);
             let answer = pong::final_answer(script.pattern, &mut buf, &mut ack);
             ep.send(answer)
@@ -241,7 +247,9 @@ async fn play_pong(
                 .map_err(|e| failure(Role::Pong, "answering the final ball".into(), e))?;
             break;
         }
-        let seq = pong::judge(&mut tally, &mut buf, expected, script.verify);
+        let Some(seq) = pong::judge(&mut tally, &mut buf, expected, script.verify) else {
+            continue;
+        };
         expected = expected.max(seq + 1);
         if seq == timed_from && timed_from > 0 {
             cpu_first = placement::current_cpu();

@@ -91,6 +91,15 @@ pub struct PlayError {
     pub cause: String,
 }
 
+/// A player's buffer for a ball (or an acknowledgement), or why it could not have one.
+pub(crate) fn buffer(role: Role, len: usize) -> Result<Vec<u8>, PlayError> {
+    crate::ball::zeroed(len).map_err(|cause| PlayError {
+        role: role.name(),
+        doing: "making room for its balls".into(),
+        cause: format!("{cause}; use a smaller --size"),
+    })
+}
+
 pub(crate) fn failure(role: Role, doing: String, cause: ChannelError) -> PlayError {
     PlayError {
         role: role.name(),

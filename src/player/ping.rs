@@ -39,7 +39,7 @@ pub fn play(
     board: &Board,
     log: Option<HitLog>,
 ) -> Result<PlayerReport, PlayError> {
-    let (ball, back) = balls(script);
+    let (ball, back) = balls(script)?;
     let mut p = Ping {
         script,
         ep,
@@ -83,14 +83,14 @@ pub fn play(
 
 /// Ping's two buffers: the ball it serves (payload filled once) and where
 /// what comes back lands (the ball in a rally, an acknowledgement in a stream).
-pub(super) fn balls(script: &Script) -> (Vec<u8>, Vec<u8>) {
-    let mut ball = vec![0u8; script.size];
+pub(super) fn balls(script: &Script) -> Result<(Vec<u8>, Vec<u8>), PlayError> {
+    let mut ball = super::buffer(Role::Ping, script.size)?;
     ball::fill_payload(&mut ball);
     let back_len = match script.pattern {
         Pattern::Rally => script.size,
         Pattern::Stream { .. } => ack_size(script.size),
     };
-    (ball, vec![0u8; back_len])
+    Ok((ball, super::buffer(Role::Ping, back_len)?))
 }
 
 /// The timed part of ping's play, whatever drives it (a thread blocking on
@@ -222,19 +222,25 @@ pub(super) fn judge(tally: &mut Tally, back: &mut [u8], seq: u64, verify: Verify
             }
             Judged::Good
         }
-        Check::Corrupted => {
+        Check::Corrupted | Check::Garbage => {
             tally.corrupted += 1;
             Judged::Bad
         }
-        Check::WrongSeq(found) => {
-            if ball::unwrap_seq(found, seq, size) < seq {
+        Check::WrongSeq(found) => match ball::unwrap_seq(found, seq, size) {
+            Some(s) if s < seq && seq - s <= ball::PLAUSIBLE => {
                 tally.stale += 1;
                 Judged::Stale
-            } else {
+            }
+            Some(s) if s > seq && s - seq <= ball::PLAUSIBLE => {
                 tally.out_of_order += 1;
                 Judged::Bad
             }
-        }
+            // No ball of this rally carries that number: a damaged one.
+            _ => {
+                tally.corrupted += 1;
+                Judged::Bad
+            }
+        },
     }
 }
 
@@ -341,12 +347,22 @@ impl Ping<'_> {
                 .map_err(|e| failure(Role::Ping, "sending the final ball".into(), e))?;
             loop {
                 match self.ep.recv(&mut self.back) {
-                    Ok(()) if ball::seq_of(&self.back) == ball::end_seq(self.back.len()) => {
-                        return Ok(())
+                    Ok(()) if ball::is_end(&mut self.back) => return Ok(()),
+                    // A duplicate or late ball still in flight: counted like any other.
+                    Ok(()) => {
+                        judge(
+                            &mut self.tally,
+                            &mut self.back,
+                            self.seq,
+                            self.script.verify,
+                        );
+                        continue;
                     }
-                    Ok(()) => continue, // a stale ball still in flight
                     Err(ChannelError::TimedOut) if self.script.lossy => break,
-                    Err(ChannelError::WrongLength { .. }) if self.script.lossy => continue,
+                    Err(ChannelError::WrongLength { .. }) if self.script.lossy => {
+                        self.tally.corrupted += 1;
+                        continue;
+                    }
                     Err(e) => {
                         return Err(failure(
                             Role::Ping,

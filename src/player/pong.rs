@@ -19,9 +19,8 @@ pub fn play(
     log: Option<HitLog>,
 ) -> Result<PlayerReport, PlayError> {
     let size = script.size;
-    let end = ball::end_seq(size);
-    let mut buf = vec![0u8; size];
-    let mut ack = vec![0u8; ack_size(size)];
+    let mut buf = super::buffer(Role::Pong, size)?;
+    let mut ack = super::buffer(Role::Pong, ack_size(size))?;
     let mut tally = Tally::default();
     let mut expected = 0u64;
     // CPU accounting starts with the first timed ball, as ping's does.
@@ -51,15 +50,16 @@ pub fn play(
                 ))
             }
         }
-        let found = ball::seq_of(&buf);
-        if found == end {
+        if ball::is_end(&mut buf) {
             board.post(Role::Pong, Phase::Ending, expected);
             let answer = final_answer(script.pattern, &mut buf, &mut ack);
             ep.send(answer)
                 .map_err(|e| failure(Role::Pong, "answering the final ball".into(), e))?;
             break;
         }
-        let seq = judge(&mut tally, &mut buf, expected, script.verify);
+        let Some(seq) = judge(&mut tally, &mut buf, expected, script.verify) else {
+            continue;
+        };
         expected = expected.max(seq + 1);
         if seq == timed_from && timed_from > 0 {
             cpu_first = placement::current_cpu();
@@ -88,9 +88,6 @@ pub fn play(
     Ok(report(tally, cpu_first, &usage_before))
 }
 
-/// Checks an incoming ball against the one expected, counts it, and
-/// returns the sequence number it stands for. Shared with the async player.
-#[inline]
 /// Pong's answer to the final ball: the ball itself, stamped as final, in a
 /// rally; a final acknowledgement in a stream.
 pub(super) fn final_answer<'a>(pattern: Pattern, buf: &'a mut [u8], ack: &'a mut [u8]) -> &'a [u8] {
@@ -107,7 +104,18 @@ pub(super) fn final_answer<'a>(pattern: Pattern, buf: &'a mut [u8], ack: &'a mut
     }
 }
 
-pub(super) fn judge(tally: &mut Tally, buf: &mut [u8], expected: u64, verify: Verify) -> u64 {
+/// Checks an incoming ball against the one expected, counts it, and
+/// returns the sequence number it stands for; `None` for a message that is
+/// no ball of this rally (garbage: a number before the first ball or far
+/// from any), counted corrupted and neither answered nor followed, so it
+/// cannot move pong's count of lost balls. Shared with the async player.
+#[inline]
+pub(super) fn judge(
+    tally: &mut Tally,
+    buf: &mut [u8],
+    expected: u64,
+    verify: Verify,
+) -> Option<u64> {
     let size = buf.len();
     tally.received += 1;
     match ball::check(buf, expected, verify) {
@@ -115,21 +123,30 @@ pub(super) fn judge(tally: &mut Tally, buf: &mut [u8], expected: u64, verify: Ve
             if verify.checks_sum(expected) {
                 tally.checksummed += 1;
             }
-            expected
+            Some(expected)
         }
         Check::Corrupted => {
             tally.corrupted += 1;
-            expected
+            Some(expected)
         }
-        Check::WrongSeq(found) => {
-            let s = ball::unwrap_seq(found, expected, size);
-            if s < expected {
+        Check::Garbage => {
+            tally.corrupted += 1;
+            None
+        }
+        Check::WrongSeq(found) => match ball::unwrap_seq(found, expected, size) {
+            Some(s) if s < expected && expected - s <= ball::PLAUSIBLE => {
                 tally.stale += 1;
-            } else {
-                tally.lost += s - expected;
+                Some(s)
             }
-            s
-        }
+            Some(s) if s >= expected && s - expected <= ball::PLAUSIBLE => {
+                tally.lost += s - expected;
+                Some(s)
+            }
+            _ => {
+                tally.corrupted += 1;
+                None
+            }
+        },
     }
 }
 
@@ -147,5 +164,36 @@ pub(super) fn report(tally: Tally, cpu_first: usize, usage_before: &CpuUsage) ->
         max_rss_kib: rusage::max_rss_kib(),
         tally,
         timing: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_is_counted_corrupted_and_never_wraps_the_count_of_lost_balls() {
+        for size in [4, 8, 16, 64, 1500] {
+            let mut tally = Tally::default();
+            for byte in [0xFF, 0x5A, 0xA7, 0x80] {
+                let mut buf = vec![byte; size];
+                assert_eq!(
+                    judge(&mut tally, &mut buf, 3, Verify::All),
+                    None,
+                    "{byte:#x} × {size}"
+                );
+            }
+            assert_eq!(tally.lost, 0, "size {size}: {tally:?}");
+            assert_eq!(tally.corrupted, 4, "size {size}: {tally:?}");
+        }
+    }
+
+    #[test]
+    fn a_real_gap_is_counted_as_lost_balls() {
+        let mut tally = Tally::default();
+        let mut b = vec![0u8; 64];
+        ball::stamp(&mut b, 10, true);
+        assert_eq!(judge(&mut tally, &mut b, 7, Verify::All), Some(10));
+        assert_eq!(tally.lost, 3);
     }
 }

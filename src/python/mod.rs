@@ -145,6 +145,7 @@ impl Row for PyResult {
 
 pub fn run(a: &PythonArgs) -> Result<i32> {
     let timeout = a.common.timeout()?;
+    a.common.exports.check()?;
     let names: Vec<String> = if a.names.is_empty() {
         programs::EXPERIMENTS
             .iter()
