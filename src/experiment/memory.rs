@@ -1,13 +1,20 @@
 //! `pingpong memory` (claim P9): memory added per idle unit, for 1, 10, 100
-//! and 1,000 threads and processes (fork and spawn).
+//! and 1,000 threads and processes (fork and spawn), each count measured
+//! several times, the repetitions interleaved across the variants (the first
+//! of every variant, then the second…), so that a drift of the machine
+//! touches them all alike.
 //!
 //! Figures come from `/proc/PID/smaps_rollup` (RSS, PSS, and USS = private
-//! clean + private dirty) and `/proc/PID/status` (VmSize). Threads are
-//! measured as the growth of pingpong itself once they all wait; processes as
-//! the sum over the children (each counted whole: RSS counts pages it shares
-//! with the parent, PSS splits them, USS counts only its own). Kernel memory
-//! (a 16 KiB kernel stack per thread or process, page tables, task structs)
-//! is in none of these and is not counted.
+//! clean + private dirty) and `/proc/PID/status` (VmSize). The figure that
+//! decides is the **family's** PSS: a forked child's PSS is charged to the
+//! child, but the parent's PSS falls by the pages they now share, so a
+//! child's own PSS overstates what it adds. Processes: (parent after + every
+//! child − parent before) ÷ units; threads: the growth of pingpong (the one
+//! process) ÷ units. USS beside it: what each unit holds alone (a child's own
+//! private pages; for threads the growth of pingpong's). RSS counts pages a
+//! child shares with its parent in full, in every child. Kernel memory (a
+//! 16 KiB kernel stack per thread or process, page tables, task structs) is
+//! in none of these and is not counted.
 
 use super::{Children, CommonArgs, Deadline, Row, Session};
 use crate::error::usage;
@@ -20,15 +27,20 @@ use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 /// The hidden subcommand an idle re-executed child runs.
 pub const IDLE: &str = "__idle";
 
 #[derive(Debug, Args)]
 pub struct MemoryArgs {
-    /// How many idle units at once, comma-separated [default: 1,10,100,1000; --quick 1,10].
+    /// How many idle units at once, comma-separated [default: 1,10,100,1000; --quick 1,10,100].
     #[arg(long, value_name = "COUNTS")]
     pub units: Option<String>,
+
+    /// Repetitions of every variant, interleaved across them [default: 3; --quick 2].
+    #[arg(long, value_name = "N")]
+    pub reps: Option<u32>,
 
     #[command(flatten)]
     pub common: CommonArgs,
@@ -37,6 +49,8 @@ pub struct MemoryArgs {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Settings {
     pub units: Vec<usize>,
+    /// Repetitions of every variant, interleaved across them.
+    pub repetitions: u32,
     /// Stack reserved per thread.
     pub thread_stack_bytes: usize,
     pub source: String,
@@ -52,6 +66,24 @@ pub struct Mem {
     pub uss_kib: u64,
 }
 
+/// One repetition of one variant, per unit, KiB. None where unreadable.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RepMemory {
+    /// PSS the family gained, ÷ units: processes (parent after + children −
+    /// parent before); threads, the growth of pingpong.
+    pub pss_kib_per_unit: Option<f64>,
+    /// What each unit holds alone: a child's private pages; for threads the
+    /// growth of pingpong's private pages ÷ units.
+    pub uss_kib_per_unit: Option<f64>,
+    /// Processes: the children's RSS (shared pages counted in every child);
+    /// threads: the growth of pingpong's.
+    pub rss_kib_per_unit: Option<f64>,
+    pub vsz_kib_per_unit: Option<f64>,
+    /// Processes: how much the parent's own PSS changed, KiB (it falls by
+    /// the pages its children now share); None for threads.
+    pub parent_pss_change_kib: Option<f64>,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MemoryResult {
     /// Threads, processes made by fork, or processes made by spawn (re-exec).
@@ -59,20 +91,41 @@ pub struct MemoryResult {
     pub units: usize,
     /// How the figures were counted.
     pub counted: String,
-    /// Per unit, KiB (f64: a total divided by the count). None where unreadable.
-    pub rss_kib_per_unit: Option<f64>,
+    /// Medians over the repetitions of the figures in `reps`, KiB per unit.
     pub pss_kib_per_unit: Option<f64>,
     pub uss_kib_per_unit: Option<f64>,
+    pub rss_kib_per_unit: Option<f64>,
     pub vsz_kib_per_unit: Option<f64>,
-    /// Totals, KiB, over the units (threads: growth of pingpong).
-    pub rss_kib_total: Option<i64>,
-    pub pss_kib_total: Option<i64>,
-    pub uss_kib_total: Option<i64>,
-    pub vsz_kib_total: Option<i64>,
-    /// Children whose figures were read (processes), or 0.
+    /// Every repetition, in the order taken.
+    pub reps: Vec<RepMemory>,
+    /// Children whose figures were read in every repetition (processes), or 0.
     pub children_counted: usize,
     /// Stack reserved per unit's main thread, as named by the OS/std.
     pub stack: String,
+}
+
+impl MemoryResult {
+    fn median_of(&self, f: fn(&RepMemory) -> Option<f64>) -> Option<f64> {
+        let v: Vec<f64> = self.reps.iter().filter_map(f).collect();
+        (!v.is_empty()).then(|| crate::stats::median(&v))
+    }
+
+    /// One repetition's figures of `f`, all of them (empty if any is unreadable).
+    pub fn series(&self, f: fn(&RepMemory) -> Option<f64>) -> Vec<f64> {
+        self.reps
+            .iter()
+            .map(f)
+            .collect::<Option<Vec<f64>>>()
+            .unwrap_or_default()
+    }
+
+    fn add(&mut self, r: RepMemory) {
+        self.reps.push(r);
+        self.pss_kib_per_unit = self.median_of(|r| r.pss_kib_per_unit);
+        self.uss_kib_per_unit = self.median_of(|r| r.uss_kib_per_unit);
+        self.rss_kib_per_unit = self.median_of(|r| r.rss_kib_per_unit);
+        self.vsz_kib_per_unit = self.median_of(|r| r.vsz_kib_per_unit);
+    }
 }
 
 impl Row for MemoryResult {
@@ -80,23 +133,40 @@ impl Row for MemoryResult {
         vec![
             "unit",
             "count",
-            "RSS/unit",
-            "PSS/unit",
+            "reps",
+            "family PSS/unit",
             "USS/unit",
+            "RSS/unit",
             "virtual/unit",
             "stack",
             "counted",
         ]
     }
     fn cells(&self) -> Vec<String> {
-        let k = |v: Option<f64>| v.map(kib).unwrap_or_else(|| "n/a".into());
+        let k = |v: Option<f64>, f: fn(&RepMemory) -> Option<f64>| match v {
+            None => "n/a".to_string(),
+            Some(v) => {
+                let all = self.series(f);
+                if all.len() > 1 {
+                    let (lo, hi) = all
+                        .iter()
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                            (a.min(x), b.max(x))
+                        });
+                    format!("{} ({}–{})", kib(v), kib(lo), kib(hi))
+                } else {
+                    kib(v)
+                }
+            }
+        };
         vec![
             self.unit.to_string(),
             self.units.to_string(),
-            k(self.rss_kib_per_unit),
-            k(self.pss_kib_per_unit),
-            k(self.uss_kib_per_unit),
-            k(self.vsz_kib_per_unit),
+            self.reps.len().to_string(),
+            k(self.pss_kib_per_unit, |r| r.pss_kib_per_unit),
+            k(self.uss_kib_per_unit, |r| r.uss_kib_per_unit),
+            k(self.rss_kib_per_unit, |r| r.rss_kib_per_unit),
+            k(self.vsz_kib_per_unit, |r| r.vsz_kib_per_unit),
             self.stack.clone(),
             self.counted.clone(),
         ]
@@ -110,9 +180,14 @@ pub type MemoryDocument = super::ExperimentDocument<Settings, MemoryResult>;
 pub mod key {
     use crate::kinds::UnitKind;
 
-    /// PSS added per idle unit, at the largest count measured.
+    /// PSS the family gains per idle unit, at the largest count measured.
     pub fn pss_per_unit(unit: UnitKind) -> String {
         format!("memory.{}.per-unit", unit.name())
+    }
+
+    /// USS (what each unit holds alone) per idle unit, at the same count.
+    pub fn uss_per_unit(unit: UnitKind) -> String {
+        format!("memory.{}.uss-per-unit", unit.name())
     }
 }
 
@@ -120,22 +195,36 @@ impl Witness for MemoryDocument {
     fn testify(&self, ev: &mut Evidence, cmd: &str) {
         // The largest count measured: fixed costs of the parent matter least there.
         for unit in [UnitKind::Thread, UnitKind::Fork, UnitKind::Spawn] {
-            let best = self
+            let Some(r) = self
                 .results
                 .iter()
-                .filter(|r| r.unit == unit)
-                .filter_map(|r| Some((r.units, r.pss_kib_per_unit?)))
-                .max_by_key(|&(n, _)| n);
-            if let Some((n, pss)) = best {
-                ev.put(
+                .filter(|r| r.unit == unit && !r.series(|m| m.pss_kib_per_unit).is_empty())
+                .max_by_key(|r| r.units)
+            else {
+                continue;
+            };
+            let whose = if unit == UnitKind::Thread {
+                "pingpong's PSS growth"
+            } else {
+                "the family's PSS growth (parent + children)"
+            };
+            let n = r.units;
+            let figures = [
+                (
                     key::pss_per_unit(unit),
-                    Figure::exact(
-                        pss,
-                        Unit::KiB,
-                        format!("PSS added per idle unit of {unit}, {n} at once"),
-                        cmd,
-                    ),
-                );
+                    r.series(|m| m.pss_kib_per_unit),
+                    format!("{whose} per idle unit of {unit}, {n} at once (range over repetitions)"),
+                ),
+                (
+                    key::uss_per_unit(unit),
+                    r.series(|m| m.uss_kib_per_unit),
+                    format!("USS (private pages) per idle unit of {unit}, {n} at once (range over repetitions)"),
+                ),
+            ];
+            for (k, series, what) in figures {
+                if let Some(f) = Figure::of_repetitions(&series, Unit::KiB, what, cmd) {
+                    ev.put(k, f);
+                }
             }
         }
     }
@@ -187,6 +276,11 @@ pub fn sum(mems: &[Mem]) -> Mem {
     })
 }
 
+/// The family's PSS growth: the parent's change plus every child's PSS.
+pub fn family_pss_growth(parent_before: &Mem, parent_after: &Mem, children: &[Mem]) -> i64 {
+    parent_after.pss_kib as i64 - parent_before.pss_kib as i64 + sum(children).pss_kib as i64
+}
+
 fn rollup(pid: &str) -> Result<Mem> {
     let path = format!("/proc/{pid}/smaps_rollup");
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
@@ -231,24 +325,33 @@ pub fn run(args: &MemoryArgs) -> Result<i32> {
     let timeout = c.timeout()?;
     let units = match &args.units {
         Some(u) => crate::parse::parse_counts(u, "--units", 1)?,
-        None if c.quick => vec![1, 10],
+        None if c.quick => vec![1, 10, 100],
         None => vec![1, 10, 100, 1000],
     };
     if let Some(&n) = units.iter().find(|&&n| n > 10_000) {
         return Err(usage(format!("invalid --units '{n}': at most 10000")));
     }
+    let reps = args.reps.unwrap_or(if c.quick { 2 } else { 3 });
+    if reps == 0 || reps > 100 {
+        return Err(usage(format!("invalid --reps '{reps}': from 1 to 100")));
+    }
     let settings = Settings {
         units: units.clone(),
+        repetitions: reps,
         thread_stack_bytes: THREAD_STACK,
         source: "/proc/PID/smaps_rollup and /proc/PID/status".into(),
         timeout_s: timeout.as_secs_f64(),
     };
-    let mut s = Session::new(
+    let variants: Vec<(usize, UnitKind)> = units
+        .iter()
+        .flat_map(|&n| [UnitKind::Fork, UnitKind::Spawn, UnitKind::Thread].map(|k| (n, k)))
+        .collect();
+    let mut s: Session<'_, Settings, MemoryResult> = Session::new(
         "memory",
         "memory added per idle unit",
         c,
         settings,
-        (units.len() * 3) as u64,
+        variants.len() as u64 * reps as u64,
     )?;
     let self_readable = rollup("self").is_ok();
     if !self_readable {
@@ -257,33 +360,79 @@ pub fn run(args: &MemoryArgs) -> Result<i32> {
              RSS, PSS and USS are not reported",
         );
     }
-    for &n in &units {
-        for kind in [UnitKind::Fork, UnitKind::Spawn, UnitKind::Thread] {
-            s.start(&format!("{n} idle {kind}"))?;
+    // The row of each variant in the document, once it has one.
+    let mut rows: Vec<Option<usize>> = vec![None; variants.len()];
+    for _ in 0..reps {
+        for (i, &(n, kind)) in variants.iter().enumerate() {
+            let what = format!("{n} idle {kind}");
+            s.start(&what)?;
             let d = Deadline::after(timeout);
             let r = match kind {
                 UnitKind::Thread => threads(n, &d),
-                UnitKind::Fork => processes(n, &d, true),
+                UnitKind::Fork => {
+                    super::settle_to_one_thread(Duration::from_secs(1));
+                    processes(n, &d, true)
+                }
                 _ => processes(n, &d, false),
             };
-            match r {
-                Ok((r, unreadable)) => {
-                    if unreadable > 0 {
-                        s.unavailable(format!(
-                            "{unreadable} child(ren)'s smaps_rollup could not be read: PSS/USS for those units not reported"
-                        ));
-                    }
-                    s.push(r)?
+            let (rep, counted) = match r {
+                Ok(x) => x,
+                Err(e) => {
+                    s.failed(&what, e)?;
+                    continue;
                 }
-                Err(e) => s.failed(&format!("{n} idle {kind}"), e)?,
+            };
+            if kind.is_process() && counted < n {
+                s.unavailable(format!(
+                    "{} child(ren)'s smaps_rollup could not be read: PSS/USS for those units not reported",
+                    n - counted
+                ));
             }
+            let mut row = match rows[i] {
+                Some(k) => s.doc.results[k].clone(),
+                None => MemoryResult {
+                    unit: kind,
+                    units: n,
+                    counted: if kind == UnitKind::Thread {
+                        "growth of pingpong".into()
+                    } else {
+                        "parent's change + every child".into()
+                    },
+                    pss_kib_per_unit: None,
+                    uss_kib_per_unit: None,
+                    rss_kib_per_unit: None,
+                    vsz_kib_per_unit: None,
+                    reps: Vec::new(),
+                    children_counted: counted,
+                    stack: if kind == UnitKind::Thread {
+                        format!("{} reserved", crate::format::format_size(THREAD_STACK))
+                    } else {
+                        "8 MiB max (RLIMIT_STACK), grows on use".into()
+                    },
+                },
+            };
+            row.children_counted = row.children_counted.min(counted);
+            row.add(rep);
+            let k = *rows[i].get_or_insert(s.doc.results.len());
+            s.set(k, row)?;
         }
     }
     s.note(
-        "threads: growth of pingpong once they all wait; processes: sum over the children \
-         (RSS counts pages shared with the parent in every child, PSS splits them, USS counts a child's own only)",
+        "family PSS: processes, (parent's PSS after + every child's PSS − parent's PSS before) ÷ units, \
+         since the parent's PSS falls by the pages it now shares; threads, the growth of pingpong ÷ units",
+    );
+    s.note(
+        "USS: what each unit holds alone (a child's private pages; threads: the growth of pingpong's); \
+         RSS: processes, each child's whole resident set (shared pages counted in every child)",
     );
     s.note("kernel memory (kernel stacks, page tables, task structs) is in none of these figures");
+    s.note(
+        "glibc keeps up to 40 MiB of ended threads' stacks for reuse, their pages mostly released: \
+         after the first repetition, threads that reuse a cached stack may add less",
+    );
+    s.note(format!(
+        "{reps} repetition(s) of every variant, interleaved (the first of each, then the second…); figures are medians (range over repetitions)"
+    ));
     s.finish()
 }
 
@@ -291,7 +440,8 @@ fn per(total: Option<i64>, n: usize) -> Option<f64> {
     total.map(|t| t as f64 / n as f64)
 }
 
-fn threads(n: usize, d: &Deadline) -> Result<(MemoryResult, usize)> {
+/// Idle threads: the growth of pingpong, and how many units were counted (n).
+fn threads(n: usize, d: &Deadline) -> Result<(RepMemory, usize)> {
     let before = rollup("self").ok();
     let vsz_before = vsz_kib("self");
     // Gate: (ready count, released)
@@ -355,38 +505,29 @@ fn threads(n: usize, d: &Deadline) -> Result<(MemoryResult, usize)> {
         (Some(b), Some(a)) => Some(f(&a) as i64 - f(&b) as i64),
         _ => None,
     };
-    let rss = delta(|m| m.rss_kib);
-    let pss = delta(|m| m.pss_kib);
-    let uss = delta(|m| m.uss_kib);
     let vsz = match (vsz_before, vsz_after) {
         (Some(b), Some(a)) => Some(a as i64 - b as i64),
         _ => None,
     };
     Ok((
-        MemoryResult {
-            unit: UnitKind::Thread,
-            units: n,
-            counted: "growth of pingpong".into(),
-            rss_kib_per_unit: per(rss, n),
-            pss_kib_per_unit: per(pss, n),
-            uss_kib_per_unit: per(uss, n),
+        RepMemory {
+            pss_kib_per_unit: per(delta(|m| m.pss_kib), n),
+            uss_kib_per_unit: per(delta(|m| m.uss_kib), n),
+            rss_kib_per_unit: per(delta(|m| m.rss_kib), n),
             vsz_kib_per_unit: per(vsz, n),
-            rss_kib_total: rss,
-            pss_kib_total: pss,
-            uss_kib_total: uss,
-            vsz_kib_total: vsz,
-            children_counted: 0,
-            stack: format!("{} reserved", crate::format::format_size(THREAD_STACK)),
+            parent_pss_change_kib: None,
         },
-        0,
+        n,
     ))
 }
 
-fn processes(n: usize, d: &Deadline, fork: bool) -> Result<(MemoryResult, usize)> {
+/// Idle processes: the family's figures, and how many children were read.
+fn processes(n: usize, d: &Deadline, fork: bool) -> Result<(RepMemory, usize)> {
     let (hold_r, hold_w) = super::pipe()?;
     let (ready_r, ready_w) = super::pipe()?;
     let mut kids = Children::default();
     let exe = std::env::current_exe().context("finding our own executable")?;
+    let before = rollup("self").ok();
     for _ in 0..n {
         if fork {
             let (hr, hw, rw) = (hold_r.as_raw_fd(), hold_w.as_raw_fd(), ready_w.as_raw_fd());
@@ -438,15 +579,14 @@ fn processes(n: usize, d: &Deadline, fork: bool) -> Result<(MemoryResult, usize)
     let mut buf = vec![0u8; n];
     super::read_within(ready_r.as_fd(), &mut buf, d, "the idle children's start")
         .map_err(super::or_killed)?;
+    let after = rollup("self").ok();
     let mut mems = Vec::with_capacity(n);
-    let mut unreadable = 0;
     let mut vsz_total = 0i64;
     let mut vsz_ok = true;
     for pid in &kids.0 {
         let p = pid.to_string();
-        match rollup(&p) {
-            Ok(m) => mems.push(m),
-            Err(_) => unreadable += 1,
+        if let Ok(m) = rollup(&p) {
+            mems.push(m);
         }
         match vsz_kib(&p) {
             Some(v) => vsz_total += v as i64,
@@ -463,35 +603,25 @@ fn processes(n: usize, d: &Deadline, fork: bool) -> Result<(MemoryResult, usize)
         bail!("an idle child did not exit cleanly: {statuses:?}");
     }
     let counted = mems.len();
-    let total = sum(&mems);
-    let some = |v: u64| (counted == n).then_some(v as i64);
-    let (rss, pss, uss) = (
-        some(total.rss_kib),
-        some(total.pss_kib),
-        some(total.uss_kib),
-    );
-    let vsz = vsz_ok.then_some(vsz_total);
+    let all = counted == n;
+    let children = sum(&mems);
+    let (family, parent_change) = match (before, after, all) {
+        (Some(b), Some(a), true) => (
+            Some(family_pss_growth(&b, &a, &mems)),
+            Some(a.pss_kib as f64 - b.pss_kib as f64),
+        ),
+        _ => (None, None),
+    };
+    let some = |v: u64| all.then_some(v as i64);
     Ok((
-        MemoryResult {
-            unit: if fork {
-                UnitKind::Fork
-            } else {
-                UnitKind::Spawn
-            },
-            units: n,
-            counted: format!("sum over {counted} children"),
-            rss_kib_per_unit: per(rss, n),
-            pss_kib_per_unit: per(pss, n),
-            uss_kib_per_unit: per(uss, n),
-            vsz_kib_per_unit: per(vsz, n),
-            rss_kib_total: rss,
-            pss_kib_total: pss,
-            uss_kib_total: uss,
-            vsz_kib_total: vsz,
-            children_counted: counted,
-            stack: "8 MiB max (RLIMIT_STACK), grows on use".into(),
+        RepMemory {
+            pss_kib_per_unit: per(family, n),
+            uss_kib_per_unit: per(some(children.uss_kib), n),
+            rss_kib_per_unit: per(some(children.rss_kib), n),
+            vsz_kib_per_unit: per(vsz_ok.then_some(vsz_total), n),
+            parent_pss_change_kib: parent_change,
         },
-        unreadable,
+        counted,
     ))
 }
 
@@ -534,6 +664,56 @@ Swap:                  0 kB
         assert_eq!(t.pss_kib, 3 * 812);
         assert_eq!(t.uss_kib, 1500);
         assert_eq!(per(Some(t.pss_kib as i64), 3), Some(812.0));
+    }
+
+    #[test]
+    fn the_family_counts_what_the_parent_lost_to_sharing() {
+        // A parent of 1000 KiB PSS forks two children; it now shares 600 KiB
+        // with them (its PSS falls by 400 KiB), and each child holds 200 KiB
+        // of PSS plus 30 KiB of its own: the family grew by 60 KiB, not 460.
+        let before = Mem {
+            rss_kib: 1000,
+            pss_kib: 1000,
+            uss_kib: 1000,
+        };
+        let after = Mem {
+            rss_kib: 1000,
+            pss_kib: 600,
+            uss_kib: 400,
+        };
+        let child = Mem {
+            rss_kib: 630,
+            pss_kib: 230,
+            uss_kib: 30,
+        };
+        assert_eq!(family_pss_growth(&before, &after, &[child, child]), 60);
+    }
+
+    #[test]
+    fn a_variant_reports_the_median_of_its_repetitions_and_every_one() {
+        let mut r = MemoryResult {
+            unit: UnitKind::Fork,
+            units: 10,
+            counted: String::new(),
+            pss_kib_per_unit: None,
+            uss_kib_per_unit: None,
+            rss_kib_per_unit: None,
+            vsz_kib_per_unit: None,
+            reps: vec![],
+            children_counted: 10,
+            stack: String::new(),
+        };
+        for v in [30.0, 10.0, 20.0] {
+            r.add(RepMemory {
+                pss_kib_per_unit: Some(v),
+                ..Default::default()
+            });
+        }
+        assert_eq!(r.pss_kib_per_unit, Some(20.0));
+        assert_eq!(r.series(|m| m.pss_kib_per_unit), vec![30.0, 10.0, 20.0]);
+        // One unreadable repetition: no series (never a partial one), no median of it.
+        assert!(r.series(|m| m.uss_kib_per_unit).is_empty());
+        assert_eq!(r.uss_kib_per_unit, None);
     }
 
     #[test]

@@ -342,6 +342,18 @@ pub fn fork_child(body: impl FnOnce() -> bool) -> Result<Pid> {
     }
 }
 
+/// Waits, at most `limit`, until this process is down to one thread. A
+/// thread just joined may still be listed for a few microseconds (the
+/// kernel wakes the joiner before it unlists the thread), and
+/// [`fork_child`] refuses to fork while it is: experiments that interleave
+/// threads and forked processes call this before forking.
+pub fn settle_to_one_thread(limit: Duration) {
+    let end = Instant::now() + limit;
+    while crate::unit::fork::thread_count().is_ok_and(|n| n > 1) && Instant::now() < end {
+        std::thread::sleep(Duration::from_micros(100));
+    }
+}
+
 /// Waits for `pid` until the deadline; past it (or on Ctrl-C) the child is
 /// killed with SIGKILL and reaped, and the error names it. Polls with
 /// `WNOHANG`, sleeping a little longer each time, so it never blocks past
