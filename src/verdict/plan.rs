@@ -48,9 +48,17 @@ impl Mode {
         // Scaling compares one worker with one per CPU (at least two): the
         // evidence reads whichever counts were measured, so the two agree.
         let workers = format!("1,{}", cpus.max(2));
+        let reps = if quick { "3" } else { "5" };
         vec![
             with("spawn", &[]),
-            with("memory", if quick { &[] } else { &["--units", "1,10,100"] }),
+            with(
+                "memory",
+                match self {
+                    Mode::Quick => &["--reps", "3"],
+                    Mode::Default => &["--units", "1,10,100", "--reps", "5"],
+                    Mode::Thorough => &["--reps", "5"],
+                },
+            ),
             with(
                 "scale",
                 &match self {
@@ -59,9 +67,10 @@ impl Mode {
                     Mode::Thorough => vec!["--reps", "5"],
                 },
             ),
-            with("contention", &[]),
-            with("overlap", &[]),
-            with("responsive", &[]),
+            // Repetitions interleaved across each experiment's variants.
+            with("contention", &["--reps", reps]),
+            with("overlap", &["--reps", reps]),
+            with("responsive", &["--reps", reps]),
             with("faults", &[]),
             // CPython beside Rust: skipped, with the reason, when none is found.
             // Quick mode runs only what the CPython column reads.
