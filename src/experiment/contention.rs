@@ -752,4 +752,67 @@ mod tests {
             assert_eq!(total, expected_total(3, 1000), "{m}");
         }
     }
+
+    fn row(unit: UnitKind, method: Method, cpu: &[u64], total: u64) -> ContentionResult {
+        let mut r = ContentionResult {
+            unit,
+            method,
+            workers: 2,
+            adds: 1000,
+            wall_ns: f64::NAN,
+            cpu_ns: f64::NAN,
+            adds_per_s: f64::NAN,
+            cpu_per_add_ns: f64::NAN,
+            rep_wall_ns: vec![],
+            rep_cpu_ns: vec![],
+            totals: vec![],
+            expected: 7,
+            verified: false,
+            footprint: footprint(unit, method, None),
+        };
+        for &c in cpu {
+            r.add(c * 2, c, total);
+        }
+        r
+    }
+
+    #[test]
+    fn the_witness_gives_cpu_per_addition_over_repetitions_and_exact_bytes() {
+        use crate::evidence::Spread;
+        let doc = ContentionDocument {
+            header: crate::results::Header::new("contention"),
+            settings: Settings {
+                workers: 2,
+                adds_per_worker: 500,
+                expected_total: 7,
+                repetitions: 3,
+                timeout_s: 60.0,
+            },
+            results: vec![
+                row(
+                    UnitKind::Thread,
+                    Method::Mutex,
+                    &[20_000, 10_000, 30_000],
+                    7,
+                ),
+                row(UnitKind::Thread, Method::Atomic, &[5_000, 6_000, 7_000], 8),
+                row(UnitKind::Fork, Method::PerWorker, &[1_000; 3], 7),
+            ],
+            unavailable: vec![],
+            errors: vec![],
+            notes: vec![],
+            title: "",
+        };
+        let mut ev = Evidence::default();
+        doc.testify(&mut ev, "pingpong contention");
+        let f = ev.figure(&key::cpu_per_add(Method::Mutex)).unwrap();
+        assert_eq!((f.value, f.low, f.high), (20.0, 10.0, 30.0));
+        assert_eq!(f.spread, Spread::Repetitions { n: 3 });
+        let b = ev.figure(&key::extra_bytes(Method::Mutex)).unwrap();
+        assert_eq!(b.spread, Spread::Exact);
+        assert!(b.value > 0.0);
+        // A wrong total shows nothing; processes are not what the rule reads.
+        assert!(ev.figure(&key::cpu_per_add(Method::Atomic)).is_none());
+        assert!(ev.figure(&key::cpu_per_add(Method::PerWorker)).is_none());
+    }
 }

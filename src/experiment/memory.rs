@@ -51,7 +51,8 @@ pub struct Settings {
     pub units: Vec<usize>,
     /// Repetitions of every variant, interleaved across them.
     pub repetitions: u32,
-    /// Stack reserved per thread.
+    /// Stack reserved per thread in the first repetition (one page more in
+    /// each next, so that no thread reuses an ended thread's stack).
     pub thread_stack_bytes: usize,
     pub source: String,
     pub timeout_s: f64,
@@ -362,13 +363,13 @@ pub fn run(args: &MemoryArgs) -> Result<i32> {
     }
     // The row of each variant in the document, once it has one.
     let mut rows: Vec<Option<usize>> = vec![None; variants.len()];
-    for _ in 0..reps {
+    for rep in 0..reps {
         for (i, &(n, kind)) in variants.iter().enumerate() {
             let what = format!("{n} idle {kind}");
             s.start(&what)?;
             let d = Deadline::after(timeout);
             let r = match kind {
-                UnitKind::Thread => threads(n, &d),
+                UnitKind::Thread => threads(n, stack_for(rep), &d),
                 UnitKind::Fork => {
                     super::settle_to_one_thread(Duration::from_secs(1));
                     processes(n, &d, true)
@@ -427,8 +428,8 @@ pub fn run(args: &MemoryArgs) -> Result<i32> {
     );
     s.note("kernel memory (kernel stacks, page tables, task structs) is in none of these figures");
     s.note(
-        "glibc keeps up to 40 MiB of ended threads' stacks for reuse, their pages mostly released: \
-         after the first repetition, threads that reuse a cached stack may add less",
+        "threads ask for a stack one page larger in each repetition, so that glibc's cache of ended \
+         threads' stacks cannot serve them: every repetition measures fresh threads, like the fresh processes",
     );
     s.note(format!(
         "{reps} repetition(s) of every variant, interleaved (the first of each, then the second…); figures are medians (range over repetitions)"
@@ -441,7 +442,15 @@ fn per(total: Option<i64>, n: usize) -> Option<f64> {
 }
 
 /// Idle threads: the growth of pingpong, and how many units were counted (n).
-fn threads(n: usize, d: &Deadline) -> Result<(RepMemory, usize)> {
+/// The stack asked for in repetition `rep` (from 0): one page more each
+/// time. glibc keeps ended threads' stacks (up to 40 MiB) and serves a new
+/// thread from them when one is large enough; a larger request each time
+/// keeps every repetition's threads fresh, like the processes.
+fn stack_for(rep: u32) -> usize {
+    THREAD_STACK + rep as usize * 4096
+}
+
+fn threads(n: usize, stack: usize, d: &Deadline) -> Result<(RepMemory, usize)> {
     let before = rollup("self").ok();
     let vsz_before = vsz_kib("self");
     // Gate: (ready count, released)
@@ -452,7 +461,7 @@ fn threads(n: usize, d: &Deadline) -> Result<(RepMemory, usize)> {
         let g = gate.clone();
         let dl = *d;
         match std::thread::Builder::new()
-            .stack_size(THREAD_STACK)
+            .stack_size(stack)
             .spawn(move || {
                 let (m, cv) = &*g;
                 let mut st = m.lock().unwrap_or_else(|e| e.into_inner());
@@ -719,5 +728,73 @@ Swap:                  0 kB
     #[test]
     fn a_rollup_without_pss_is_refused() {
         assert_eq!(parse_rollup("Rss: 10 kB\n"), None);
+    }
+
+    fn doc(reps: &[f64]) -> MemoryDocument {
+        let row = |unit, units, pss: &[f64]| {
+            let mut r = MemoryResult {
+                unit,
+                units,
+                counted: String::new(),
+                pss_kib_per_unit: None,
+                uss_kib_per_unit: None,
+                rss_kib_per_unit: None,
+                vsz_kib_per_unit: None,
+                reps: vec![],
+                children_counted: 0,
+                stack: String::new(),
+            };
+            for &v in pss {
+                r.add(RepMemory {
+                    pss_kib_per_unit: Some(v),
+                    uss_kib_per_unit: Some(v / 2.0),
+                    ..Default::default()
+                });
+            }
+            r
+        };
+        super::super::ExperimentDocument {
+            header: crate::results::Header::new("memory"),
+            settings: Settings {
+                units: vec![1, 100],
+                repetitions: reps.len() as u32,
+                thread_stack_bytes: THREAD_STACK,
+                source: String::new(),
+                timeout_s: 60.0,
+            },
+            results: vec![
+                row(UnitKind::Fork, 1, &[999.0; 3]),
+                row(UnitKind::Fork, 100, reps),
+                row(UnitKind::Thread, 100, reps),
+            ],
+            unavailable: vec![],
+            errors: vec![],
+            notes: vec![],
+            title: "",
+        }
+    }
+
+    #[test]
+    fn the_witness_gives_the_largest_count_with_its_range_over_repetitions() {
+        use crate::evidence::Spread;
+        let mut ev = Evidence::default();
+        doc(&[120.0, 130.0, 110.0]).testify(&mut ev, "pingpong memory");
+        let f = ev.figure(&key::pss_per_unit(UnitKind::Fork)).unwrap();
+        assert_eq!((f.value, f.low, f.high), (120.0, 110.0, 130.0));
+        assert_eq!(f.spread, Spread::Repetitions { n: 3 });
+        let u = ev.figure(&key::uss_per_unit(UnitKind::Fork)).unwrap();
+        assert_eq!((u.value, u.low, u.high), (60.0, 55.0, 65.0));
+        assert!(ev.figure(&key::pss_per_unit(UnitKind::Thread)).is_some());
+        // Spawn was not measured: no figure, never a made-up one.
+        assert!(ev.figure(&key::pss_per_unit(UnitKind::Spawn)).is_none());
+    }
+
+    #[test]
+    fn one_repetition_gives_a_single_value_never_an_interval() {
+        use crate::evidence::Spread;
+        let mut ev = Evidence::default();
+        doc(&[120.0]).testify(&mut ev, "pingpong memory");
+        let f = ev.figure(&key::pss_per_unit(UnitKind::Fork)).unwrap();
+        assert_eq!(f.spread, Spread::Exact);
     }
 }

@@ -99,6 +99,10 @@ pub struct OverlapResult {
     /// Every repetition, in the order taken.
     pub rep_wall_ns: Vec<u64>,
     pub rep_cpu_ns: Vec<u64>,
+    /// The repetition (from 1) each entry above belongs to: a runner is
+    /// compared with the serial run of the same repetition, taken moments
+    /// apart under the same conditions.
+    pub rep_numbers: Vec<u32>,
     /// Units that finished every round, in every repetition.
     pub completed: usize,
 }
@@ -113,13 +117,28 @@ impl OverlapResult {
             .collect()
     }
 
-    pub fn rep_wall(&self) -> Vec<f64> {
-        self.rep_wall_ns.iter().map(|&w| w as f64).collect()
+    /// For every repetition both rows have: (serial wall ÷ this wall, this
+    /// CPU use ÷ serial CPU use).
+    pub fn paired_with(&self, serial: &OverlapResult) -> Vec<(f64, f64)> {
+        let (mine, theirs) = (self.rep_cpu_use(), serial.rep_cpu_use());
+        self.rep_numbers
+            .iter()
+            .enumerate()
+            .filter_map(|(k, n)| {
+                let j = serial.rep_numbers.iter().position(|m| m == n)?;
+                let wall = self.rep_wall_ns[k].max(1) as f64;
+                Some((
+                    serial.rep_wall_ns[j] as f64 / wall,
+                    mine[k] / theirs[j].max(f64::MIN_POSITIVE),
+                ))
+            })
+            .collect()
     }
 
     /// Adds a repetition; `serial_wall` is the serial median of the same
     /// mix (None for the serial row itself, whose speedup is 1).
-    fn add(&mut self, wall: u64, cpu: u64, serial_wall: Option<f64>) {
+    fn add(&mut self, rep: u32, wall: u64, cpu: u64, serial_wall: Option<f64>) {
+        self.rep_numbers.push(rep);
         self.rep_wall_ns.push(wall);
         self.rep_cpu_ns.push(cpu);
         let med =
@@ -281,7 +300,7 @@ pub fn run(args: &OverlapArgs) -> Result<i32> {
         )),
     }
     let mut rows: Vec<Option<usize>> = vec![None; variants.len()];
-    for _ in 0..reps {
+    for rep in 1..=reps {
         for (i, &(m, runner)) in variants.iter().enumerate() {
             let mix = &mixes[m];
             let work = Work {
@@ -332,11 +351,12 @@ pub fn run(args: &OverlapArgs) -> Result<i32> {
                     speedup: f64::NAN,
                     rep_wall_ns: vec![],
                     rep_cpu_ns: vec![],
+                    rep_numbers: vec![],
                     completed,
                 },
             };
             row.completed = row.completed.min(completed);
-            row.add(wall, cpu, serial_wall);
+            row.add(rep, wall, cpu, serial_wall);
             let k = *rows[i].get_or_insert(s.doc.results.len());
             s.set(k, row)?;
         }
@@ -507,9 +527,15 @@ pub mod key {
         format!("overlap.mix{i}.waiting")
     }
 
-    /// Serial wall time ÷ `runner`'s, mix `i` (range over repetitions).
+    /// Serial wall time ÷ `runner`'s, mix `i`: each repetition's ratio,
+    /// their median and range.
     pub fn speedup(i: usize, runner: Runner) -> String {
         format!("overlap.mix{i}.{}.speedup", runner.name())
+    }
+
+    /// `runner`'s CPU use ÷ the serial run's, mix `i`, per repetition alike.
+    pub fn cpu_use_gain(i: usize, runner: Runner) -> String {
+        format!("overlap.mix{i}.{}.cpu-use-gain", runner.name())
     }
 
     /// CPU time ÷ wall time of `runner`, mix `i`.
@@ -556,17 +582,25 @@ impl Witness for OverlapDocument {
                     ev.put(key::cpu_use(i, u), f);
                 }
                 if u != Runner::Serial {
-                    ev.put(
-                        key::speedup(i, u),
-                        Figure::speedup(
-                            &serial.rep_wall(),
-                            &r.rep_wall(),
-                            format!(
-                                "serial wall time ÷ wall time of {n} units as {u}, {p}% waiting (range over repetitions)"
-                            ),
-                            cmd,
+                    let pairs = r.paired_with(serial);
+                    let (speedups, gains): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
+                    let figures = [
+                        (
+                            key::speedup(i, u),
+                            speedups,
+                            format!("serial wall time ÷ wall time of {n} units as {u}, {p}% waiting, each repetition against the serial run of the same repetition (range over repetitions)"),
                         ),
-                    );
+                        (
+                            key::cpu_use_gain(i, u),
+                            gains,
+                            format!("CPU use of {n} units as {u} ÷ that of the serial run, {p}% waiting, each repetition against the same repetition (range over repetitions)"),
+                        ),
+                    ];
+                    for (k, series, what) in figures {
+                        if let Some(f) = Figure::of_repetitions(&series, Unit::Ratio, what, cmd) {
+                            ev.put(k, f);
+                        }
+                    }
                 }
             }
         }
@@ -601,5 +635,73 @@ mod tests {
         let d = Deadline::after(Duration::from_secs(30));
         assert_eq!(serial(3, &work, &d).unwrap(), 3);
         assert_eq!(threads(3, &work, &d).unwrap(), 3);
+    }
+
+    #[test]
+    fn the_witness_gives_speedup_and_cpu_use_per_mix_over_repetitions() {
+        use crate::evidence::Spread;
+        let row = |p, unit, walls: &[u64], cpus: &[u64]| {
+            let mut r = OverlapResult {
+                waiting_percent: p,
+                unit,
+                units: 4,
+                wall_ns: f64::NAN,
+                cpu_ns: f64::NAN,
+                cpu_use: f64::NAN,
+                speedup: f64::NAN,
+                rep_wall_ns: vec![],
+                rep_cpu_ns: vec![],
+                rep_numbers: vec![],
+                completed: 4,
+            };
+            for (k, (&w, &c)) in walls.iter().zip(cpus).enumerate() {
+                r.add(k as u32 + 1, w, c, Some(80.0));
+            }
+            r
+        };
+        let mix = |p| Mix {
+            waiting_percent: p,
+            compute_ns: 1,
+            wait_ns: 4,
+            compute_iterations: 1,
+        };
+        let doc = OverlapDocument {
+            header: crate::results::Header::new("overlap"),
+            settings: Settings {
+                units: 4,
+                rounds: 4,
+                round_ns: 5,
+                mixes: vec![mix(80), mix(50)],
+                repetitions: 2,
+                cpu: Some(0),
+                timeout_s: 60.0,
+            },
+            results: vec![
+                row(80, Runner::Serial, &[80, 84], &[16, 16]),
+                row(80, Runner::Threads, &[20, 21], &[16, 17]),
+                // The 50% mix lacks its serial baseline: nothing for it.
+                row(50, Runner::Threads, &[40, 42], &[32, 32]),
+            ],
+            unavailable: vec![],
+            errors: vec![],
+            notes: vec![],
+            title: "",
+        };
+        let mut ev = Evidence::default();
+        doc.testify(&mut ev, "pingpong overlap");
+        // Each repetition against the serial run of the same repetition.
+        let s = ev.figure(&key::speedup(0, Runner::Threads)).unwrap();
+        assert_eq!(s.spread, Spread::Repetitions { n: 2 });
+        assert!((s.low - 80.0 / 20.0).abs() < 1e-9 && (s.high - 84.0 / 21.0).abs() < 1e-9);
+        let g = ev.figure(&key::cpu_use_gain(0, Runner::Threads)).unwrap();
+        assert!(
+            (g.low - (16.0 / 20.0) / (16.0 / 80.0)).abs() < 1e-9,
+            "{g:?}"
+        );
+        let u = ev.figure(&key::cpu_use(0, Runner::Serial)).unwrap();
+        assert_eq!(u.spread, Spread::Repetitions { n: 2 });
+        assert_eq!(ev.figure(&key::waiting(0)).unwrap().value, 80.0);
+        assert!(ev.figure(&key::waiting(1)).is_none());
+        assert!(ev.figure(&key::speedup(1, Runner::Threads)).is_none());
     }
 }

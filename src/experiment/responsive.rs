@@ -35,7 +35,7 @@ pub struct ResponsiveArgs {
     #[arg(long, value_name = "TIME", default_value = "5ms")]
     pub every: String,
 
-    /// How long each placement is measured, per repetition [default: 150ms; --quick 80ms].
+    /// How long each placement is measured, per repetition [default: 120ms; --quick 80ms].
     #[arg(long, short = 'd', value_name = "TIME")]
     pub duration: Option<String>,
 
@@ -168,7 +168,7 @@ pub fn run(args: &ResponsiveArgs) -> Result<i32> {
     let duration = match &args.duration {
         Some(d) => crate::parse::parse_time(d, "--duration").map_err(usage)?,
         None if c.quick => Duration::from_millis(80),
-        None => Duration::from_millis(150),
+        None => Duration::from_millis(120),
     };
     let chunks = crate::parse::split_list(&args.chunks)
         .into_iter()
@@ -520,4 +520,62 @@ fn pinger(
         lat.push(sent.elapsed().as_nanos() as u64);
     }
     Ok((sent_count, lat))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_witness_gives_medians_per_chunk_over_repetitions() {
+        use crate::evidence::Spread;
+        let row = |heavy, chunk: Option<u64>, medians: &[f64]| ResponsiveResult {
+            key: heavy,
+            heavy_work: String::new(),
+            chunk_ns: chunk,
+            workers: 2,
+            pings: 10,
+            answered: 10,
+            latency: Summary::default(),
+            rep_median_ns: medians.to_vec(),
+            rep_p99_ns: medians.iter().map(|m| m * 3.0).collect(),
+        };
+        let doc = ResponsiveDocument {
+            header: crate::results::Header::new("responsive"),
+            settings: Settings {
+                ping_every_ns: 5_000_000,
+                duration_ns: 150_000_000,
+                workers: 2,
+                chunks_ns: vec![1_000_000, 10_000_000],
+                chunk_iterations: vec![1, 10],
+                repetitions: 3,
+                timeout_s: 60.0,
+            },
+            results: vec![
+                row(HeavyWork::SameThread, Some(1_000_000), &[5e5, 4e5, 6e5]),
+                row(HeavyWork::SameThread, Some(10_000_000), &[5e6]),
+                row(HeavyWork::OtherThread, None, &[7e3, 8e3, 9e3]),
+            ],
+            unavailable: vec![],
+            errors: vec![],
+            notes: vec![],
+            title: "",
+        };
+        let mut ev = Evidence::default();
+        doc.testify(&mut ev, "pingpong responsive");
+        let f = ev.figure(&key::same_thread_median(0)).unwrap();
+        assert_eq!((f.value, f.low, f.high), (5e5, 4e5, 6e5));
+        assert_eq!(f.spread, Spread::Repetitions { n: 3 });
+        assert_eq!(ev.figure(&key::chunk(1)).unwrap().value, 1e7);
+        // One repetition: a single value, never an interval.
+        assert_eq!(
+            ev.figure(&key::same_thread_median(1)).unwrap().spread,
+            Spread::Exact
+        );
+        assert_eq!(
+            ev.figure(&key::p99(HeavyWork::OtherThread)).unwrap().value,
+            24e3
+        );
+        assert!(ev.figure(&key::median(HeavyWork::OtherProcess)).is_none());
+    }
 }

@@ -54,8 +54,8 @@ impl Mode {
             with(
                 "memory",
                 match self {
-                    Mode::Quick => &["--reps", "3"],
-                    Mode::Default => &["--units", "1,10,100", "--reps", "5"],
+                    Mode::Quick => &["--units", "1,10", "--reps", "3"],
+                    Mode::Default => &["--units", "1,10,50", "--reps", "5"],
                     Mode::Thorough => &["--reps", "5"],
                 },
             ),

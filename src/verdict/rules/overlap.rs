@@ -3,8 +3,9 @@
 //!
 //! For each mix of computing and waiting, N threads are set against the
 //! same units one after another on one thread: their wall time (shorter?)
-//! and the processor's utilisation, CPU time ÷ wall time (higher?), each
-//! over the range of interleaved repetitions. Both clearly better bear the
+//! and the processor's utilisation, CPU time ÷ wall time (higher?), each a
+//! ratio to the serial run of the same repetition, over the range of the
+//! interleaved repetitions. Both clearly better bear the
 //! claim out; both clearly worse refute it; anything inside the noise is no
 //! clear difference; mixes that disagree make it depend on how much of the
 //! work is waiting.
@@ -22,19 +23,22 @@ pub fn overlap(ev: &Evidence) -> Judgement {
     while let Some(w) = ev.figure(&key::waiting(i)) {
         let ks = [
             key::speedup(i, Runner::Threads),
+            key::cpu_use_gain(i, Runner::Threads),
             key::cpu_use(i, Runner::Serial),
             key::cpu_use(i, Runner::Threads),
         ];
-        let (Some(s), Some(us), Some(ut)) =
-            (ev.figure(&ks[0]), ev.figure(&ks[1]), ev.figure(&ks[2]))
-        else {
+        let (Some(s), Some(gain), Some(us), Some(ut)) = (
+            ev.figure(&ks[0]),
+            ev.figure(&ks[1]),
+            ev.figure(&ks[2]),
+            ev.figure(&ks[3]),
+        ) else {
             i += 1;
             continue;
         };
         keys.push(key::waiting(i));
         keys.extend(ks.iter().cloned());
-        let gain = ut.over(us, "");
-        let word = match (word_of_ratio(s), word_of_ratio(&gain)) {
+        let word = match (word_of_ratio(s), word_of_ratio(gain)) {
             (Word::Holds, Word::Holds) => Word::Holds,
             (Word::Fails, Word::Fails | Word::NoClearDifference)
             | (Word::NoClearDifference, Word::Fails) => Word::Fails,
@@ -53,7 +57,7 @@ pub fn overlap(ev: &Evidence) -> Judgement {
             show(s),
             show(ut),
             show(us),
-            show(&gain),
+            show(gain),
             word.label(false)
         ));
         commands.push(s.command.clone());
@@ -83,8 +87,8 @@ pub fn overlap(ev: &Evidence) -> Judgement {
         word,
         rule: format!(
             "holds when {n} threads, each computing then waiting on I/O, finish sooner than the same units one after another \
-             and keep the processor busier (CPU time ÷ wall time), both over the whole range of interleaved repetitions; \
-             inside that range is no clear difference. {}",
+             and keep the processor busier (CPU time ÷ wall time), each repetition against the serial run of the same repetition, \
+             over the whole range of the interleaved repetitions; inside that range is no clear difference. {}",
             lines.join("; ")
         ),
         figures: keys,
@@ -99,7 +103,8 @@ mod tests {
     use crate::evidence::Figure;
 
     /// One mix: its waiting share, the threads' speedup, and the serial
-    /// and threads' CPU use, each (value, low, high).
+    /// and threads' CPU use, each (value, low, high); the gain in CPU use
+    /// is their ratio (conservatively bounded, as unpaired).
     type Mix = (f64, (f64, f64, f64), (f64, f64, f64), (f64, f64, f64));
 
     fn ev(mixes: &[Mix]) -> Evidence {
@@ -109,6 +114,8 @@ mod tests {
             pairs.push((key::speedup(i, Runner::Threads), ratio(s.0, s.1, s.2)));
             pairs.push((key::cpu_use(i, Runner::Serial), fig(us.0, us.1, us.2)));
             pairs.push((key::cpu_use(i, Runner::Threads), fig(ut.0, ut.1, ut.2)));
+            let gain = fig(ut.0, ut.1, ut.2).over(&fig(us.0, us.1, us.2), "");
+            pairs.push((key::cpu_use_gain(i, Runner::Threads), gain));
         }
         with(&pairs)
     }
