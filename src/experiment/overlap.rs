@@ -37,7 +37,7 @@ pub struct OverlapArgs {
     #[arg(long, short = 'u', value_name = "N")]
     pub units: Option<usize>,
 
-    /// Rounds of computing then waiting, per unit [default: 4].
+    /// Rounds of computing then waiting, per unit [default: 8; --quick 4].
     #[arg(long, value_name = "K")]
     pub rounds: Option<u32>,
 
@@ -222,7 +222,7 @@ pub fn run(args: &OverlapArgs) -> Result<i32> {
     if units == 0 || units > 1000 {
         return Err(usage(format!("invalid --units '{units}': from 1 to 1000")));
     }
-    let rounds = args.rounds.unwrap_or(4);
+    let rounds = args.rounds.unwrap_or(if c.quick { 4 } else { 8 });
     if rounds == 0 || rounds > 10_000 {
         return Err(usage(format!(
             "invalid --rounds '{rounds}': from 1 to 10000"

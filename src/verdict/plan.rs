@@ -68,8 +68,16 @@ impl Mode {
                 },
             ),
             // Repetitions interleaved across each experiment's variants.
-            with("contention", &["--reps", reps]),
-            with("overlap", &["--reps", reps]),
+            with(
+                "contention",
+                &match self {
+                    Mode::Quick => vec!["--reps", "3"],
+                    _ => vec!["--adds", "500000", "--reps", "5"],
+                },
+            ),
+            // Fewer but longer repetitions (8 rounds a unit unless quick):
+            // a burst of other load then weighs less in any one of them.
+            with("overlap", &["--reps", "3"]),
             with("responsive", &["--reps", reps]),
             with("faults", &[]),
             // CPython beside Rust: skipped, with the reason, when none is found.
