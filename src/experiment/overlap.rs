@@ -95,7 +95,8 @@ pub struct OverlapResult {
     /// CPU time ÷ wall time, median over the repetitions (1.0 = one CPU busy throughout).
     pub cpu_use: f64,
     /// Serial wall time (same mix) ÷ this one, medians.
-    pub speedup: f64,
+    /// None without a serial run of this mix to compare with.
+    pub speedup: Option<f64>,
     /// Every repetition, in the order taken.
     pub rep_wall_ns: Vec<u64>,
     pub rep_cpu_ns: Vec<u64>,
@@ -152,7 +153,7 @@ impl OverlapResult {
         };
         self.speedup = serial
             .map(|s| super::speedup(s, self.wall_ns))
-            .unwrap_or(f64::NAN);
+            .filter(|v| v.is_finite());
     }
 }
 
@@ -179,7 +180,7 @@ impl Row for OverlapResult {
             ns(self.wall_ns),
             ns(self.cpu_ns),
             format!("{:.2} CPUs", self.cpu_use),
-            super::ratio(self.speedup),
+            super::ratio(self.speedup.unwrap_or(f64::NAN)),
             format!("{}/{}", self.completed, self.units),
         ]
     }
@@ -348,7 +349,7 @@ pub fn run(args: &OverlapArgs) -> Result<i32> {
                     wall_ns: f64::NAN,
                     cpu_ns: f64::NAN,
                     cpu_use: f64::NAN,
-                    speedup: f64::NAN,
+                    speedup: None,
                     rep_wall_ns: vec![],
                     rep_cpu_ns: vec![],
                     rep_numbers: vec![],
@@ -648,7 +649,7 @@ mod tests {
                 wall_ns: f64::NAN,
                 cpu_ns: f64::NAN,
                 cpu_use: f64::NAN,
-                speedup: f64::NAN,
+                speedup: None,
                 rep_wall_ns: vec![],
                 rep_cpu_ns: vec![],
                 rep_numbers: vec![],
