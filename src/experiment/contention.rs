@@ -1,13 +1,23 @@
-//! `pingpong contention` (claim T10): what synchronisation costs. N workers
-//! each add 1, 2, …, M to one shared total, by five means: per-worker sums
-//! merged at the end (no sharing), an atomic `fetch_add`, a `Mutex`, an
-//! `RwLock` (write side), and a channel to a collector. Between threads all
-//! five; between forked processes over `MAP_SHARED` memory the three that
-//! apply there (per-worker sums, an atomic, a process-shared pthread mutex).
+//! `pingpong contention` (claim T10): what synchronisation costs, in CPU and
+//! in memory. N workers each add 1, 2, …, M to one shared total, by five
+//! means: per-worker sums merged at the end (no sharing), an atomic
+//! `fetch_add`, a `Mutex`, an `RwLock` (write side), and a channel to a
+//! collector. Between threads all five; between forked processes over
+//! `MAP_SHARED` memory the three that apply there (per-worker sums, an
+//! atomic, a process-shared pthread mutex). Every variant runs several times,
+//! the repetitions interleaved across the variants (the first of each, then
+//! the second…).
 //!
 //! Every run's total is checked against N·M(M+1)/2. Throughput is additions
 //! per second of wall time; CPU time is that of the whole process (threads)
 //! or of the reaped children (processes).
+//!
+//! Memory: the bytes each mechanism adds beyond the `u64` total it guards or
+//! carries. A lock or an atomic lives inline, so its cost is its size
+//! (`size_of`, exact); a channel allocates, so its cost is measured as the
+//! heap growth (glibc's `mallinfo2`, looked up at run time) of making K
+//! channels that each carried one value, plus its two handles — or "not
+//! measured" where the C library cannot say.
 
 use super::{Children, CommonArgs, Deadline, Row, Session, SharedMap};
 use crate::error::usage;
@@ -20,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use std::os::fd::{AsFd, AsRawFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Args)]
 pub struct ContentionArgs {
@@ -28,9 +38,13 @@ pub struct ContentionArgs {
     #[arg(long, short = 'w', value_name = "N")]
     pub workers: Option<usize>,
 
-    /// Additions per worker [default: 1000000; --quick 20000].
+    /// Additions per worker [default: 1000000; --quick 200000].
     #[arg(long, short = 'n', value_name = "M")]
     pub adds: Option<u64>,
+
+    /// Repetitions of every variant, interleaved across them [default: 3; --quick 2].
+    #[arg(long, value_name = "N")]
+    pub reps: Option<u32>,
 
     #[command(flatten)]
     pub common: CommonArgs,
@@ -41,7 +55,31 @@ pub struct Settings {
     pub workers: usize,
     pub adds_per_worker: u64,
     pub expected_total: u64,
+    /// Repetitions of every variant, interleaved across them.
+    pub repetitions: u32,
     pub timeout_s: f64,
+}
+
+/// The bytes a mechanism adds beyond the `u64` total it guards or carries.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Footprint {
+    pub extra_bytes: f64,
+    pub how: Footprinting,
+    /// For a channel: heap bytes per value waiting in it (measured alike).
+    pub per_queued_value_bytes: Option<f64>,
+}
+
+/// How a footprint was found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Footprinting {
+    /// `size_of` of the object, less that of a `u64` (it lives inline).
+    SizeOf { object: String, bytes: u64 },
+    /// Heap growth of making `objects` of them, each used once, per object,
+    /// plus the handles' `size_of`.
+    HeapGrowth { objects: u64, handle_bytes: u64 },
+    /// No synchronisation object: each worker sums in its own variable.
+    Nothing,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -50,31 +88,88 @@ pub struct ContentionResult {
     pub unit: UnitKind,
     pub method: Method,
     pub workers: usize,
+    /// Additions per repetition (all workers).
     pub adds: u64,
-    pub wall_ns: u64,
-    pub cpu_ns: u64,
+    /// Medians over the repetitions.
+    pub wall_ns: f64,
+    pub cpu_ns: f64,
     pub adds_per_s: f64,
-    /// CPU time per addition, ns.
+    /// CPU time per addition, ns (median over the repetitions).
     pub cpu_per_add_ns: f64,
-    pub total: u64,
+    /// Every repetition, in the order taken.
+    pub rep_wall_ns: Vec<u64>,
+    pub rep_cpu_ns: Vec<u64>,
+    /// Every repetition's total.
+    pub totals: Vec<u64>,
     pub expected: u64,
+    /// Whether every repetition's total was the expected one.
     pub verified: bool,
+    /// Memory the mechanism adds; None where not measured.
+    pub footprint: Option<Footprint>,
+}
+
+impl ContentionResult {
+    /// CPU time per addition of every repetition, ns.
+    pub fn rep_cpu_per_add_ns(&self) -> Vec<f64> {
+        self.rep_cpu_ns
+            .iter()
+            .map(|&c| c as f64 / self.adds.max(1) as f64)
+            .collect()
+    }
+
+    fn add(&mut self, wall: u64, cpu: u64, total: u64) {
+        self.rep_wall_ns.push(wall);
+        self.rep_cpu_ns.push(cpu);
+        self.totals.push(total);
+        let med =
+            |v: &[u64]| crate::stats::median(&v.iter().map(|&x| x as f64).collect::<Vec<_>>());
+        self.wall_ns = med(&self.rep_wall_ns);
+        self.cpu_ns = med(&self.rep_cpu_ns);
+        self.adds_per_s = self.adds as f64 / (self.wall_ns.max(1.0) / 1e9);
+        self.cpu_per_add_ns = self.cpu_ns / self.adds.max(1) as f64;
+        self.verified = self.totals.iter().all(|&t| t == self.expected);
+    }
 }
 
 impl Row for ContentionResult {
     fn headers() -> Vec<&'static str> {
         vec![
-            "unit", "method", "workers", "wall", "adds/s", "CPU/add", "answer",
+            "unit",
+            "method",
+            "workers",
+            "reps",
+            "wall",
+            "adds/s",
+            "CPU/add",
+            "CPU/add range",
+            "extra bytes",
+            "answer",
         ]
     }
     fn cells(&self) -> Vec<String> {
+        let each = self.rep_cpu_per_add_ns();
+        let (lo, hi) = each
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                (a.min(x), b.max(x))
+            });
         vec![
             self.unit.to_string(),
             self.method.to_string(),
             self.workers.to_string(),
-            ns(self.wall_ns as f64),
+            self.rep_wall_ns.len().to_string(),
+            ns(self.wall_ns),
             rate(self.adds_per_s),
-            ns(self.cpu_per_add_ns),
+            format!("{:.2} ns", self.cpu_per_add_ns),
+            if each.len() > 1 {
+                format!("{lo:.2}–{hi:.2} ns")
+            } else {
+                "–".into()
+            },
+            match &self.footprint {
+                Some(f) => format!("{:.0} B", f.extra_bytes),
+                None => "not measured".into(),
+            },
             if self.verified { "ok" } else { "WRONG" }.into(),
         ]
     }
@@ -109,6 +204,14 @@ impl Method {
             Method::Channel => "channel",
         }
     }
+
+    /// The synchronised ways, each compared with per-worker sums.
+    pub const SYNCHRONISED: [Method; 4] = [
+        Method::Atomic,
+        Method::Mutex,
+        Method::Rwlock,
+        Method::Channel,
+    ];
 }
 
 impl std::fmt::Display for Method {
@@ -126,6 +229,10 @@ const THREAD_METHODS: [Method; 5] = [
 ];
 const PROCESS_METHODS: [Method; 3] = [Method::PerWorker, Method::Atomic, Method::Mutex];
 
+/// Objects made to measure a channel's heap: enough that a page's worth of
+/// allocator slack does not matter, few enough to take a millisecond.
+const CHANNELS_MEASURED: u64 = 256;
+
 pub fn run(args: &ContentionArgs) -> Result<i32> {
     let c = &args.common;
     let timeout = c.timeout()?;
@@ -138,67 +245,106 @@ pub fn run(args: &ContentionArgs) -> Result<i32> {
     }
     let adds = args
         .adds
-        .unwrap_or(if c.quick { 20_000 } else { 1_000_000 });
+        .unwrap_or(if c.quick { 200_000 } else { 1_000_000 });
     if adds == 0 {
         return Err(usage("invalid --adds '0': at least 1"));
     }
     crate::bounds::count(adds, "--adds", crate::bounds::MOST_ROUNDS)?;
+    let reps = args.reps.unwrap_or(if c.quick { 2 } else { 3 });
+    if reps == 0 || reps > 100 {
+        return Err(usage(format!("invalid --reps '{reps}': from 1 to 100")));
+    }
     let expected = expected_total(workers, adds);
     let settings = Settings {
         workers,
         adds_per_worker: adds,
         expected_total: expected,
+        repetitions: reps,
         timeout_s: timeout.as_secs_f64(),
     };
-    let mut s = Session::new(
+    // Processes first in each round: they are forked while pingpong is
+    // single-threaded.
+    let variants: Vec<(UnitKind, Method)> = PROCESS_METHODS
+        .iter()
+        .map(|&m| (UnitKind::Fork, m))
+        .chain(THREAD_METHODS.iter().map(|&m| (UnitKind::Thread, m)))
+        .collect();
+    let mut s: Session<'_, Settings, ContentionResult> = Session::new(
         "contention",
         "N workers adding to one total",
         c,
         settings,
-        (THREAD_METHODS.len() + PROCESS_METHODS.len()) as u64,
+        variants.len() as u64 * reps as u64,
     )?;
-    // Processes first: they are forked while pingpong is single-threaded.
-    for (unit, methods) in [
-        (UnitKind::Fork, &PROCESS_METHODS[..]),
-        (UnitKind::Thread, &THREAD_METHODS[..]),
-    ] {
-        for &m in methods {
+    // Measured before any worker runs, on this one thread.
+    let channel = channel_footprint();
+    if channel.is_none() {
+        s.unavailable(
+            "a channel's memory: this C library has no mallinfo2 (glibc 2.33 or later), so its heap growth is not measured",
+        );
+    }
+    let mut rows: Vec<Option<usize>> = vec![None; variants.len()];
+    for _ in 0..reps {
+        for (i, &(unit, m)) in variants.iter().enumerate() {
             let what = format!("{unit}, {m}, {workers} workers");
             s.start(&what)?;
             let d = Deadline::after(timeout);
             let r = if unit == UnitKind::Thread {
                 threads(m, workers, adds, &d)
             } else {
+                super::settle_to_one_thread(Duration::from_secs(1));
                 processes(m, workers, adds, &d)
             };
-            match r {
-                Ok((wall, cpu, total)) => {
-                    let n = workers as u64 * adds;
-                    if total != expected {
-                        s.note(format!("{what}: WRONG TOTAL {total}, expected {expected}"));
-                    }
-                    s.push(ContentionResult {
-                        unit,
-                        method: m,
-                        workers,
-                        adds: n,
-                        wall_ns: wall,
-                        cpu_ns: cpu,
-                        adds_per_s: n as f64 / (wall.max(1) as f64 / 1e9),
-                        cpu_per_add_ns: cpu as f64 / n as f64,
-                        total,
-                        expected,
-                        verified: total == expected,
-                    })?
+            let (wall, cpu, total) = match r {
+                Ok(x) => x,
+                Err(e) => {
+                    s.failed(&what, e)?;
+                    continue;
                 }
-                Err(e) => s.failed(&what, e)?,
+            };
+            if total != expected {
+                s.note(format!("{what}: WRONG TOTAL {total}, expected {expected}"));
             }
+            let mut row = match rows[i] {
+                Some(k) => s.doc.results[k].clone(),
+                None => ContentionResult {
+                    unit,
+                    method: m,
+                    workers,
+                    adds: workers as u64 * adds,
+                    wall_ns: f64::NAN,
+                    cpu_ns: f64::NAN,
+                    adds_per_s: f64::NAN,
+                    cpu_per_add_ns: f64::NAN,
+                    rep_wall_ns: vec![],
+                    rep_cpu_ns: vec![],
+                    totals: vec![],
+                    expected,
+                    verified: false,
+                    footprint: footprint(unit, m, channel.as_ref()),
+                },
+            };
+            row.add(wall, cpu, total);
+            let k = *rows[i].get_or_insert(s.doc.results.len());
+            s.set(k, row)?;
         }
     }
     s.unavailable(
         "rwlock and channel between processes: no standard process-shared form (a channel between processes is `pingpong run`)",
     );
     s.note("processes share one MAP_SHARED page; their mutex is a pthread mutex with PTHREAD_PROCESS_SHARED");
+    s.note(format!(
+        "{reps} repetition(s) of every variant, interleaved (the first of each, then the second…); figures are medians"
+    ));
+    s.note(
+        "extra bytes: beyond the u64 total guarded or carried; locks and atomics by size_of (they live inline), \
+         a channel by the heap growth of making channels that each carried one value, plus its two handles",
+    );
+    if let Some(q) = channel.as_ref().and_then(|c| c.per_queued_value_bytes) {
+        s.note(format!(
+            "a channel also holds {q:.1} B of heap per value waiting in it, so a collector that falls behind costs more"
+        ));
+    }
     s.finish()
 }
 
@@ -213,6 +359,11 @@ pub mod key {
     pub fn cpu_per_add(method: Method) -> String {
         format!("contention.{}", method.name())
     }
+
+    /// Bytes `method` adds beyond the u64 total it guards or carries (threads).
+    pub fn extra_bytes(method: Method) -> String {
+        format!("contention.{}.bytes", method.name())
+    }
 }
 
 impl Witness for ContentionDocument {
@@ -222,17 +373,150 @@ impl Witness for ContentionDocument {
             .iter()
             .filter(|r| r.unit == UnitKind::Thread && r.verified)
         {
-            ev.put(
-                key::cpu_per_add(r.method),
-                Figure::exact(
-                    r.cpu_per_add_ns,
-                    Unit::Ns,
-                    format!("CPU time per addition, threads, {}", r.method),
-                    cmd,
+            if let Some(f) = Figure::of_repetitions(
+                &r.rep_cpu_per_add_ns(),
+                Unit::Ns,
+                format!(
+                    "CPU time per addition, {} threads, {} (range over repetitions)",
+                    r.workers, r.method
                 ),
-            );
+                cmd,
+            ) {
+                ev.put(key::cpu_per_add(r.method), f);
+            }
+            if let Some(fp) = &r.footprint {
+                let how = match &fp.how {
+                    Footprinting::SizeOf { object, .. } => format!("size_of {object} less a u64"),
+                    Footprinting::HeapGrowth { objects, .. } => {
+                        format!("heap growth of {objects} channels each used once, plus its two handles")
+                    }
+                    Footprinting::Nothing => "no synchronisation object".into(),
+                };
+                ev.put(
+                    key::extra_bytes(r.method),
+                    Figure::exact(
+                        fp.extra_bytes,
+                        Unit::Bytes,
+                        format!("bytes a {} adds beyond the u64 total ({how})", r.method),
+                        cmd,
+                    ),
+                );
+            }
         }
     }
+}
+
+fn size_of_less_u64<T>(object: &str) -> Footprint {
+    let bytes = std::mem::size_of::<T>() as u64;
+    Footprint {
+        extra_bytes: bytes.saturating_sub(std::mem::size_of::<u64>() as u64) as f64,
+        how: Footprinting::SizeOf {
+            object: object.into(),
+            bytes,
+        },
+        per_queued_value_bytes: None,
+    }
+}
+
+/// What `method` adds in memory, between `unit`s.
+fn footprint(unit: UnitKind, method: Method, channel: Option<&Footprint>) -> Option<Footprint> {
+    Some(match (unit, method) {
+        (_, Method::PerWorker) => Footprint {
+            extra_bytes: 0.0,
+            how: Footprinting::Nothing,
+            per_queued_value_bytes: None,
+        },
+        (_, Method::Atomic) => size_of_less_u64::<AtomicU64>("AtomicU64"),
+        (UnitKind::Thread, Method::Mutex) => size_of_less_u64::<Mutex<u64>>("Mutex<u64>"),
+        (UnitKind::Thread, Method::Rwlock) => size_of_less_u64::<RwLock<u64>>("RwLock<u64>"),
+        (UnitKind::Thread, Method::Channel) => return channel.cloned(),
+        // Between processes the mutex sits beside the total, whole.
+        (_, Method::Mutex) => {
+            let bytes = std::mem::size_of::<nix::libc::pthread_mutex_t>() as u64;
+            Footprint {
+                extra_bytes: bytes as f64,
+                how: Footprinting::SizeOf {
+                    object: "pthread_mutex_t".into(),
+                    bytes,
+                },
+                per_queued_value_bytes: None,
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// glibc's `struct mallinfo2` (every field a `size_t`).
+#[repr(C)]
+struct MallInfo2 {
+    arena: usize,
+    ordblks: usize,
+    smblks: usize,
+    hblks: usize,
+    hblkhd: usize,
+    usmblks: usize,
+    fsmblks: usize,
+    /// Bytes in use by malloc.
+    uordblks: usize,
+    fordblks: usize,
+    keepcost: usize,
+}
+
+/// Bytes in use by malloc, from glibc's `mallinfo2`, looked up at run time
+/// so that the binary still starts on a C library without it (glibc before
+/// 2.33, musl): then None. Hand-written because no maintained crate reports
+/// the allocator's bytes in use without replacing the global allocator.
+fn heap_in_use() -> Option<usize> {
+    // SAFETY: dlsym with RTLD_DEFAULT and a NUL-terminated name only looks
+    // a symbol up; a null result is handled.
+    let sym = unsafe { nix::libc::dlsym(nix::libc::RTLD_DEFAULT, c"mallinfo2".as_ptr()) };
+    if sym.is_null() {
+        return None;
+    }
+    // SAFETY: glibc's mallinfo2 takes nothing and returns struct mallinfo2
+    // by value, which `MallInfo2` mirrors field for field.
+    let f: unsafe extern "C" fn() -> MallInfo2 = unsafe { std::mem::transmute(sym) };
+    // SAFETY: a plain call of that function; it only reads allocator state.
+    let info = unsafe { f() };
+    Some(info.uordblks)
+}
+
+/// A std channel's heap: the growth of making [`CHANNELS_MEASURED`]
+/// channels that each carried one value, per channel, plus its two handles;
+/// and the growth per value left waiting in one channel.
+fn channel_footprint() -> Option<Footprint> {
+    let k = CHANNELS_MEASURED as usize;
+    let mut held = Vec::with_capacity(k);
+    let before = heap_in_use()?;
+    for i in 0..k {
+        let (tx, rx) = std::sync::mpsc::channel::<u64>();
+        tx.send(i as u64).ok()?;
+        rx.recv().ok()?;
+        held.push((tx, rx));
+    }
+    let after = heap_in_use()?;
+    drop(held);
+    let per_channel = after.saturating_sub(before) as f64 / k as f64;
+    // Values left waiting: enough to fill many of the channel's blocks.
+    let (tx, rx) = std::sync::mpsc::channel::<u64>();
+    tx.send(0).ok()?;
+    let waiting = 31 * 64;
+    let before = heap_in_use()?;
+    for i in 0..waiting {
+        tx.send(i).ok()?;
+    }
+    let after = heap_in_use()?;
+    drop((tx, rx));
+    let handles = (std::mem::size_of::<std::sync::mpsc::Sender<u64>>()
+        + std::mem::size_of::<std::sync::mpsc::Receiver<u64>>()) as u64;
+    Some(Footprint {
+        extra_bytes: per_channel + handles as f64,
+        how: Footprinting::HeapGrowth {
+            objects: CHANNELS_MEASURED,
+            handle_bytes: handles,
+        },
+        per_queued_value_bytes: Some(after.saturating_sub(before) as f64 / waiting as f64),
+    })
 }
 
 /// Whether worker `i` of a loop should look at the stop flag.
@@ -444,11 +728,93 @@ mod tests {
     }
 
     #[test]
+    fn an_atomic_adds_no_bytes_to_its_u64_and_a_lock_adds_some() {
+        let none = footprint(UnitKind::Thread, Method::PerWorker, None).unwrap();
+        assert_eq!(none.extra_bytes, 0.0);
+        assert_eq!(
+            footprint(UnitKind::Thread, Method::Atomic, None)
+                .unwrap()
+                .extra_bytes,
+            0.0
+        );
+        for unit in [UnitKind::Thread, UnitKind::Fork] {
+            let m = footprint(unit, Method::Mutex, None).unwrap();
+            assert!(m.extra_bytes > 0.0, "{unit}: {m:?}");
+        }
+        // A channel's cost is measured, never assumed.
+        assert_eq!(footprint(UnitKind::Thread, Method::Channel, None), None);
+        assert_eq!(footprint(UnitKind::Fork, Method::Rwlock, None), None);
+    }
+
+    #[test]
     fn threads_add_up_by_every_method() {
         let d = Deadline::after(std::time::Duration::from_secs(30));
         for m in THREAD_METHODS {
             let (_, _, total) = threads(m, 3, 1000, &d).unwrap();
             assert_eq!(total, expected_total(3, 1000), "{m}");
         }
+    }
+
+    fn row(unit: UnitKind, method: Method, cpu: &[u64], total: u64) -> ContentionResult {
+        let mut r = ContentionResult {
+            unit,
+            method,
+            workers: 2,
+            adds: 1000,
+            wall_ns: f64::NAN,
+            cpu_ns: f64::NAN,
+            adds_per_s: f64::NAN,
+            cpu_per_add_ns: f64::NAN,
+            rep_wall_ns: vec![],
+            rep_cpu_ns: vec![],
+            totals: vec![],
+            expected: 7,
+            verified: false,
+            footprint: footprint(unit, method, None),
+        };
+        for &c in cpu {
+            r.add(c * 2, c, total);
+        }
+        r
+    }
+
+    #[test]
+    fn the_witness_gives_cpu_per_addition_over_repetitions_and_exact_bytes() {
+        use crate::evidence::Spread;
+        let doc = ContentionDocument {
+            header: crate::results::Header::new("contention"),
+            settings: Settings {
+                workers: 2,
+                adds_per_worker: 500,
+                expected_total: 7,
+                repetitions: 3,
+                timeout_s: 60.0,
+            },
+            results: vec![
+                row(
+                    UnitKind::Thread,
+                    Method::Mutex,
+                    &[20_000, 10_000, 30_000],
+                    7,
+                ),
+                row(UnitKind::Thread, Method::Atomic, &[5_000, 6_000, 7_000], 8),
+                row(UnitKind::Fork, Method::PerWorker, &[1_000; 3], 7),
+            ],
+            unavailable: vec![],
+            errors: vec![],
+            notes: vec![],
+            title: "",
+        };
+        let mut ev = Evidence::default();
+        doc.testify(&mut ev, "pingpong contention");
+        let f = ev.figure(&key::cpu_per_add(Method::Mutex)).unwrap();
+        assert_eq!((f.value, f.low, f.high), (20.0, 10.0, 30.0));
+        assert_eq!(f.spread, Spread::Repetitions { n: 3 });
+        let b = ev.figure(&key::extra_bytes(Method::Mutex)).unwrap();
+        assert_eq!(b.spread, Spread::Exact);
+        assert!(b.value > 0.0);
+        // A wrong total shows nothing; processes are not what the rule reads.
+        assert!(ev.figure(&key::cpu_per_add(Method::Atomic)).is_none());
+        assert!(ev.figure(&key::cpu_per_add(Method::PerWorker)).is_none());
     }
 }

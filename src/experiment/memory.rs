@@ -1,13 +1,20 @@
 //! `pingpong memory` (claim P9): memory added per idle unit, for 1, 10, 100
-//! and 1,000 threads and processes (fork and spawn).
+//! and 1,000 threads and processes (fork and spawn), each count measured
+//! several times, the repetitions interleaved across the variants (the first
+//! of every variant, then the second…), so that a drift of the machine
+//! touches them all alike.
 //!
 //! Figures come from `/proc/PID/smaps_rollup` (RSS, PSS, and USS = private
-//! clean + private dirty) and `/proc/PID/status` (VmSize). Threads are
-//! measured as the growth of pingpong itself once they all wait; processes as
-//! the sum over the children (each counted whole: RSS counts pages it shares
-//! with the parent, PSS splits them, USS counts only its own). Kernel memory
-//! (a 16 KiB kernel stack per thread or process, page tables, task structs)
-//! is in none of these and is not counted.
+//! clean + private dirty) and `/proc/PID/status` (VmSize). The figure that
+//! decides is the **family's** PSS: a forked child's PSS is charged to the
+//! child, but the parent's PSS falls by the pages they now share, so a
+//! child's own PSS overstates what it adds. Processes: (parent after + every
+//! child − parent before) ÷ units; threads: the growth of pingpong (the one
+//! process) ÷ units. USS beside it: what each unit holds alone (a child's own
+//! private pages; for threads the growth of pingpong's). RSS counts pages a
+//! child shares with its parent in full, in every child. Kernel memory (a
+//! 16 KiB kernel stack per thread or process, page tables, task structs) is
+//! in none of these and is not counted.
 
 use super::{Children, CommonArgs, Deadline, Row, Session};
 use crate::error::usage;
@@ -19,15 +26,20 @@ use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 /// The hidden subcommand an idle re-executed child runs.
 pub const IDLE: &str = "__idle";
 
 #[derive(Debug, Args)]
 pub struct MemoryArgs {
-    /// How many idle units at once, comma-separated [default: 1,10,100,1000; --quick 1,10].
+    /// How many idle units at once, comma-separated [default: 1,10,100,1000; --quick 1,10,100].
     #[arg(long, value_name = "COUNTS")]
     pub units: Option<String>,
+
+    /// Repetitions of every variant, interleaved across them [default: 3; --quick 2].
+    #[arg(long, value_name = "N")]
+    pub reps: Option<u32>,
 
     #[command(flatten)]
     pub common: CommonArgs,
@@ -36,7 +48,10 @@ pub struct MemoryArgs {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Settings {
     pub units: Vec<usize>,
-    /// Stack reserved per thread.
+    /// Repetitions of every variant, interleaved across them.
+    pub repetitions: u32,
+    /// Stack reserved per thread in the first repetition (one page more in
+    /// each next, so that no thread reuses an ended thread's stack).
     pub thread_stack_bytes: usize,
     pub source: String,
     pub timeout_s: f64,
@@ -51,6 +66,24 @@ pub struct Mem {
     pub uss_kib: u64,
 }
 
+/// One repetition of one variant, per unit, KiB. None where unreadable.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RepMemory {
+    /// PSS the family gained, ÷ units: processes (parent after + children −
+    /// parent before); threads, the growth of pingpong.
+    pub pss_kib_per_unit: Option<f64>,
+    /// What each unit holds alone: a child's private pages; for threads the
+    /// growth of pingpong's private pages ÷ units.
+    pub uss_kib_per_unit: Option<f64>,
+    /// Processes: the children's RSS (shared pages counted in every child);
+    /// threads: the growth of pingpong's.
+    pub rss_kib_per_unit: Option<f64>,
+    pub vsz_kib_per_unit: Option<f64>,
+    /// Processes: how much the parent's own PSS changed, KiB (it falls by
+    /// the pages its children now share); None for threads.
+    pub parent_pss_change_kib: Option<f64>,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MemoryResult {
     /// Threads, processes made by fork, or processes made by spawn (re-exec).
@@ -58,20 +91,41 @@ pub struct MemoryResult {
     pub units: usize,
     /// How the figures were counted.
     pub counted: String,
-    /// Per unit, KiB (f64: a total divided by the count). None where unreadable.
-    pub rss_kib_per_unit: Option<f64>,
+    /// Medians over the repetitions of the figures in `reps`, KiB per unit.
     pub pss_kib_per_unit: Option<f64>,
     pub uss_kib_per_unit: Option<f64>,
+    pub rss_kib_per_unit: Option<f64>,
     pub vsz_kib_per_unit: Option<f64>,
-    /// Totals, KiB, over the units (threads: growth of pingpong).
-    pub rss_kib_total: Option<i64>,
-    pub pss_kib_total: Option<i64>,
-    pub uss_kib_total: Option<i64>,
-    pub vsz_kib_total: Option<i64>,
-    /// Children whose figures were read (processes), or 0.
+    /// Every repetition, in the order taken.
+    pub reps: Vec<RepMemory>,
+    /// Children whose figures were read in every repetition (processes), or 0.
     pub children_counted: usize,
     /// Stack reserved per unit's main thread, as named by the OS/std.
     pub stack: String,
+}
+
+impl MemoryResult {
+    fn median_of(&self, f: fn(&RepMemory) -> Option<f64>) -> Option<f64> {
+        let v: Vec<f64> = self.reps.iter().filter_map(f).collect();
+        (!v.is_empty()).then(|| crate::stats::median(&v))
+    }
+
+    /// One repetition's figures of `f`, all of them (empty if any is unreadable).
+    pub fn series(&self, f: fn(&RepMemory) -> Option<f64>) -> Vec<f64> {
+        self.reps
+            .iter()
+            .map(f)
+            .collect::<Option<Vec<f64>>>()
+            .unwrap_or_default()
+    }
+
+    fn add(&mut self, r: RepMemory) {
+        self.reps.push(r);
+        self.pss_kib_per_unit = self.median_of(|r| r.pss_kib_per_unit);
+        self.uss_kib_per_unit = self.median_of(|r| r.uss_kib_per_unit);
+        self.rss_kib_per_unit = self.median_of(|r| r.rss_kib_per_unit);
+        self.vsz_kib_per_unit = self.median_of(|r| r.vsz_kib_per_unit);
+    }
 }
 
 impl Row for MemoryResult {
@@ -79,23 +133,40 @@ impl Row for MemoryResult {
         vec![
             "unit",
             "count",
-            "RSS/unit",
-            "PSS/unit",
+            "reps",
+            "family PSS/unit",
             "USS/unit",
+            "RSS/unit",
             "virtual/unit",
             "stack",
             "counted",
         ]
     }
     fn cells(&self) -> Vec<String> {
-        let k = |v: Option<f64>| v.map(kib).unwrap_or_else(|| "n/a".into());
+        let k = |v: Option<f64>, f: fn(&RepMemory) -> Option<f64>| match v {
+            None => "n/a".to_string(),
+            Some(v) => {
+                let all = self.series(f);
+                if all.len() > 1 {
+                    let (lo, hi) = all
+                        .iter()
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                            (a.min(x), b.max(x))
+                        });
+                    format!("{} ({}–{})", kib(v), kib(lo), kib(hi))
+                } else {
+                    kib(v)
+                }
+            }
+        };
         vec![
             self.unit.to_string(),
             self.units.to_string(),
-            k(self.rss_kib_per_unit),
-            k(self.pss_kib_per_unit),
-            k(self.uss_kib_per_unit),
-            k(self.vsz_kib_per_unit),
+            self.reps.len().to_string(),
+            k(self.pss_kib_per_unit, |r| r.pss_kib_per_unit),
+            k(self.uss_kib_per_unit, |r| r.uss_kib_per_unit),
+            k(self.rss_kib_per_unit, |r| r.rss_kib_per_unit),
+            k(self.vsz_kib_per_unit, |r| r.vsz_kib_per_unit),
             self.stack.clone(),
             self.counted.clone(),
         ]
@@ -109,9 +180,14 @@ pub type MemoryDocument = super::ExperimentDocument<Settings, MemoryResult>;
 pub mod key {
     use crate::kinds::UnitKind;
 
-    /// PSS added per idle unit, at the largest count measured.
+    /// PSS the family gains per idle unit, at the largest count measured.
     pub fn pss_per_unit(unit: UnitKind) -> String {
         format!("memory.{}.per-unit", unit.name())
+    }
+
+    /// USS (what each unit holds alone) per idle unit, at the same count.
+    pub fn uss_per_unit(unit: UnitKind) -> String {
+        format!("memory.{}.uss-per-unit", unit.name())
     }
 }
 
@@ -119,22 +195,36 @@ impl Witness for MemoryDocument {
     fn testify(&self, ev: &mut Evidence, cmd: &str) {
         // The largest count measured: fixed costs of the parent matter least there.
         for unit in [UnitKind::Thread, UnitKind::Fork, UnitKind::Spawn] {
-            let best = self
+            let Some(r) = self
                 .results
                 .iter()
-                .filter(|r| r.unit == unit)
-                .filter_map(|r| Some((r.units, r.pss_kib_per_unit?)))
-                .max_by_key(|&(n, _)| n);
-            if let Some((n, pss)) = best {
-                ev.put(
+                .filter(|r| r.unit == unit && !r.series(|m| m.pss_kib_per_unit).is_empty())
+                .max_by_key(|r| r.units)
+            else {
+                continue;
+            };
+            let whose = if unit == UnitKind::Thread {
+                "pingpong's PSS growth"
+            } else {
+                "the family's PSS growth (parent + children)"
+            };
+            let n = r.units;
+            let figures = [
+                (
                     key::pss_per_unit(unit),
-                    Figure::exact(
-                        pss,
-                        Unit::KiB,
-                        format!("PSS added per idle unit of {unit}, {n} at once"),
-                        cmd,
-                    ),
-                );
+                    r.series(|m| m.pss_kib_per_unit),
+                    format!("{whose} per idle unit of {unit}, {n} at once (range over repetitions)"),
+                ),
+                (
+                    key::uss_per_unit(unit),
+                    r.series(|m| m.uss_kib_per_unit),
+                    format!("USS (private pages) per idle unit of {unit}, {n} at once (range over repetitions)"),
+                ),
+            ];
+            for (k, series, what) in figures {
+                if let Some(f) = Figure::of_repetitions(&series, Unit::KiB, what, cmd) {
+                    ev.put(k, f);
+                }
             }
         }
     }
@@ -186,6 +276,11 @@ pub fn sum(mems: &[Mem]) -> Mem {
     })
 }
 
+/// The family's PSS growth: the parent's change plus every child's PSS.
+pub fn family_pss_growth(parent_before: &Mem, parent_after: &Mem, children: &[Mem]) -> i64 {
+    parent_after.pss_kib as i64 - parent_before.pss_kib as i64 + sum(children).pss_kib as i64
+}
+
 fn rollup(pid: &str) -> Result<Mem> {
     let path = format!("/proc/{pid}/smaps_rollup");
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
@@ -231,24 +326,33 @@ pub fn run(args: &MemoryArgs) -> Result<i32> {
     c.exports.check()?;
     let units = match &args.units {
         Some(u) => crate::parse::parse_counts(u, "--units", 1)?,
-        None if c.quick => vec![1, 10],
+        None if c.quick => vec![1, 10, 100],
         None => vec![1, 10, 100, 1000],
     };
     if let Some(&n) = units.iter().find(|&&n| n > 10_000) {
         return Err(usage(format!("invalid --units '{n}': at most 10000")));
     }
+    let reps = args.reps.unwrap_or(if c.quick { 2 } else { 3 });
+    if reps == 0 || reps > 100 {
+        return Err(usage(format!("invalid --reps '{reps}': from 1 to 100")));
+    }
     let settings = Settings {
         units: units.clone(),
+        repetitions: reps,
         thread_stack_bytes: THREAD_STACK,
         source: "/proc/PID/smaps_rollup and /proc/PID/status".into(),
         timeout_s: timeout.as_secs_f64(),
     };
-    let mut s = Session::new(
+    let variants: Vec<(usize, UnitKind)> = units
+        .iter()
+        .flat_map(|&n| [UnitKind::Fork, UnitKind::Spawn, UnitKind::Thread].map(|k| (n, k)))
+        .collect();
+    let mut s: Session<'_, Settings, MemoryResult> = Session::new(
         "memory",
         "memory added per idle unit",
         c,
         settings,
-        (units.len() * 3) as u64,
+        variants.len() as u64 * reps as u64,
     )?;
     let self_readable = rollup("self").is_ok();
     if !self_readable {
@@ -257,33 +361,79 @@ pub fn run(args: &MemoryArgs) -> Result<i32> {
              RSS, PSS and USS are not reported",
         );
     }
-    for &n in &units {
-        for kind in [UnitKind::Fork, UnitKind::Spawn, UnitKind::Thread] {
-            s.start(&format!("{n} idle {kind}"))?;
+    // The row of each variant in the document, once it has one.
+    let mut rows: Vec<Option<usize>> = vec![None; variants.len()];
+    for rep in 0..reps {
+        for (i, &(n, kind)) in variants.iter().enumerate() {
+            let what = format!("{n} idle {kind}");
+            s.start(&what)?;
             let d = Deadline::after(timeout);
             let r = match kind {
-                UnitKind::Thread => threads(n, &d),
-                UnitKind::Fork => processes(n, &d, true),
+                UnitKind::Thread => threads(n, stack_for(rep), &d),
+                UnitKind::Fork => {
+                    super::settle_to_one_thread(Duration::from_secs(1));
+                    processes(n, &d, true)
+                }
                 _ => processes(n, &d, false),
             };
-            match r {
-                Ok((r, unreadable)) => {
-                    if unreadable > 0 {
-                        s.unavailable(format!(
-                            "{unreadable} child(ren)'s smaps_rollup could not be read: PSS/USS for those units not reported"
-                        ));
-                    }
-                    s.push(r)?
+            let (rep, counted) = match r {
+                Ok(x) => x,
+                Err(e) => {
+                    s.failed(&what, e)?;
+                    continue;
                 }
-                Err(e) => s.failed(&format!("{n} idle {kind}"), e)?,
+            };
+            if kind.is_process() && counted < n {
+                s.unavailable(format!(
+                    "{} child(ren)'s smaps_rollup could not be read: PSS/USS for those units not reported",
+                    n - counted
+                ));
             }
+            let mut row = match rows[i] {
+                Some(k) => s.doc.results[k].clone(),
+                None => MemoryResult {
+                    unit: kind,
+                    units: n,
+                    counted: if kind == UnitKind::Thread {
+                        "growth of pingpong".into()
+                    } else {
+                        "parent's change + every child".into()
+                    },
+                    pss_kib_per_unit: None,
+                    uss_kib_per_unit: None,
+                    rss_kib_per_unit: None,
+                    vsz_kib_per_unit: None,
+                    reps: Vec::new(),
+                    children_counted: counted,
+                    stack: if kind == UnitKind::Thread {
+                        format!("{} reserved", crate::format::format_size(THREAD_STACK))
+                    } else {
+                        "8 MiB max (RLIMIT_STACK), grows on use".into()
+                    },
+                },
+            };
+            row.children_counted = row.children_counted.min(counted);
+            row.add(rep);
+            let k = *rows[i].get_or_insert(s.doc.results.len());
+            s.set(k, row)?;
         }
     }
     s.note(
-        "threads: growth of pingpong once they all wait; processes: sum over the children \
-         (RSS counts pages shared with the parent in every child, PSS splits them, USS counts a child's own only)",
+        "family PSS: processes, (parent's PSS after + every child's PSS − parent's PSS before) ÷ units, \
+         since the parent's PSS falls by the pages it now shares; threads, the growth of pingpong ÷ units",
+    );
+    s.note(
+        "USS: what each unit holds alone (a child's private pages; threads: the growth of pingpong's); \
+         RSS: processes, each child's whole resident set (shared pages counted in every child)",
     );
     s.note("kernel memory (kernel stacks, page tables, task structs) is in none of these figures");
+    s.note(
+        "threads ask for a stack one page larger in each repetition, so that glibc's cache of ended \
+         threads' stacks cannot serve them: every repetition measures fresh threads, like the fresh processes",
+    );
+    s.note(format!(
+        "{reps} repetition(s) of every variant, interleaved (the first of each, then the second…); figures are medians (range over repetitions)"
+    ));
     s.finish()
 }
 
@@ -291,7 +441,16 @@ fn per(total: Option<i64>, n: usize) -> Option<f64> {
     total.map(|t| t as f64 / n as f64)
 }
 
-fn threads(n: usize, d: &Deadline) -> Result<(MemoryResult, usize)> {
+/// Idle threads: the growth of pingpong, and how many units were counted (n).
+/// The stack asked for in repetition `rep` (from 0): one page more each
+/// time. glibc keeps ended threads' stacks (up to 40 MiB) and serves a new
+/// thread from them when one is large enough; a larger request each time
+/// keeps every repetition's threads fresh, like the processes.
+fn stack_for(rep: u32) -> usize {
+    THREAD_STACK + rep as usize * 4096
+}
+
+fn threads(n: usize, stack: usize, d: &Deadline) -> Result<(RepMemory, usize)> {
     let before = rollup("self").ok();
     let vsz_before = vsz_kib("self");
     // Gate: (ready count, released)
@@ -302,7 +461,7 @@ fn threads(n: usize, d: &Deadline) -> Result<(MemoryResult, usize)> {
         let g = gate.clone();
         let dl = *d;
         match std::thread::Builder::new()
-            .stack_size(THREAD_STACK)
+            .stack_size(stack)
             .spawn(move || {
                 let (m, cv) = &*g;
                 let mut st = m.lock().unwrap_or_else(|e| e.into_inner());
@@ -355,37 +514,28 @@ fn threads(n: usize, d: &Deadline) -> Result<(MemoryResult, usize)> {
         (Some(b), Some(a)) => Some(f(&a) as i64 - f(&b) as i64),
         _ => None,
     };
-    let rss = delta(|m| m.rss_kib);
-    let pss = delta(|m| m.pss_kib);
-    let uss = delta(|m| m.uss_kib);
     let vsz = match (vsz_before, vsz_after) {
         (Some(b), Some(a)) => Some(a as i64 - b as i64),
         _ => None,
     };
     Ok((
-        MemoryResult {
-            unit: UnitKind::Thread,
-            units: n,
-            counted: "growth of pingpong".into(),
-            rss_kib_per_unit: per(rss, n),
-            pss_kib_per_unit: per(pss, n),
-            uss_kib_per_unit: per(uss, n),
+        RepMemory {
+            pss_kib_per_unit: per(delta(|m| m.pss_kib), n),
+            uss_kib_per_unit: per(delta(|m| m.uss_kib), n),
+            rss_kib_per_unit: per(delta(|m| m.rss_kib), n),
             vsz_kib_per_unit: per(vsz, n),
-            rss_kib_total: rss,
-            pss_kib_total: pss,
-            uss_kib_total: uss,
-            vsz_kib_total: vsz,
-            children_counted: 0,
-            stack: format!("{} reserved", crate::format::format_size(THREAD_STACK)),
+            parent_pss_change_kib: None,
         },
-        0,
+        n,
     ))
 }
 
-fn processes(n: usize, d: &Deadline, fork: bool) -> Result<(MemoryResult, usize)> {
+/// Idle processes: the family's figures, and how many children were read.
+fn processes(n: usize, d: &Deadline, fork: bool) -> Result<(RepMemory, usize)> {
     let (hold_r, hold_w) = super::pipe()?;
     let (ready_r, ready_w) = super::pipe()?;
     let mut kids = Children::default();
+    let before = rollup("self").ok();
     for _ in 0..n {
         if fork {
             let (hr, hw, rw) = (hold_r.as_raw_fd(), hold_w.as_raw_fd(), ready_w.as_raw_fd());
@@ -429,15 +579,14 @@ fn processes(n: usize, d: &Deadline, fork: bool) -> Result<(MemoryResult, usize)
     let mut buf = vec![0u8; n];
     super::read_within(ready_r.as_fd(), &mut buf, d, "the idle children's start")
         .map_err(super::or_killed)?;
+    let after = rollup("self").ok();
     let mut mems = Vec::with_capacity(n);
-    let mut unreadable = 0;
     let mut vsz_total = 0i64;
     let mut vsz_ok = true;
     for pid in &kids.0 {
         let p = pid.to_string();
-        match rollup(&p) {
-            Ok(m) => mems.push(m),
-            Err(_) => unreadable += 1,
+        if let Ok(m) = rollup(&p) {
+            mems.push(m);
         }
         match vsz_kib(&p) {
             Some(v) => vsz_total += v as i64,
@@ -454,35 +603,25 @@ fn processes(n: usize, d: &Deadline, fork: bool) -> Result<(MemoryResult, usize)
         bail!("an idle child did not exit cleanly: {statuses:?}");
     }
     let counted = mems.len();
-    let total = sum(&mems);
-    let some = |v: u64| (counted == n).then_some(v as i64);
-    let (rss, pss, uss) = (
-        some(total.rss_kib),
-        some(total.pss_kib),
-        some(total.uss_kib),
-    );
-    let vsz = vsz_ok.then_some(vsz_total);
+    let all = counted == n;
+    let children = sum(&mems);
+    let (family, parent_change) = match (before, after, all) {
+        (Some(b), Some(a), true) => (
+            Some(family_pss_growth(&b, &a, &mems)),
+            Some(a.pss_kib as f64 - b.pss_kib as f64),
+        ),
+        _ => (None, None),
+    };
+    let some = |v: u64| all.then_some(v as i64);
     Ok((
-        MemoryResult {
-            unit: if fork {
-                UnitKind::Fork
-            } else {
-                UnitKind::Spawn
-            },
-            units: n,
-            counted: format!("sum over {counted} children"),
-            rss_kib_per_unit: per(rss, n),
-            pss_kib_per_unit: per(pss, n),
-            uss_kib_per_unit: per(uss, n),
-            vsz_kib_per_unit: per(vsz, n),
-            rss_kib_total: rss,
-            pss_kib_total: pss,
-            uss_kib_total: uss,
-            vsz_kib_total: vsz,
-            children_counted: counted,
-            stack: "8 MiB max (RLIMIT_STACK), grows on use".into(),
+        RepMemory {
+            pss_kib_per_unit: per(family, n),
+            uss_kib_per_unit: per(some(children.uss_kib), n),
+            rss_kib_per_unit: per(some(children.rss_kib), n),
+            vsz_kib_per_unit: per(vsz_ok.then_some(vsz_total), n),
+            parent_pss_change_kib: parent_change,
         },
-        unreadable,
+        counted,
     ))
 }
 
@@ -528,7 +667,125 @@ Swap:                  0 kB
     }
 
     #[test]
+    fn the_family_counts_what_the_parent_lost_to_sharing() {
+        // A parent of 1000 KiB PSS forks two children; it now shares 600 KiB
+        // with them (its PSS falls by 400 KiB), and each child holds 200 KiB
+        // of PSS plus 30 KiB of its own: the family grew by 60 KiB, not 460.
+        let before = Mem {
+            rss_kib: 1000,
+            pss_kib: 1000,
+            uss_kib: 1000,
+        };
+        let after = Mem {
+            rss_kib: 1000,
+            pss_kib: 600,
+            uss_kib: 400,
+        };
+        let child = Mem {
+            rss_kib: 630,
+            pss_kib: 230,
+            uss_kib: 30,
+        };
+        assert_eq!(family_pss_growth(&before, &after, &[child, child]), 60);
+    }
+
+    #[test]
+    fn a_variant_reports_the_median_of_its_repetitions_and_every_one() {
+        let mut r = MemoryResult {
+            unit: UnitKind::Fork,
+            units: 10,
+            counted: String::new(),
+            pss_kib_per_unit: None,
+            uss_kib_per_unit: None,
+            rss_kib_per_unit: None,
+            vsz_kib_per_unit: None,
+            reps: vec![],
+            children_counted: 10,
+            stack: String::new(),
+        };
+        for v in [30.0, 10.0, 20.0] {
+            r.add(RepMemory {
+                pss_kib_per_unit: Some(v),
+                ..Default::default()
+            });
+        }
+        assert_eq!(r.pss_kib_per_unit, Some(20.0));
+        assert_eq!(r.series(|m| m.pss_kib_per_unit), vec![30.0, 10.0, 20.0]);
+        // One unreadable repetition: no series (never a partial one), no median of it.
+        assert!(r.series(|m| m.uss_kib_per_unit).is_empty());
+        assert_eq!(r.uss_kib_per_unit, None);
+    }
+
+    #[test]
     fn a_rollup_without_pss_is_refused() {
         assert_eq!(parse_rollup("Rss: 10 kB\n"), None);
+    }
+
+    fn doc(reps: &[f64]) -> MemoryDocument {
+        let row = |unit, units, pss: &[f64]| {
+            let mut r = MemoryResult {
+                unit,
+                units,
+                counted: String::new(),
+                pss_kib_per_unit: None,
+                uss_kib_per_unit: None,
+                rss_kib_per_unit: None,
+                vsz_kib_per_unit: None,
+                reps: vec![],
+                children_counted: 0,
+                stack: String::new(),
+            };
+            for &v in pss {
+                r.add(RepMemory {
+                    pss_kib_per_unit: Some(v),
+                    uss_kib_per_unit: Some(v / 2.0),
+                    ..Default::default()
+                });
+            }
+            r
+        };
+        super::super::ExperimentDocument {
+            header: crate::results::Header::new("memory"),
+            settings: Settings {
+                units: vec![1, 100],
+                repetitions: reps.len() as u32,
+                thread_stack_bytes: THREAD_STACK,
+                source: String::new(),
+                timeout_s: 60.0,
+            },
+            results: vec![
+                row(UnitKind::Fork, 1, &[999.0; 3]),
+                row(UnitKind::Fork, 100, reps),
+                row(UnitKind::Thread, 100, reps),
+            ],
+            unavailable: vec![],
+            errors: vec![],
+            notes: vec![],
+            title: "",
+        }
+    }
+
+    #[test]
+    fn the_witness_gives_the_largest_count_with_its_range_over_repetitions() {
+        use crate::evidence::Spread;
+        let mut ev = Evidence::default();
+        doc(&[120.0, 130.0, 110.0]).testify(&mut ev, "pingpong memory");
+        let f = ev.figure(&key::pss_per_unit(UnitKind::Fork)).unwrap();
+        assert_eq!((f.value, f.low, f.high), (120.0, 110.0, 130.0));
+        assert_eq!(f.spread, Spread::Repetitions { n: 3 });
+        let u = ev.figure(&key::uss_per_unit(UnitKind::Fork)).unwrap();
+        assert_eq!((u.value, u.low, u.high), (60.0, 55.0, 65.0));
+        assert!(ev.figure(&key::pss_per_unit(UnitKind::Thread)).is_some());
+        // Spawn was not measured: no figure, never a made-up one.
+        assert!(ev.figure(&key::pss_per_unit(UnitKind::Spawn)).is_none());
+    }
+
+    #[test]
+    fn one_repetition_gives_a_single_value_never_an_interval() {
+        use crate::evidence::Spread;
+        let mut ev = Evidence::default();
+        doc(&[120.0]).testify(&mut ev, "pingpong memory");
+        let f = ev.figure(&key::pss_per_unit(UnitKind::Fork)).unwrap();
+        assert_eq!(f.spread, Spread::Exact);
     }
 }

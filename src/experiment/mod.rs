@@ -30,6 +30,7 @@ pub mod workers;
 pub use session::{CommonArgs, ExperimentDocument, Row, Session};
 pub use workers::{children_cpu_ns, pipe, read_within, SharedMap};
 // The process helpers every experiment uses, from the process toolkit.
+pub use crate::subprocess::fork::settle_to_one_thread;
 pub use crate::subprocess::{fork_child, kill_and_reap, or_killed, Children, Deadline};
 
 /// Hidden subcommands run by re-executed children: they skip clap.

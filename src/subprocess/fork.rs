@@ -63,6 +63,18 @@ pub fn fork_child(body: impl FnOnce() -> bool) -> Result<Pid> {
     }
 }
 
+/// Waits, at most `limit`, until this process is down to one thread. A
+/// thread just joined may still be listed for a few microseconds (the
+/// kernel wakes the joiner before it unlists the thread), and
+/// [`fork_child`] refuses to fork while it is: callers that interleave
+/// threads and forked processes call this before forking.
+pub fn settle_to_one_thread(limit: std::time::Duration) {
+    let end = std::time::Instant::now() + limit;
+    while thread_count().is_ok_and(|n| n > 1) && std::time::Instant::now() < end {
+        std::thread::sleep(std::time::Duration::from_micros(100));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

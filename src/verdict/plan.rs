@@ -48,9 +48,17 @@ impl Mode {
         // Scaling compares one worker with one per CPU (at least two): the
         // evidence reads whichever counts were measured, so the two agree.
         let workers = format!("1,{}", cpus.max(2));
+        let reps = if quick { "3" } else { "5" };
         vec![
             with("spawn", &[]),
-            with("memory", if quick { &[] } else { &["--units", "1,10,100"] }),
+            with(
+                "memory",
+                match self {
+                    Mode::Quick => &["--units", "1,10", "--reps", "3"],
+                    Mode::Default => &["--units", "1,10,50", "--reps", "5"],
+                    Mode::Thorough => &["--reps", "5"],
+                },
+            ),
             with(
                 "scale",
                 &match self {
@@ -59,9 +67,18 @@ impl Mode {
                     Mode::Thorough => vec!["--reps", "5"],
                 },
             ),
-            with("contention", &[]),
-            with("overlap", &[]),
-            with("responsive", &[]),
+            // Repetitions interleaved across each experiment's variants.
+            with(
+                "contention",
+                &match self {
+                    Mode::Quick => vec!["--reps", "3"],
+                    _ => vec!["--adds", "500000", "--reps", "5"],
+                },
+            ),
+            // Fewer but longer repetitions (8 rounds a unit unless quick):
+            // a burst of other load then weighs less in any one of them.
+            with("overlap", &["--reps", "3"]),
+            with("responsive", &["--reps", reps]),
             with("faults", &[]),
             // CPython beside Rust: skipped, with the reason, when none is found.
             // Quick mode runs only what the CPython column reads.
