@@ -38,7 +38,7 @@ pub fn run(a: &VerdictArgs) -> Result<()> {
             } else {
                 verdict::Mode::Default
             };
-            verdict::measure(mode, lang, a.python.as_deref())?
+            verdict::measure(mode, lang, a.python.as_deref(), a.python_ft.as_deref())?
         }
     };
     a.exports.write(&doc)?;

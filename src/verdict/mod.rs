@@ -32,10 +32,25 @@ pub struct Verdict {
     pub claim_en: String,
     pub claim_ru: String,
     pub judgement: Judgement,
-    /// The same claim judged from CPython's figures (`pingpong python`),
-    /// for the claims both worlds measure; None for the others.
+    /// The same claim judged from the default CPython's figures (`pingpong
+    /// python`, with the GIL), for the claims CPython is measured on; None
+    /// for the others.
     #[serde(default)]
     pub cpython: Option<Judgement>,
+    /// The same claim judged from a free-threaded CPython's figures (no
+    /// GIL), by the same rules.
+    #[serde(default)]
+    pub cpython_ft: Option<Judgement>,
+}
+
+impl Verdict {
+    /// The CPython column of `build`.
+    pub fn python(&self, build: crate::python::Build) -> Option<&Judgement> {
+        match build {
+            crate::python::Build::Default => self.cpython.as_ref(),
+            crate::python::Build::FreeThreaded => self.cpython_ft.as_ref(),
+        }
+    }
 }
 
 /// One step of the plan, as it went.
@@ -138,7 +153,8 @@ pub fn judge_all(ev: &Evidence) -> Vec<Verdict> {
             claim_en: c.en.clone(),
             claim_ru: c.ru.clone(),
             judgement: rules::judge(&c.id, ev),
-            cpython: rules::judge_cpython(&c.id, ev),
+            cpython: rules::judge_cpython(crate::python::Build::Default, &c.id, ev),
+            cpython_ft: rules::judge_cpython(crate::python::Build::FreeThreaded, &c.id, ev),
         })
         .collect()
 }

@@ -213,6 +213,7 @@ pub fn measure(
     mode: Mode,
     lang: String,
     python: Option<&std::path::Path>,
+    python_ft: Option<&std::path::Path>,
 ) -> Result<VerdictDocument> {
     let mut live = BTreeMap::new();
     live.insert("threads_share_a_pid".into(), demos::threads_share_a_pid());
@@ -242,9 +243,13 @@ pub fn measure(
         .map(|s| RunPlan::from_args(&s.args))
         .collect::<Result<_>>()?;
     let mut experiments = mode.experiments(cpus.len());
-    if let (Some(py), Some(step)) = (python, experiments.iter_mut().find(|s| s.name == "python")) {
-        step.args.push("--python".into());
-        step.args.push(py.display().to_string());
+    if let Some(step) = experiments.iter_mut().find(|s| s.name == "python") {
+        for (flag, path) in [("--python", python), ("--python-ft", python_ft)] {
+            if let Some(p) = path {
+                step.args.push(flag.into());
+                step.args.push(p.display().to_string());
+            }
+        }
     }
     let hosts_plan = crate::net::client::plan(&hosts_args(mode))?;
     let total: u64 = plans
