@@ -40,8 +40,40 @@ pub struct PythonArgs {
     #[arg(long, value_name = "PATH")]
     pub python_ft: Option<PathBuf>,
 
+    /// Of the experiments asked, only these for the free-threaded CPython
+    /// of --python-ft (comma-separated) [default: the same as the other]:
+    /// keeps a short run short where the GIL changes nothing.
+    #[arg(long, value_name = "NAMES")]
+    pub ft_experiments: Option<String>,
+
+    /// Run these experiments (comma-separated) at their --quick size, the
+    /// others at full size: for live demonstrations and costs that differ
+    /// by orders of magnitude, where more repetitions change nothing.
+    #[arg(long, value_name = "NAMES")]
+    pub quick_for: Option<String>,
+
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// The experiments named, checked: an unknown name is the user's mistake.
+fn experiments<S: AsRef<str>>(names: &[S]) -> Result<Vec<Experiment>> {
+    names
+        .iter()
+        .map(|n| {
+            let n = n.as_ref();
+            Experiment::ALL
+                .iter()
+                .copied()
+                .find(|e| e.name() == n)
+                .ok_or_else(|| {
+                    usage(format!(
+                        "unknown experiment '{n}': choose from {}",
+                        programs::EXPERIMENTS.join(", ")
+                    ))
+                })
+        })
+        .collect()
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -51,11 +83,16 @@ pub struct Settings {
     /// Which free-threaded CPython ran, or that none was found.
     pub free_threaded: String,
     pub experiments: Vec<Experiment>,
+    /// Those the second, free-threaded interpreter (`--python-ft` or on
+    /// PATH) ran: all of them unless `--ft-experiments` chose fewer.
+    pub ft_experiments: Vec<Experiment>,
     /// Workers up to this count in the scaling runs (CPUs, at least 2).
     pub cpus: usize,
     /// CPUs this run may use (the scaling claims depend on it).
     pub allowed_cpus: usize,
     pub quick: bool,
+    /// Experiments run at their quick size although `quick` is false.
+    pub quick_for: Vec<Experiment>,
     pub timeout_s: f64,
     /// The experiments that gave no rows for an interpreter, and why.
     pub failures: Vec<Failure>,
@@ -162,19 +199,22 @@ pub fn run(a: &PythonArgs) -> Result<i32> {
     let names: Vec<Experiment> = if a.names.is_empty() {
         Experiment::ALL.to_vec()
     } else {
-        let mut names = Vec::new();
-        for n in &a.names {
-            match Experiment::ALL.iter().find(|e| e.name() == n.as_str()) {
-                Some(e) => names.push(*e),
-                None => {
-                    return Err(usage(format!(
-                        "unknown experiment '{n}': choose from {}",
-                        programs::EXPERIMENTS.join(", ")
-                    )))
-                }
-            }
+        experiments(&a.names)?
+    };
+    let ft_names: Vec<Experiment> = match &a.ft_experiments {
+        None => names.clone(),
+        Some(list) => {
+            let chosen = experiments(&crate::parse::split_list(list))?;
+            names
+                .iter()
+                .copied()
+                .filter(|e| chosen.contains(e))
+                .collect()
         }
-        names
+    };
+    let quick_for = match &a.quick_for {
+        None => Vec::new(),
+        Some(list) => experiments(&crate::parse::split_list(list))?,
     };
     let dir = programs::write_all()?;
     let main = interpreter::main_interpreter(a.python.as_deref(), dir.path())?;
@@ -197,13 +237,20 @@ pub fn run(a: &PythonArgs) -> Result<i32> {
         interpreters: interpreters.clone(),
         free_threaded: free_threaded.clone(),
         experiments: names.clone(),
+        ft_experiments: ft_names.clone(),
         cpus,
         allowed_cpus,
         quick: a.common.quick,
+        quick_for: quick_for.clone(),
         timeout_s: timeout.as_secs_f64(),
         failures: Vec::new(),
     };
-    let steps = (names.len() * interpreters.len()) as u64;
+    let steps = (names.len()
+        + if interpreters.len() > 1 {
+            ft_names.len()
+        } else {
+            0
+        }) as u64;
     let mut s = Session::new(
         "python",
         "CPython threads and processes (threading, multiprocessing)",
@@ -225,8 +272,9 @@ pub fn run(a: &PythonArgs) -> Result<i32> {
     if one_free_threaded {
         s.note("--python is already free-threaded, so --python-ft was not run too");
     }
-    for i in &interpreters {
-        for name in &names {
+    for (n, i) in interpreters.iter().enumerate() {
+        let names = if n == 0 { &names } else { &ft_names };
+        for name in names {
             let what = format!("{} {} {name}", i.label, i.version);
             s.start(&what)?;
             let mut args = vec![
@@ -236,7 +284,7 @@ pub fn run(a: &PythonArgs) -> Result<i32> {
                 "--timeout".into(),
                 timeout.as_secs_f64().to_string(),
             ];
-            if a.common.quick {
+            if a.common.quick || quick_for.contains(name) {
                 args.push("--quick".into());
             }
             let got = child::run(&i.path, dir.path(), &args, timeout)
