@@ -1,8 +1,10 @@
-//! `pingpong python` with the machine's CPython: the document, the verified
-//! answers, the GIL flag, each program's documented fields, clear errors
-//! for a bad --python or --python-ft, no Python process left behind, and,
+//! `pingpong python` with the machine's CPython: the document (typed, and
+//! the same JSON once read back), the verified answers, the GIL flag, each
+//! program's documented fields, clear errors for a bad --python,
+//! --python-ft or --ft-experiments, no Python process left behind, and,
 //! with a free-threaded CPython (bench/python-freethreaded.sh builds one),
-//! threads of a pure-Python loop using more than one CPU.
+//! threads of a pure-Python loop using more than one CPU and a
+//! free-threaded --python labelled free-threaded in every row.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};

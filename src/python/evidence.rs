@@ -1065,18 +1065,17 @@ impl Witness for PythonDocument {
                 |v: &[Experiment]| v.iter().map(|e| e.name()).collect::<Vec<_>>().join(", ");
             for e in Experiment::ALL.iter().copied() {
                 let why = if !ran.contains(&e) {
-                    Some(format!(
-                        "`pingpong python {e}` was not run for it (this run: {}{})",
-                        names(ran),
-                        if first {
-                            String::new()
-                        } else {
-                            format!(
-                                " for the free-threaded build, {} for the other",
-                                names(&self.settings.experiments)
-                            )
-                        }
-                    ))
+                    Some(if first {
+                        format!(
+                            "`pingpong python {e}` was not run (this run asked for {})",
+                            names(ran)
+                        )
+                    } else {
+                        format!(
+                            "`pingpong python {e}` was not run for the free-threaded build (--ft-experiments {} kept this run short)",
+                            names(ran)
+                        )
+                    })
                 } else if let Some(f) = self
                     .settings
                     .failures

@@ -121,6 +121,15 @@ fn by_rust_rule(ev: &Evidence, b: Build, id: &str) -> Judgement {
     j
 }
 
+/// P5 ("processes get around CPython's GIL") by Rust's rule on column
+/// `b`'s figures, with the load measured during that column's scaling run
+/// (the Rust column's P5 is the default CPython's).
+pub fn gil(ev: &Evidence, b: Build) -> Judgement {
+    let mut j = super::scale::gil(&view(ev, b));
+    j.figures = j.figures.into_iter().map(|k| from_view(b, k)).collect();
+    j
+}
+
 /// Holds above 1 + MARGIN, fails below 1 − MARGIN; None inside the noise.
 pub(super) fn clearly(f: &Figure) -> Option<bool> {
     if against(f, 1.0 + MARGIN) == Compared::Above {
@@ -157,6 +166,7 @@ pub fn judge_cpython(b: Build, id: &str, ev: &Evidence) -> Option<Judgement> {
         "A9" => locks::both_modules(ev, b),
         "T10" => locks::cost(ev, b),
         "P12" | "A2" | "A6" => spawn::spawn_cost(ev, b, id),
+        "P5" => gil(ev, b),
         _ => by_rust_rule(ev, b, id),
     };
     if matches!(j.word, Word::NotMeasurable { .. }) {
