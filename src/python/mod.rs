@@ -5,9 +5,9 @@
 //! embedded in the binary ([`programs`]); each experiment runs as its own
 //! interpreter under a deadline in its own process group ([`child`]), prints
 //! one JSON object, and is wrapped here in pingpong's document (the common
-//! header, the interpreters with their GIL state, one row per result). A
-//! free-threaded build found on PATH is run too, as a column of its own
-//! ([`interpreter`]).
+//! header, the interpreters with their GIL state, one typed row per result:
+//! [`rows`]). A free-threaded build found on PATH is run too, as a column of
+//! its own ([`interpreter`]); [`evidence`] says what each column shows.
 
 pub mod child;
 pub mod evidence;
