@@ -260,6 +260,11 @@ pub struct VerdictArgs {
     /// cannot run, the column says so and the verdict goes on.
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
+
+    /// A free-threaded CPython (3.13t or newer) for the "CPython,
+    /// free-threaded" column [default: python3.14t or python3.13t on PATH].
+    #[arg(long, value_name = "PATH")]
+    pub python_ft: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

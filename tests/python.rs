@@ -1,8 +1,10 @@
-//! `pingpong python` with the machine's CPython: the document, the verified
-//! answers, the GIL flag, each program's documented fields, clear errors
-//! for a bad --python or --python-ft, no Python process left behind, and,
+//! `pingpong python` with the machine's CPython: the document (typed, and
+//! the same JSON once read back), the verified answers, the GIL flag, each
+//! program's documented fields, clear errors for a bad --python,
+//! --python-ft or --ft-experiments, no Python process left behind, and,
 //! with a free-threaded CPython (bench/python-freethreaded.sh builds one),
-//! threads of a pure-Python loop using more than one CPU.
+//! threads of a pure-Python loop using more than one CPU and a
+//! free-threaded --python labelled free-threaded in every row.
 
 mod common;
 
@@ -504,4 +506,40 @@ fn a_python_ft_with_the_gil_is_one_clear_line_and_exit_2() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("not a free-threaded build"), "{err}");
+}
+
+#[test]
+fn a_free_threaded_python_given_as_python_is_labelled_free_threaded_everywhere() {
+    if !have_python3() {
+        return;
+    }
+    let Some(ft) = free_threaded() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ft_arg = ft.to_string_lossy().to_string();
+    let doc = run_python(dir.path(), &["zombie", "--quick", "--python", &ft_arg]);
+    let interpreters = doc["settings"]["interpreters"].as_array().unwrap();
+    assert_eq!(interpreters.len(), 1, "{doc}");
+    assert_eq!(interpreters[0]["label"], "cpython-ft", "{doc}");
+    let results = doc["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for r in results {
+        assert_eq!(r["interpreter"], "cpython-ft", "{r}");
+        assert_eq!(r["free_threaded_build"], true, "{r}");
+    }
+    let notes = doc["notes"].to_string();
+    assert!(notes.contains("free-threaded"), "{notes}");
+}
+
+#[test]
+fn an_unknown_ft_experiment_is_one_clear_line_and_exit_2() {
+    let out = pingpong()
+        .args(["python", "--quick", "--ft-experiments", "scale,bogus"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("bogus") && err.contains("scale"), "{err}");
 }

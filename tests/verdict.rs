@@ -7,6 +7,31 @@ fn pingpong() -> Command {
     Command::cargo_bin("pingpong").expect("binary built")
 }
 
+fn python3_on_path() -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("python3").is_file()))
+}
+
+/// Whether a free-threaded CPython is on PATH (as the verdict looks for
+/// one); CI builds one (bench/python-freethreaded.sh), so there it must be.
+fn free_threaded_on_path() -> bool {
+    let found = std::env::var_os("PATH").is_some_and(|p| {
+        std::env::split_paths(&p).any(|d| {
+            ["python3.14t", "python3.13t"]
+                .iter()
+                .any(|n| d.join(n).is_file())
+        })
+    });
+    if !found {
+        eprintln!("no python3.14t or python3.13t on PATH: the free-threaded column is not checked");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have a free-threaded CPython (.ci/run builds it)"
+        );
+    }
+    found
+}
+
 #[test]
 fn a_quick_verdict_judges_every_claim_with_evidence_and_re_renders_identically_from_its_json() {
     let dir = tempfile::tempdir().unwrap();
@@ -15,7 +40,7 @@ fn a_quick_verdict_judges_every_claim_with_evidence_and_re_renders_identically_f
     let out = pingpong()
         .args(["verdict", "--quick", "--json"])
         .arg(&first)
-        .timeout(std::time::Duration::from_secs(120))
+        .timeout(std::time::Duration::from_secs(240))
         .assert()
         .success()
         .get_output()
@@ -45,14 +70,41 @@ fn a_quick_verdict_judges_every_claim_with_evidence_and_re_renders_identically_f
             v["id"]
         );
     }
-    // The measured claims rest on figures that are in the evidence.
+    // The measured claims rest on figures that are in the evidence, in
+    // every column.
     for v in verdicts {
-        for key in v["judgement"]["figures"].as_array().unwrap() {
-            assert!(
-                doc["evidence"]["figures"][key.as_str().unwrap()].is_object(),
-                "{key}"
-            );
+        for column in ["judgement", "cpython", "cpython_ft"] {
+            let Some(figures) = v[column]["figures"].as_array() else {
+                continue;
+            };
+            for key in figures {
+                assert!(
+                    doc["evidence"]["figures"][key.as_str().unwrap()].is_object(),
+                    "{column}: {key}"
+                );
+            }
         }
+    }
+    // With python3 on PATH, every claim of the CPython column is judged
+    // from its figures (which word, the figures decide).
+    if python3_on_path() {
+        for v in verdicts {
+            if let Some(word) = v["cpython"]["word"]["word"].as_str() {
+                assert_ne!(word, "not_measurable", "{}", v["cpython"]);
+            }
+        }
+    }
+    // With a free-threaded CPython on PATH its column is judged: T3 gets a
+    // word from its figures (which word, the figures decide).
+    if free_threaded_on_path() {
+        let t3 = verdicts.iter().find(|v| v["id"] == "T3").unwrap();
+        let word = &t3["cpython_ft"]["word"]["word"];
+        assert!(word.is_string(), "{t3}");
+        assert_ne!(word, "not_measurable", "{t3}");
+        assert!(
+            table.contains("CPython, free-threaded"),
+            "no free-threaded column in the table"
+        );
     }
 
     pingpong()
@@ -66,6 +118,44 @@ fn a_quick_verdict_judges_every_claim_with_evidence_and_re_renders_identically_f
         std::fs::read(&first).unwrap(),
         std::fs::read(&again).unwrap()
     );
+
+    // Every rendering has both CPython columns and says where they differ
+    // (or why the free-threaded one is empty).
+    let (html, csv, md) = (
+        dir.path().join("v.html"),
+        dir.path().join("v.csv"),
+        dir.path().join("v.md"),
+    );
+    pingpong()
+        .args(["verdict", "--from"])
+        .arg(&first)
+        .arg("--html")
+        .arg(&html)
+        .arg("--csv")
+        .arg(&csv)
+        .arg("--markdown")
+        .arg(&md)
+        .assert()
+        .success();
+    let csv = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        csv.lines().next().unwrap().contains("cpython,cpython_ft"),
+        "{csv}"
+    );
+    for page in [
+        std::fs::read_to_string(&html).unwrap(),
+        std::fs::read_to_string(&md).unwrap(),
+        table.to_string(),
+    ] {
+        // (The terminal table may wrap the heading: its word is enough.)
+        assert!(page.contains("free-threaded"), "no third column");
+        assert!(
+            page.contains("free-threaded CPython answers")
+                || page.contains("free-threaded CPython gives each")
+                || page.contains("free-threaded CPython column is empty"),
+            "no sentence on the free-threaded column"
+        );
+    }
 }
 
 #[test]
@@ -76,7 +166,7 @@ fn verdict_in_russian_shows_the_russian_claims() {
     pingpong()
         .args(["verdict", "--quick", "--json"])
         .arg(&saved)
-        .timeout(std::time::Duration::from_secs(120))
+        .timeout(std::time::Duration::from_secs(240))
         .assert()
         .success();
     let out = pingpong()
@@ -117,22 +207,24 @@ fn with_no_usable_cpython_the_verdict_still_runs_and_the_cpython_column_says_why
     pingpong()
         .args(["verdict", "--quick", "--python", "/nonexistent", "--json"])
         .arg(&saved)
-        .timeout(std::time::Duration::from_secs(120))
+        .timeout(std::time::Duration::from_secs(240))
         .assert()
         .success();
     let doc: Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
-    let cpython: Vec<&Value> = doc["verdicts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|v| v.get("cpython").filter(|c| !c.is_null()))
-        .collect();
-    assert!(!cpython.is_empty(), "no claim has a CPython column");
-    for c in cpython {
-        assert_eq!(c["word"]["word"], "not_measurable", "{c}");
-        assert!(
-            c["word"]["why"].as_str().unwrap().contains("/nonexistent"),
-            "{c}"
-        );
+    for column in ["cpython", "cpython_ft"] {
+        let cells: Vec<&Value> = doc["verdicts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v.get(column).filter(|c| !c.is_null()))
+            .collect();
+        assert!(!cells.is_empty(), "no claim has a {column} column");
+        for c in cells {
+            assert_eq!(c["word"]["word"], "not_measurable", "{column}: {c}");
+            assert!(
+                c["word"]["why"].as_str().unwrap().contains("/nonexistent"),
+                "{column}: {c}"
+            );
+        }
     }
 }

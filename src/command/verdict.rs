@@ -43,7 +43,13 @@ pub fn run(a: &VerdictArgs) -> Result<()> {
             } else {
                 verdict::Mode::Default
             };
-            verdict::measure(mode, lang, a.python.as_deref(), a.repeat)?
+            verdict::measure(
+                mode,
+                lang,
+                a.python.as_deref(),
+                a.python_ft.as_deref(),
+                a.repeat,
+            )?
         }
     };
     a.exports.write(&doc)?;

@@ -1,9 +1,12 @@
 //! Finding and probing CPython interpreters: the one asked for with
 //! `--python`, else `python3` on PATH, and any free-threaded build
 //! (`python3.13t` or newer) on PATH, which is run as a column of its own
-//! because it changes what the GIL allows.
+//! because it changes what the GIL allows. An interpreter's label is its
+//! build's ([`Build`]): a free-threaded build given as `--python` is
+//! labelled free-threaded too, never plain "cpython".
 
 use super::child;
+use super::rows::Build;
 use crate::error::usage;
 use anyhow::{anyhow, Result};
 use serde::{Deserialize, Serialize};
@@ -14,8 +17,9 @@ use std::time::Duration;
 /// An interpreter that answered the probe.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Interpreter {
-    /// "cpython" (the one asked for) or "cpython-ft" (free-threaded).
-    pub label: String,
+    /// "cpython" (the default build, with the GIL) or "cpython-ft" (a
+    /// free-threaded build), by what the interpreter says of its build.
+    pub label: Build,
     pub path: PathBuf,
     pub version: String,
     pub implementation: String,
@@ -38,7 +42,7 @@ pub fn on_path(name: &str) -> Option<PathBuf> {
 }
 
 /// Runs the probe in `dir` and reads what the interpreter says of itself.
-pub fn probe(label: &str, path: &Path, dir: &Path) -> Result<Interpreter> {
+pub fn probe(path: &Path, dir: &Path) -> Result<Interpreter> {
     let out = child::run(path, dir, &["probe".into()], Duration::from_secs(30))?;
     let v = child::json(&out, &format!("probing {}", path.display()))?;
     let i = v.get("interpreter").ok_or_else(|| {
@@ -66,8 +70,16 @@ pub fn probe(label: &str, path: &Path, dir: &Path) -> Result<Interpreter> {
             path.display()
         ));
     }
+    let free_threaded_build = i
+        .get("free_threaded_build")
+        .and_then(|x| x.as_bool())
+        .unwrap_or(false);
     Ok(Interpreter {
-        label: label.into(),
+        label: if free_threaded_build {
+            Build::FreeThreaded
+        } else {
+            Build::Default
+        },
         path: path.to_path_buf(),
         version,
         implementation: text("implementation"),
@@ -75,15 +87,12 @@ pub fn probe(label: &str, path: &Path, dir: &Path) -> Result<Interpreter> {
             .get("gil_enabled")
             .and_then(|x| x.as_bool())
             .unwrap_or(true),
-        free_threaded_build: i
-            .get("free_threaded_build")
-            .and_then(|x| x.as_bool())
-            .unwrap_or(false),
+        free_threaded_build,
     })
 }
 
 /// Checks a path given on the command line (`flag` names it in the message).
-fn given(flag: &str, p: &Path, label: &str, dir: &Path) -> Result<Interpreter> {
+fn given(flag: &str, p: &Path, dir: &Path) -> Result<Interpreter> {
     if !p.exists() {
         return Err(usage(format!(
             "{flag} {}: no such file; give the path of a CPython 3 interpreter, e.g. /usr/bin/python3",
@@ -96,7 +105,7 @@ fn given(flag: &str, p: &Path, label: &str, dir: &Path) -> Result<Interpreter> {
             p.display()
         )));
     }
-    probe(label, p, dir).map_err(|e| {
+    probe(p, dir).map_err(|e| {
         usage(format!(
             "{flag} {}: not a working CPython 3 ({e:#})",
             p.display()
@@ -108,27 +117,28 @@ fn given(flag: &str, p: &Path, label: &str, dir: &Path) -> Result<Interpreter> {
 /// mistake: exit 2) or `python3` on PATH.
 pub fn main_interpreter(asked: Option<&Path>, dir: &Path) -> Result<Interpreter> {
     match asked {
-        Some(p) => given("--python", p, "cpython", dir),
+        Some(p) => given("--python", p, dir),
         None => {
             let p = on_path("python3").ok_or_else(|| {
                 anyhow!("no python3 found on PATH: install CPython 3 or give --python PATH")
             })?;
-            probe("cpython", &p, dir)
+            probe(&p, dir)
         }
     }
 }
 
 /// The free-threaded column: `--python-ft PATH` (which must be a
 /// free-threaded build: exit 2 otherwise), else the newest `python3.NNt`
-/// on PATH that answers (3.14t before 3.13t), unless the main interpreter
-/// is itself free-threaded.
+/// on PATH that answers (3.14t before 3.13t). None when the main
+/// interpreter is itself free-threaded: it is that column already (a
+/// `--python-ft` is still checked, so a bad path is still exit 2).
 pub fn free_threaded(
     asked: Option<&Path>,
     dir: &Path,
     main: &Interpreter,
 ) -> Result<Option<Interpreter>> {
     if let Some(p) = asked {
-        let i = given("--python-ft", p, "cpython-ft", dir)?;
+        let i = given("--python-ft", p, dir)?;
         if !i.free_threaded_build {
             return Err(usage(format!(
                 "--python-ft {}: CPython {} is not a free-threaded build; give a python3.13t or newer (bench/python-freethreaded.sh builds one)",
@@ -136,7 +146,7 @@ pub fn free_threaded(
                 i.version
             )));
         }
-        return Ok(Some(i));
+        return Ok((!main.free_threaded_build).then_some(i));
     }
     if main.free_threaded_build {
         return Ok(None); // already the main column
@@ -144,5 +154,5 @@ pub fn free_threaded(
     Ok((13..=20)
         .rev()
         .filter_map(|m| on_path(&format!("python3.{m}t")))
-        .find_map(|p| probe("cpython-ft", &p, dir).ok()))
+        .find_map(|p| probe(&p, dir).ok().filter(|i| i.free_threaded_build)))
 }

@@ -82,6 +82,15 @@ mod tests {
     }
 
     #[test]
+    fn the_typed_experiments_are_the_same_in_the_same_order() {
+        let typed: Vec<&str> = crate::python::Experiment::ALL
+            .iter()
+            .map(|e| e.name())
+            .collect();
+        assert_eq!(typed, super::EXPERIMENTS);
+    }
+
+    #[test]
     fn main_py_knows_the_same_experiments() {
         let main = super::FILES
             .iter()

@@ -9,7 +9,7 @@ use crate::experiment::spawn_cost::{Method, SpawnDocument};
 use crate::faults::FaultsDocument;
 use crate::format::ns;
 use crate::kinds::{CpuSet, UnitKind};
-use crate::python::PythonDocument;
+use crate::python::{Build, Kernel, PyRow, PyUnit, PythonDocument, ScalePlacement};
 use crate::results::RunDocument;
 use crate::stats;
 use crate::verdict::rules::Word;
@@ -99,10 +99,12 @@ pub fn render(doc: &VerdictDocument) -> String {
 
     let _ = write!(
         s,
-        "<h2>{}</h2><table><tr><th>id</th><th>{}</th><th>{}</th><th>CPython</th><th>{}</th></tr>",
+        "<h2>{}</h2><table><tr><th>id</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
         t("Verdicts", "Вердикты"),
         t("claim", "утверждение"),
         t("verdict", "вердикт"),
+        Build::Default.title(),
+        Build::FreeThreaded.title(),
         t("evidence", "на чём основан")
     );
     for v in &doc.verdicts {
@@ -138,8 +140,8 @@ pub fn render(doc: &VerdictDocument) -> String {
         } else {
             w.label(false)
         };
-        // The CPython column: its word, its rule and figures as a tooltip.
-        let cpython = match &v.cpython {
+        // The CPython columns: each word, its rule and figures as a tooltip.
+        let cpython = |j: Option<&crate::verdict::rules::Judgement>| match j {
             Some(j) => {
                 let mut title = j.rule.clone();
                 for k in &j.figures {
@@ -156,6 +158,11 @@ pub fn render(doc: &VerdictDocument) -> String {
             }
             None => "<td>–</td>".into(),
         };
+        let cpython = format!(
+            "{}{}",
+            cpython(v.cpython.as_ref()),
+            cpython(v.cpython_ft.as_ref())
+        );
         let _ = write!(
             s,
             "<tr id=\"{id}\"><td>{id}</td><td>{claim}</td><td class=\"word {}\">{}</td>{cpython}<td>{ev}</td></tr>",
@@ -165,6 +172,10 @@ pub fn render(doc: &VerdictDocument) -> String {
         );
     }
     s.push_str("</table>");
+    // Which CPython each column ran, and where the two differ.
+    for line in crate::verdict::render::cpython_lines(doc, ru) {
+        let _ = write!(s, "<p>{}</p>", esc(&line));
+    }
 
     let plots = plots(doc);
     if !plots.is_empty() {
@@ -324,28 +335,27 @@ fn speedup_lines(doc: &ScaleDocument, python: Option<&PythonDocument>) -> Option
     }
     // CPython on the same axes: the pure-Python loop, which holds the GIL
     // (and does not in a free-threaded build, drawn as a line of its own).
-    for (label, name) in [
-        ("cpython", "CPython"),
-        ("cpython-ft", "CPython free-threaded"),
-    ] {
-        for unit in ["threads", "processes"] {
-            let is = |v: &Option<String>, s: &str| v.as_deref() == Some(s);
+    for build in Build::ALL.iter().copied() {
+        for unit in PyUnit::ALL.iter().copied() {
             let points: Vec<(f64, f64)> = python
                 .map(|p| p.results.as_slice())
                 .unwrap_or(&[])
                 .iter()
-                .filter(|r| {
-                    r.interpreter == label
-                        && r.experiment == "scale"
-                        && is(&r.kernel, "python-loop")
-                        && is(&r.unit, unit)
-                        && is(&r.placement, "free")
+                .filter(|r| r.interpreter == build)
+                .filter_map(|r| match &r.row {
+                    PyRow::Scale(s)
+                        if s.kernel == Kernel::PythonLoop
+                            && s.unit == unit
+                            && s.placement == ScalePlacement::Free =>
+                    {
+                        Some((f64::from(s.workers), s.speedup?))
+                    }
+                    _ => None,
                 })
-                .filter_map(|r| Some((r.workers? as f64, r.speedup?)))
                 .collect();
             if !points.is_empty() {
                 lines.push(Line {
-                    name: format!("{name} {unit}, all CPUs"),
+                    name: format!("{} {unit}, all CPUs", build.title()),
                     points,
                     dashed: false,
                 });
@@ -373,7 +383,7 @@ fn speedup_lines(doc: &ScaleDocument, python: Option<&PythonDocument>) -> Option
             &|v| format!("{v:.1}"),
         ),
         format!(
-            "Fixed total work split over 1..N Rust threads or processes, on all CPUs and pinned to one, beside CPython's pure-Python loop (which holds the GIL) where a CPython was found; the dashed line is the ideal (one CPU per worker, up to {cpus:.0}). Reproduce: {}",
+            "Fixed total work split over 1..N Rust threads or processes, on all CPUs and pinned to one, beside CPython's pure-Python loop (which holds the GIL in the default build, and not in a free-threaded one) where a CPython was found; the dashed line is the ideal (one CPU per worker, up to {cpus:.0}). Reproduce: {}",
             doc.header.command.join(" ")
         ),
     ))

@@ -32,10 +32,15 @@ pub struct Verdict {
     pub claim_en: String,
     pub claim_ru: String,
     pub judgement: Judgement,
-    /// The same claim judged from CPython's figures (`pingpong python`),
-    /// for the claims both worlds measure; None for the others.
+    /// The same claim judged from the default CPython's figures (`pingpong
+    /// python`, with the GIL), for the claims CPython is measured on; None
+    /// for the others.
     #[serde(default)]
     pub cpython: Option<Judgement>,
+    /// The same claim judged from a free-threaded CPython's figures (no
+    /// GIL), by the same rules.
+    #[serde(default)]
+    pub cpython_ft: Option<Judgement>,
     /// The figures both judgements rest on, by key, so a verdict shows
     /// them wherever it is rendered (whichever run it came from).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -58,6 +63,16 @@ impl Stability {
     /// Whether every run gave the same word.
     pub fn stable(&self) -> bool {
         self.seen.len() <= 1
+    }
+}
+
+impl Verdict {
+    /// The CPython column of `build`.
+    pub fn python(&self, build: crate::python::Build) -> Option<&Judgement> {
+        match build {
+            crate::python::Build::Default => self.cpython.as_ref(),
+            crate::python::Build::FreeThreaded => self.cpython_ft.as_ref(),
+        }
     }
 }
 
@@ -235,11 +250,13 @@ pub fn judge_all(ev: &Evidence) -> Vec<Verdict> {
         .iter()
         .map(|c| {
             let judgement = rules::judge(&c.id, ev);
-            let cpython = rules::judge_cpython(&c.id, ev);
+            let cpython = rules::judge_cpython(crate::python::Build::Default, &c.id, ev);
+            let cpython_ft = rules::judge_cpython(crate::python::Build::FreeThreaded, &c.id, ev);
             let values = judgement
                 .figures
                 .iter()
                 .chain(cpython.iter().flat_map(|j| &j.figures))
+                .chain(cpython_ft.iter().flat_map(|j| &j.figures))
                 .filter_map(|k| ev.figure(k).map(|f| (k.clone(), f.clone())))
                 .collect();
             Verdict {
@@ -248,6 +265,7 @@ pub fn judge_all(ev: &Evidence) -> Vec<Verdict> {
                 claim_ru: c.ru.clone(),
                 judgement,
                 cpython,
+                cpython_ft,
                 values,
                 stability: None,
             }
@@ -282,6 +300,7 @@ mod tests {
                 commands: vec![],
             },
             cpython: None,
+            cpython_ft: None,
             values: BTreeMap::new(),
             stability: None,
         }

@@ -80,14 +80,22 @@ impl Mode {
             with("overlap", &["--reps", "3"]),
             with("responsive", &["--reps", reps]),
             with("faults", &[]),
-            // CPython beside Rust: skipped, with the reason, when none is found.
-            // Quick mode runs only what the CPython column reads.
+            // CPython beside Rust: skipped, with the reason, when none is
+            // found. Every experiment a claim reads runs for the default
+            // CPython; within the python step's budget (~8 s quick, ~25 s
+            // default on 2 CPUs) quick mode runs, for a free-threaded one,
+            // those where the GIL changes the answer (scaling, passing
+            // data, locks), and the default mode runs the live
+            // demonstrations and the start-up costs at their quick size.
             with(
                 "python",
-                if quick {
-                    &["rally", "spawn", "scale", "memory"]
-                } else {
-                    &[]
+                match self {
+                    Mode::Quick => &["--ft-experiments", "scale,rally,pickling,locks"],
+                    Mode::Default => &[
+                        "--quick-for",
+                        "spawn,memory,faults,stop,pool,connection,zombie",
+                    ],
+                    Mode::Thorough => &[],
                 },
             ),
         ]
@@ -327,6 +335,7 @@ pub fn measure(
     mode: Mode,
     lang: String,
     python: Option<&std::path::Path>,
+    python_ft: Option<&std::path::Path>,
     repeat: u32,
 ) -> Result<VerdictDocument> {
     let repeat = repeat.max(1);
@@ -358,9 +367,13 @@ pub fn measure(
         .map(|s| RunPlan::from_args(&s.args))
         .collect::<Result<_>>()?;
     let mut experiments = mode.experiments(cpus.len());
-    if let (Some(py), Some(step)) = (python, experiments.iter_mut().find(|s| s.name == "python")) {
-        step.args.push("--python".into());
-        step.args.push(py.display().to_string());
+    if let Some(step) = experiments.iter_mut().find(|s| s.name == "python") {
+        for (flag, path) in [("--python", python), ("--python-ft", python_ft)] {
+            if let Some(p) = path {
+                step.args.push(flag.into());
+                step.args.push(p.display().to_string());
+            }
+        }
     }
     let hosts_plan = crate::net::client::plan(&hosts_args(mode))?;
     let total: u64 = (plans

@@ -120,7 +120,7 @@ pub fn judge(id: &str, ev: &Evidence) -> Judgement {
         "A4" => rally::switching(ev),
         "P7" => rally::network(ev),
         "T3" | "T7" | "P3" | "T8" | "A5" => scale::scale(ev, id),
-        "P5" => scale::gil(ev),
+        "P5" => cpython::gil(ev, crate::python::Build::Default),
         "T4" => responsive::responsive(ev),
         "T6" | "A1" => overlap::overlap(ev),
         "T10" => contention::contention(ev),
