@@ -174,7 +174,10 @@ impl Witness for PythonDocument {
             );
         }
         // Rally: processes ÷ threads on the same mechanism.
-        for (placement, pk) in [("all CPUs", "free"), ("one CPU", "same-cpu")] {
+        // One CPU is pinned and so placement-matched; all CPUs is free, with
+        // where the players ran not recorded: information only.
+        use crate::results::{key as run, Asked, PlacementClass};
+        for (placement, pinned) in [("all CPUs", false), ("one CPU", true)] {
             for (threads, processes, ck) in
                 [("os.pipe", "os.pipe", "pipe"), ("queue", "Queue", "queue")]
             {
@@ -196,7 +199,11 @@ impl Witness for PythonDocument {
                     continue;
                 };
                 ev.put(
-                    key::python(&crate::results::key::ratio(pk, ck)),
+                    key::python(&if pinned {
+                        run::ratio(Asked::Pinned, PlacementClass::SameCpu, ck)
+                    } else {
+                        run::unplaced_ratio(ck)
+                    }),
                     Figure {
                         value: pv / tv,
                         low: pl / th.max(1.0),

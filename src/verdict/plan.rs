@@ -10,6 +10,7 @@ use super::steps::{self, ExperimentStep};
 use super::{demos, Outcome, Step, VerdictDocument};
 use crate::cli::RunArgs;
 use crate::document::Document;
+use crate::kinds::Placement;
 use crate::output::progress::Progress;
 use crate::plan::RunPlan;
 use crate::results::{Header, RunDocument};
@@ -49,6 +50,7 @@ impl Mode {
         // evidence reads whichever counts were measured, so the two agree.
         let workers = format!("1,{}", cpus.max(2));
         vec![
+            with(REACH_STEP, &[]),
             with("spawn", &[]),
             with("memory", if quick { &[] } else { &["--units", "1,10,100"] }),
             with(
@@ -79,17 +81,41 @@ impl Mode {
     /// (duration per repetition, repetitions) of the rallies.
     fn rally(self) -> (&'static str, u32) {
         match self {
-            Mode::Quick => ("100ms", 2),
-            Mode::Default => ("300ms", 3),
-            Mode::Thorough => ("1s", 5),
+            Mode::Quick => ("30ms", 2),
+            Mode::Default => ("100ms", 3),
+            Mode::Thorough => ("500ms", 5),
         }
+    }
+
+    /// Untimed round trips before each rally's timing: enough to have both
+    /// players in the rally and their caches warm. (The run's default,
+    /// 1000, costs 46 ms a match over spin on one CPU, where each hit
+    /// waits for a yield: most of the rally steps' time.)
+    const RALLY_WARMUP: u64 = 200;
+
+    /// The channels of the pinned rallies: kernel channels, and shared
+    /// memory between processes (the direct test of P11's "because").
+    fn channels(self) -> &'static str {
+        "pipe,unix,tcp,spin,futex,shm-ring"
     }
 }
 
-/// One rally of the plan: where the players sit, and its arguments.
+/// The rally with both players pinned to one CPU (P11, A4).
+pub const SAME_CPU_STEP: &str = "rally.same-cpu";
+/// The rally with the players pinned to two different CPUs (P11).
+pub const TWO_CPUS_STEP: &str = "rally.two-cpus";
+/// The rally with free placement: information only, in thorough mode.
+pub const FREE_STEP: &str = "rally.free";
+/// The rally between two network endpoints (P7).
+pub const HOSTS_STEP: &str = "hosts";
+/// `pingpong reach` (A3).
+pub const REACH_STEP: &str = "reach";
+
+/// One rally of the plan: where the players sit, and its arguments; or
+/// why it cannot be measured here.
 struct RallyStep {
     name: &'static str,
-    args: RunArgs,
+    args: Result<RunArgs, String>,
 }
 
 /// The command that reproduces a rally alone.
@@ -102,25 +128,36 @@ fn rally_command(a: &RunArgs) -> String {
         a.duration.as_deref().unwrap_or("1s"),
         a.reps
     );
+    if let Some(w) = a.warmup {
+        c.push_str(&format!(" --warmup {w}"));
+    }
     if let Some(cpu) = a.same_cpu {
         c.push_str(&format!(" --same-cpu {cpu}"));
+    }
+    if let Some(cpus) = &a.cpus {
+        c.push_str(&format!(" --cpus {cpus}"));
     }
     c
 }
 
-fn rally_args(mode: Mode, same_cpu: Option<usize>) -> RunArgs {
+fn rally_args(mode: Mode, placement: Placement) -> RunArgs {
     let (duration, reps) = mode.rally();
+    let (same_cpu, cpus) = match placement {
+        Placement::Free => (None, None),
+        Placement::Pinned { ping, pong } if ping == pong => (Some(ping), None),
+        Placement::Pinned { ping, pong } => (None, Some(format!("{ping},{pong}"))),
+    };
     RunArgs {
         between: "threads,processes".into(),
-        via: Some("pipe,unix,tcp".into()),
+        via: Some(mode.channels().into()),
         size: "64".into(),
         pattern: crate::cli::PatternArg::Rally,
         window: 64,
         rounds: None,
         duration: Some(duration.into()),
-        warmup: None,
+        warmup: Some(Mode::RALLY_WARMUP),
         reps,
-        cpus: None,
+        cpus,
         same_cpu,
         verify: None,
         batch: None,
@@ -137,7 +174,7 @@ fn rally_args(mode: Mode, same_cpu: Option<usize>) -> RunArgs {
 /// The hosts rally's arguments: short, over TCP and UDP, against the
 /// verdict's own server (its port is filled in when it is bound).
 fn hosts_args(mode: Mode) -> RunArgs {
-    let mut a = rally_args(mode, None);
+    let mut a = rally_args(mode, Placement::Free);
     a.between = "hosts".into();
     a.via = Some("tcp,udp".into());
     a.duration = Some("100ms".into());
@@ -147,7 +184,7 @@ fn hosts_args(mode: Mode) -> RunArgs {
     a
 }
 
-const HOSTS_COMMAND: &str = "pingpong serve & pingpong run --between hosts --peer 127.0.0.1:7878 --via tcp,udp --duration 100ms --reps 2";
+const HOSTS_COMMAND: &str = "pingpong serve & pingpong run --between hosts --peer 127.0.0.1:7878 --via tcp,udp --duration 100ms --reps 2 --warmup 200";
 
 /// The hosts rally (claim P7): a `pingpong serve` of the verdict's own, in
 /// a thread, on an ephemeral loopback port, stopped before this returns;
@@ -208,6 +245,41 @@ fn rally_step(
     })
 }
 
+/// The rallies of a mode on a machine where pingpong may use `cpus`: both
+/// players pinned to one CPU, then to two different CPUs; free placement
+/// only in thorough mode, as information.
+fn rallies(mode: Mode, cpus: &[usize]) -> Vec<RallyStep> {
+    let first = cpus.first().copied().unwrap_or(0);
+    let mut out = vec![
+        RallyStep {
+            name: SAME_CPU_STEP,
+            args: Ok(rally_args(
+                mode,
+                Placement::Pinned {
+                    ping: first,
+                    pong: first,
+                },
+            )),
+        },
+        RallyStep {
+            name: TWO_CPUS_STEP,
+            args: match cpus {
+                [a, b, ..] => Ok(rally_args(mode, Placement::Pinned { ping: *a, pong: *b })),
+                _ => Err(format!(
+                    "pingpong may use only CPU {first} here: two different CPUs cannot be measured"
+                )),
+            },
+        },
+    ];
+    if mode == Mode::Thorough {
+        out.push(RallyStep {
+            name: FREE_STEP,
+            args: Ok(rally_args(mode, Placement::Free)),
+        });
+    }
+    out
+}
+
 /// Runs the whole plan and judges every claim.
 pub fn measure(
     mode: Mode,
@@ -226,20 +298,10 @@ pub fn measure(
     );
 
     let cpus = crate::measure::placement::allowed_cpus();
-    let first = cpus.first().copied().unwrap_or(0);
-    let rallies = [
-        RallyStep {
-            name: "rally.same-cpu",
-            args: rally_args(mode, Some(first)),
-        },
-        RallyStep {
-            name: "rally.free",
-            args: rally_args(mode, None),
-        },
-    ];
-    let plans: Vec<RunPlan> = rallies
+    let rallies = rallies(mode, &cpus);
+    let plans: Vec<Option<RunPlan>> = rallies
         .iter()
-        .map(|s| RunPlan::from_args(&s.args))
+        .map(|s| s.args.as_ref().ok().map(RunPlan::from_args).transpose())
         .collect::<Result<_>>()?;
     let mut experiments = mode.experiments(cpus.len());
     if let (Some(py), Some(step)) = (python, experiments.iter_mut().find(|s| s.name == "python")) {
@@ -249,6 +311,7 @@ pub fn measure(
     let hosts_plan = crate::net::client::plan(&hosts_args(mode))?;
     let total: u64 = plans
         .iter()
+        .flatten()
         .chain([&hosts_plan])
         .map(|p| p.cells.len() as u64 * p.reps as u64)
         .sum::<u64>()
@@ -256,15 +319,28 @@ pub fn measure(
     let progress = Progress::new(total);
     let mut done = Vec::new();
     for (step, plan) in rallies.iter().zip(&plans) {
-        done.push(rally_step(
-            step.name,
-            rally_command(&step.args),
-            || crate::rally::measure(plan, &progress),
-            &progress,
-        )?);
+        match (&step.args, plan) {
+            (Ok(args), Some(plan)) => done.push(rally_step(
+                step.name,
+                rally_command(args),
+                || crate::rally::measure(plan, &progress),
+                &progress,
+            )?),
+            (Err(_), _) | (_, None) => done.push(Step {
+                name: step.name.into(),
+                command: String::new(),
+                others_cpus: None,
+                outcome: Outcome::Failed {
+                    why: match &step.args {
+                        Err(why) => why.clone(),
+                        Ok(_) => "no plan".into(),
+                    },
+                },
+            }),
+        }
     }
     done.push(rally_step(
-        "hosts",
+        HOSTS_STEP,
         HOSTS_COMMAND.into(),
         || hosts_rally(&hosts_plan, mode, &progress),
         &progress,
