@@ -71,7 +71,8 @@ pub struct RunDocument {
     /// Measurements that failed, and why.
     pub errors: Vec<Failure>,
     /// Repetition pairs left out of [`Comparison`]s because the two units
-    /// ran in different placements (one on one CPU, the other across two…).
+    /// ran in different placements (one on one CPU, the other across two…)
+    /// or a player moved.
     pub mismatches: Vec<Mismatch>,
     /// Warnings a reader should see beside the figures.
     pub notes: Vec<String>,
@@ -284,11 +285,13 @@ pub struct Comparison {
     pub min_ratio: f64,
     pub max_ratio: f64,
     /// Pairs of this channel and size left out because the two units ran
-    /// in different placements (each in [`RunDocument::mismatches`]).
+    /// in different placements or a player moved (each in
+    /// [`RunDocument::mismatches`]).
     pub excluded: u32,
 }
 
-/// A repetition pair not compared: the two units ran in different placements.
+/// A repetition pair not compared: the two units ran in different
+/// placements, or a player moved during the timed part.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Mismatch {
     pub channel: String,
@@ -558,7 +561,7 @@ impl RunDocument {
                         c.ratios.len(),
                         if c.excluded > 0 {
                             format!(
-                                "; {} pair(s) left out, the two ran in different placements",
+                                "; {} pair(s) left out, the two ran in different placements or a player moved",
                                 c.excluded
                             )
                         } else {

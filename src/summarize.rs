@@ -185,7 +185,9 @@ pub fn combine(ms: &[Measurement]) -> Vec<Combined> {
 /// fixed, ratio of medians taken repetition by repetition (the interleaved
 /// pairs) — only over pairs whose two matches ran in the same actual
 /// placement: one comparison per placement class met. Pairs that ran in
-/// different placements are left out and returned as [`Mismatch`]es.
+/// different placements, or in which a player moved (moving is no
+/// placement: two moved matches need not have moved alike), are left out
+/// and returned as [`Mismatch`]es.
 pub fn compare(ms: &[Measurement], units: &[&str]) -> (Vec<Comparison>, Vec<Mismatch>) {
     let Some((&baseline, others)) = units.split_first() else {
         return (Vec::new(), Vec::new());
@@ -222,7 +224,7 @@ pub fn compare(ms: &[Measurement], units: &[&str]) -> (Vec<Comparison>, Vec<Mism
                 else {
                     continue;
                 };
-                if b_ran == u_ran {
+                if b_ran == u_ran && b_ran != PlacementClass::Moved {
                     pairs.push((r, b_ran, u / b));
                 } else {
                     excluded += 1;
@@ -237,7 +239,7 @@ pub fn compare(ms: &[Measurement], units: &[&str]) -> (Vec<Comparison>, Vec<Mism
                     });
                 }
             }
-            for class in PlacementClass::ALL {
+            for class in [PlacementClass::SameCpu, PlacementClass::TwoCpus] {
                 let (repetitions, ratios): (Vec<u32>, Vec<f64>) = pairs
                     .iter()
                     .filter(|(_, c, _)| *c == class)
@@ -278,8 +280,8 @@ pub fn mismatch_note(mismatches: &[Mismatch]) -> Option<String> {
     }
     Some(format!(
         "{} repetition pair(s) were left out of the comparisons (over {}) because the two units \
-         ran in different placements (e.g. {} {} against {} {}, repetition {}): only like \
-         placements are compared; pin with --same-cpu or --cpus to compare every repetition",
+         ran in different placements or a player moved (e.g. {} {} against {} {}, repetition {}): \
+         only like placements are compared; pin with --same-cpu or --cpus to compare every repetition",
         mismatches.len(),
         channels.join(", "),
         mismatches[0].unit,
@@ -307,7 +309,10 @@ pub fn describe(c: &Comparison) -> String {
             .collect::<Vec<_>>()
             .join(", "),
         if c.excluded > 0 {
-            format!("; {} pair(s) left out (different placements)", c.excluded)
+            format!(
+                "; {} pair(s) left out (different placements, or a player moved)",
+                c.excluded
+            )
         } else {
             String::new()
         }
@@ -449,6 +454,17 @@ mod tests {
         let note = mismatch_note(&mismatched).unwrap();
         assert!(note.contains("1 repetition pair"), "{note}");
         assert!(mismatch_note(&[]).is_none());
+    }
+
+    #[test]
+    fn two_matches_in_which_a_player_moved_are_not_compared() {
+        let mut t = placed("threads", 0, 1000, 0, 0);
+        let mut p = placed("processes", 0, 30_000, 0, 0);
+        t.ran = Some(PlacementClass::Moved);
+        p.ran = Some(PlacementClass::Moved);
+        let (c, mismatched) = compare(&[t, p], &["threads", "processes"]);
+        assert!(c.is_empty());
+        assert_eq!(mismatched.len(), 1);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! threads reach each other's data directly"): how one unit reaches a
 //! structure (1 MiB by default) that another unit has just written.
 //!
-//! Four ways, repetitions interleaved across them (A B C D A B C D…):
+//! Four ways, interleaved round by round (A B C D A B C D…), so that a
+//! burst of other load falls on every way alike:
 //!
 //! - `threads-in-place`: the reader thread reads the writer's structure where
 //!   it lies, through a shared reference (`Arc<RwLock<Vec<u8>>>`): no copy.
@@ -21,11 +22,15 @@
 //! own. The time from the note to the answer is one reach. Every way pays
 //! the same note and answer, so the ratios between ways compare the reaching.
 //!
-//! Writer and reader are pinned to two different CPUs when two are allowed
-//! (data written by one core and read by another, as when threads share
-//! work), else both to one. Processes are forked while pingpong is
-//! single-threaded (checked); a player past the deadline is killed (a
-//! process) or interrupted and told to stop (a thread).
+//! The four pairs of players live for the whole run, each writer waiting
+//! for the coordinator's word to play its next round and reporting the
+//! round's time; a repetition is a block of rounds. Writer and reader are
+//! pinned to two different CPUs when two are allowed (data written by one
+//! core and read by another, as when threads share work), else both to
+//! one. The processes are forked first, while pingpong is single-threaded
+//! (checked), each closing every descriptor not its own; a player past the
+//! deadline is killed (a process) or interrupted and told to stop (a
+//! thread).
 
 use super::{Children, CommonArgs, Deadline, Row, Session};
 use crate::channel::shm::Region;
@@ -40,7 +45,7 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::thread::JoinHandleExt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The structure's size unless `--size` says otherwise.
 pub const DEFAULT_SIZE: usize = 1 << 20;
@@ -322,52 +327,95 @@ pub fn run(args: &ReachArgs) -> Result<i32> {
     let mut checked = vec![0u64; Way::ALL.len()];
     let mut wrong = vec![0u64; Way::ALL.len()];
     let mut row: Vec<Option<usize>> = vec![None; Way::ALL.len()];
-    let mut failed = [false; Way::ALL.len()];
-    for rep in 0..reps {
+    // Processes first: forking needs a single-threaded pingpong.
+    let mut players: Vec<Option<Players>> = Way::ALL.iter().map(|_| None).collect();
+    let mut kept = Vec::new();
+    for unit_is_thread in [false, true] {
         for (i, &way) in Way::ALL.iter().enumerate() {
-            let what = format!(
-                "{} ({}), repetition {}/{reps}",
-                way.describe(),
-                format_size(size),
-                rep + 1
-            );
-            if failed[i] {
+            if (way.unit() == UnitKind::Thread) != unit_is_thread {
+                continue;
+            }
+            let started = if unit_is_thread {
+                Players::threads(way, size, cpus)
+            } else {
+                Players::processes(way, size, cpus, &mut kept)
+            };
+            match started {
+                Ok(p) => players[i] = Some(p),
+                Err(e) => s.failed(&format!("starting the players: {}", way.describe()), e)?,
+            }
+        }
+    }
+    let mut round = 0u64;
+    for rep in 0..=reps {
+        // Repetition 0 is the warm-up: untimed.
+        let block = if rep == 0 { WARMUP } else { rounds };
+        let mut times: Vec<Vec<u64>> = vec![Vec::new(); players.len()];
+        let mut bad = vec![0u64; players.len()];
+        if rep > 0 {
+            s.start(&format!(
+                "{} ways of reaching {}, round by round (repetition {rep}/{reps})",
+                Way::ALL.len(),
+                format_size(size)
+            ))?;
+        }
+        for _ in 0..block {
+            for (i, slot) in players.iter_mut().enumerate() {
+                let Some(p) = slot.as_mut() else { continue };
+                round += 1;
+                match p.round(round, &Deadline::after(timeout)) {
+                    Ok((ns, ok)) => {
+                        times[i].push(ns);
+                        bad[i] += u64::from(!ok);
+                    }
+                    Err(e) => {
+                        if let Some(p) = slot.take() {
+                            p.stop();
+                        }
+                        let what = format!("{} (repetition {rep}/{reps})", Way::ALL[i].describe());
+                        s.failed(&what, e)?;
+                    }
+                }
+            }
+        }
+        if rep == 0 {
+            continue;
+        }
+        for (i, &way) in Way::ALL.iter().enumerate() {
+            if players[i].is_none() || times[i].is_empty() {
                 s.skip_step();
                 continue;
             }
-            s.start(&what)?;
-            let d = Deadline::after(timeout);
-            let r = match way.unit() {
-                UnitKind::Thread => threads(way, size, rounds, cpus, &d),
-                _ => processes(way, size, rounds, cpus, &d),
-            };
-            match r {
-                Ok(got) => {
-                    let mut times: Vec<f64> = got.ns.iter().map(|&v| v as f64).collect();
-                    times.sort_by(f64::total_cmp);
-                    per[i].push(crate::stats::median(&times));
-                    checked[i] += got.ns.len() as u64;
-                    wrong[i] += got.wrong;
-                    let at = *row[i].get_or_insert(s.doc.results.len());
-                    s.set(
-                        at,
-                        ReachResult {
-                            way,
-                            unit: way.unit(),
-                            copies: way.copies(),
-                            size_bytes: size,
-                            rounds,
-                            median_ns: crate::stats::median(&per[i]),
-                            rep_median_ns: per[i].clone(),
-                            checked: checked[i],
-                            wrong: wrong[i],
-                        },
-                    )?;
-                }
-                Err(e) => {
-                    failed[i] = true;
-                    s.failed(&what, e)?;
-                }
+            let mut t: Vec<f64> = times[i].iter().map(|&v| v as f64).collect();
+            t.sort_by(f64::total_cmp);
+            per[i].push(crate::stats::median(&t));
+            checked[i] += times[i].len() as u64;
+            wrong[i] += bad[i];
+            let at = *row[i].get_or_insert(s.doc.results.len());
+            s.set(
+                at,
+                ReachResult {
+                    way,
+                    unit: way.unit(),
+                    copies: way.copies(),
+                    size_bytes: size,
+                    rounds,
+                    median_ns: crate::stats::median(&per[i]),
+                    rep_median_ns: per[i].clone(),
+                    checked: checked[i],
+                    wrong: wrong[i],
+                },
+            )?;
+        }
+    }
+    let d = Deadline::after(timeout);
+    for (i, p) in players.into_iter().enumerate() {
+        if let Some(p) = p {
+            if let Err(e) = p.finish(&d) {
+                s.failed(
+                    &format!("ending the players: {}", Way::ALL[i].describe()),
+                    e,
+                )?;
             }
         }
     }
@@ -498,12 +546,6 @@ enum Store {
     Pipe,
 }
 
-/// One repetition of a way: each timed reach, ns, and the wrong answers.
-struct Reached {
-    ns: Vec<u64>,
-    wrong: u64,
-}
-
 /// Writes all of `buf`, retrying on EINTR unless told to stop.
 fn write_all(fd: &OwnedFd, mut buf: &[u8], stop: &AtomicBool) -> Result<()> {
     while !buf.is_empty() {
@@ -533,24 +575,28 @@ fn read_exact(fd: &OwnedFd, buf: &mut [u8], stop: &AtomicBool) -> Result<bool> {
     Ok(true)
 }
 
-/// The writer's side: fills, notes (or sends), waits for the answer.
-fn writer(
-    store: &Store,
-    size: usize,
-    rounds: u64,
-    note: &OwnedFd,
-    answer: &OwnedFd,
-    stop: &AtomicBool,
-) -> Result<Reached> {
+/// The four ends a writer holds: the coordinator's word (the round to play)
+/// and its report back, the note (or structure) to the reader and the
+/// reader's answer.
+struct WriterEnds {
+    control: OwnedFd,
+    report: OwnedFd,
+    note: OwnedFd,
+    answer: OwnedFd,
+}
+
+/// The writer's side: for each round the coordinator names, fills the
+/// structure, notes it (or sends it), waits for the answer, and reports
+/// the time taken and whether the answer was right. Ends when the
+/// coordinator closes its word.
+fn writer(store: &Store, size: usize, ends: &WriterEnds, stop: &AtomicBool) -> Result<()> {
     let mut own = match store {
         Store::Pipe => vec![0u8; size],
         _ => Vec::new(),
     };
-    let mut out = Reached {
-        ns: Vec::with_capacity(rounds as usize),
-        wrong: 0,
-    };
-    for round in 1..=WARMUP + rounds {
+    let mut word = [0u8; 8];
+    while read_exact(&ends.control, &mut word, stop)? {
+        let round = u64::from_le_bytes(word);
         let expected = match store {
             Store::Heap(d) => {
                 let mut g = d
@@ -563,22 +609,21 @@ fn writer(
         };
         let t0 = Instant::now();
         match store {
-            Store::Pipe => write_all(note, &own, stop)?,
-            _ => write_all(note, &round.to_le_bytes(), stop)?,
+            Store::Pipe => write_all(&ends.note, &own, stop)?,
+            _ => write_all(&ends.note, &round.to_le_bytes(), stop)?,
         }
         let mut a = [0u8; 8];
-        if !read_exact(answer, &mut a, stop)? {
+        if !read_exact(&ends.answer, &mut a, stop)? {
             bail!("the reader is gone");
         }
         let took = t0.elapsed().as_nanos() as u64;
-        if round > WARMUP {
-            out.ns.push(took);
-            if u64::from_le_bytes(a) != expected {
-                out.wrong += 1;
-            }
-        }
+        let ok = u64::from(u64::from_le_bytes(a) == expected);
+        let mut report = [0u8; 16];
+        report[..8].copy_from_slice(&took.to_le_bytes());
+        report[8..].copy_from_slice(&ok.to_le_bytes());
+        write_all(&ends.report, &report, stop)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The reader's side: until the writer is done, reads and answers the sum.
@@ -631,153 +676,248 @@ fn store_for(way: Way, size: usize) -> Result<Store> {
     })
 }
 
-fn threads(
-    way: Way,
-    size: usize,
-    rounds: u64,
-    (wcpu, rcpu): (usize, usize),
-    d: &Deadline,
-) -> Result<Reached> {
-    let store = store_for(way, size)?;
-    let (note_r, note_w) = super::pipe()?;
-    let (ans_r, ans_w) = super::pipe()?;
-    let stop = Arc::new(AtomicBool::new(false));
-    let (tx, rx) = std::sync::mpsc::channel::<Result<Reached>>();
-    let (st1, st2) = (stop.clone(), stop.clone());
-    let store2 = store.clone();
-    let tx2 = tx.clone();
-    let hw = std::thread::spawn(move || {
-        let r = crate::measure::placement::pin_to(wcpu)
-            .and_then(|_| writer(&store, size, rounds, &note_w, &ans_r, &st1));
-        drop(note_w);
-        let _ = tx.send(r);
-    });
-    let hr = std::thread::spawn(move || {
-        let r = crate::measure::placement::pin_to(rcpu)
-            .and_then(|_| reader(&store2, size, &note_r, &ans_w, &st2));
-        if let Err(e) = r {
-            let _ = tx2.send(Err(e.context("the reader thread")));
-        }
-    });
-    let result = match rx.recv_timeout(d.remaining()) {
-        Ok(r) => r,
-        Err(_) => Err(anyhow!(
-            "the threads did not finish within {}; both were stopped",
-            d.describe()
-        )),
-    };
-    if result.is_err() {
-        stop.store(true, Ordering::Relaxed);
-        for h in [&hw, &hr] {
-            // SAFETY: the threads are alive until joined below; SIGUSR1 has
-            // a do-nothing handler (crate::interrupt) installed without
-            // SA_RESTART, so a blocked read returns EINTR and sees `stop`.
-            unsafe {
-                nix::libc::pthread_kill(h.as_pthread_t(), nix::libc::SIGUSR1);
-            }
-        }
-    }
-    let _ = hw.join();
-    let _ = hr.join();
-    result
+/// Pipes, in pairs (read end, write end), for one way's players.
+struct Pipes {
+    control: (OwnedFd, OwnedFd),
+    report: (OwnedFd, OwnedFd),
+    note: (OwnedFd, OwnedFd),
+    answer: (OwnedFd, OwnedFd),
 }
 
-/// Waits (briefly) until the threads of the previous way are gone, so
-/// that forking is safe.
-fn settle() {
-    let until = Instant::now() + Duration::from_millis(200);
-    while crate::unit::fork::thread_count().is_ok_and(|n| n > 1) && Instant::now() < until {
-        std::thread::sleep(Duration::from_millis(1));
+impl Pipes {
+    fn new() -> Result<Pipes> {
+        Ok(Pipes {
+            control: super::pipe()?,
+            report: super::pipe()?,
+            note: super::pipe()?,
+            answer: super::pipe()?,
+        })
     }
 }
 
-fn processes(
+/// How the players of a way live.
+enum Life {
+    Threads {
+        handles: Vec<std::thread::JoinHandle<()>>,
+        stop: Arc<AtomicBool>,
+        failure: std::sync::mpsc::Receiver<anyhow::Error>,
+    },
+    Processes {
+        kids: Children,
+        /// The shared structure stays mapped here until the end.
+        _store: Store,
+    },
+}
+
+/// One way's writer and reader, alive for the whole run, and the
+/// coordinator's ends of their word and report.
+struct Players {
     way: Way,
-    size: usize,
-    rounds: u64,
-    (wcpu, rcpu): (usize, usize),
-    d: &Deadline,
-) -> Result<Reached> {
-    let store = store_for(way, size)?;
-    let (note_r, note_w) = super::pipe()?;
-    let (ans_r, ans_w) = super::pipe()?;
-    let (res_r, res_w) = super::pipe()?;
-    let never = AtomicBool::new(false);
-    let (nr, nw, ar, aw, rr, rw) = (
-        note_r.as_raw_fd(),
-        note_w.as_raw_fd(),
-        ans_r.as_raw_fd(),
-        ans_w.as_raw_fd(),
-        res_r.as_raw_fd(),
-        res_w.as_raw_fd(),
-    );
-    settle();
-    let mut kids = Children::default();
-    {
-        let (store, note_w, ans_r, never) = (&store, &note_w, &ans_r, &never);
-        kids.0.push(super::fork_child(move || {
-            // SAFETY: closes the reader's ends and the parent's, so end of
-            // file tells a death.
-            unsafe {
-                for fd in [nr, aw, rr] {
-                    nix::libc::close(fd);
-                }
-            }
+    control: Option<OwnedFd>,
+    report: OwnedFd,
+    life: Life,
+}
+
+impl Players {
+    fn threads(way: Way, size: usize, (wcpu, rcpu): (usize, usize)) -> Result<Players> {
+        let store = store_for(way, size)?;
+        let p = Pipes::new()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let (tx, failure) = std::sync::mpsc::channel::<anyhow::Error>();
+        let ends = WriterEnds {
+            control: p.control.0,
+            report: p.report.1,
+            note: p.note.1,
+            answer: p.answer.0,
+        };
+        let (note, answer) = (p.note.0, p.answer.1);
+        let (st1, st2, store2, tx2) = (stop.clone(), stop.clone(), store.clone(), tx.clone());
+        let hw = std::thread::spawn(move || {
             let r = crate::measure::placement::pin_to(wcpu)
-                .and_then(|_| writer(store, size, rounds, note_w, ans_r, never));
-            let Ok(got) = r else { return false };
-            let mut bytes = Vec::with_capacity(8 * (got.ns.len() + 2));
-            for v in [got.wrong, got.ns.len() as u64].into_iter().chain(got.ns) {
-                bytes.extend_from_slice(&v.to_le_bytes());
+                .and_then(|_| writer(&store, size, &ends, &st1));
+            if let Err(e) = r {
+                let _ = tx.send(e.context("the writer thread"));
             }
-            // SAFETY: a write from a live buffer of that length.
-            unsafe {
-                nix::libc::write(rw, bytes.as_ptr().cast(), bytes.len()) == bytes.len() as isize
+        });
+        let hr = std::thread::spawn(move || {
+            let r = crate::measure::placement::pin_to(rcpu)
+                .and_then(|_| reader(&store2, size, &note, &answer, &st2));
+            if let Err(e) = r {
+                let _ = tx2.send(e.context("the reader thread"));
             }
-        })?);
+        });
+        Ok(Players {
+            way,
+            control: Some(p.control.1),
+            report: p.report.0,
+            life: Life::Threads {
+                handles: vec![hw, hr],
+                stop,
+                failure,
+            },
+        })
     }
-    {
-        let (store, note_r, ans_w, never) = (&store, &note_r, &ans_w, &never);
-        kids.0.push(super::fork_child(move || {
-            // SAFETY: as above, for the writer's ends and the results pipe.
-            unsafe {
-                for fd in [nw, ar, rr, rw] {
-                    nix::libc::close(fd);
+
+    /// Forks the writer and the reader of `way`. `kept`: the coordinator's
+    /// ends of the ways started before, which the new players close (with
+    /// every other descriptor not their own) so that end of file still
+    /// tells a death; this way's are added.
+    fn processes(
+        way: Way,
+        size: usize,
+        (wcpu, rcpu): (usize, usize),
+        kept: &mut Vec<i32>,
+    ) -> Result<Players> {
+        let store = store_for(way, size)?;
+        let p = Pipes::new()?;
+        let raw = |f: &OwnedFd| f.as_raw_fd();
+        let writer_fds = [
+            raw(&p.control.0),
+            raw(&p.report.1),
+            raw(&p.note.1),
+            raw(&p.answer.0),
+        ];
+        let reader_fds = [raw(&p.note.0), raw(&p.answer.1)];
+        let mut all: Vec<i32> = kept.clone();
+        for pair in [&p.control, &p.report, &p.note, &p.answer] {
+            all.extend([raw(&pair.0), raw(&pair.1)]);
+        }
+        let never = AtomicBool::new(false);
+        let mut kids = Children::default();
+        let close_all_but = |mine: &[i32]| {
+            for fd in all.iter().filter(|fd| !mine.contains(fd)) {
+                // SAFETY: closes a descriptor this child does not use (a
+                // copy inherited by fork), so end of file tells a death.
+                unsafe {
+                    nix::libc::close(*fd);
                 }
             }
-            crate::measure::placement::pin_to(rcpu)
-                .and_then(|_| reader(store, size, note_r, ans_w, never))
+        };
+        let ends = WriterEnds {
+            control: p.control.0,
+            report: p.report.1,
+            note: p.note.1,
+            answer: p.answer.0,
+        };
+        kids.0.push(super::fork_child(|| {
+            close_all_but(&writer_fds);
+            crate::measure::placement::pin_to(wcpu)
+                .and_then(|_| writer(&store, size, &ends, &never))
                 .is_ok()
         })?);
+        let (note, answer) = (p.note.0, p.answer.1);
+        kids.0.push(super::fork_child(|| {
+            close_all_but(&reader_fds);
+            crate::measure::placement::pin_to(rcpu)
+                .and_then(|_| reader(&store, size, &note, &answer, &never))
+                .is_ok()
+        })?);
+        drop((ends, note, answer));
+        let (control, report) = (p.control.1, p.report.0);
+        kept.extend([raw(&control), raw(&report)]);
+        Ok(Players {
+            way,
+            control: Some(control),
+            report,
+            life: Life::Processes {
+                kids,
+                _store: store,
+            },
+        })
     }
-    drop((note_r, note_w, ans_r, ans_w, res_w));
-    let what = format!("the {way} players");
-    let mut head = [0u8; 16];
-    super::read_within(res_r.as_fd(), &mut head, d, &what).map_err(super::or_killed)?;
-    let wrong = u64::from_le_bytes(head[..8].try_into().unwrap_or([0; 8]));
-    let n = u64::from_le_bytes(head[8..].try_into().unwrap_or([0; 8]));
-    if n != rounds {
-        bail!("the writer reported {n} reaches, not {rounds}");
+
+    /// Plays round `round`: its time, ns, and whether the answer was right.
+    fn round(&mut self, round: u64, d: &Deadline) -> Result<(u64, bool)> {
+        let what = format!("the {} players", self.way);
+        let control = self
+            .control
+            .as_ref()
+            .ok_or_else(|| anyhow!("{what} were stopped"))?;
+        write_all(control, &round.to_le_bytes(), &AtomicBool::new(false))
+            .map_err(|e| self.why(e))?;
+        let mut b = [0u8; 16];
+        super::read_within(self.report.as_fd(), &mut b, d, &what).map_err(|e| self.why(e))?;
+        let ns = u64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8]));
+        let ok = u64::from_le_bytes(b[8..].try_into().unwrap_or([0; 8])) == 1;
+        Ok((ns, ok))
     }
-    let mut body = vec![0u8; 8 * n as usize];
-    super::read_within(res_r.as_fd(), &mut body, d, &what).map_err(super::or_killed)?;
-    let statuses = kids.reap_all(d, &what)?;
-    if !statuses
-        .iter()
-        .all(|s| matches!(s, nix::sys::wait::WaitStatus::Exited(_, 0)))
-    {
-        bail!("a player did not exit cleanly: {statuses:?}");
+
+    /// The players' own error, if one of them said why it stopped.
+    fn why(&self, e: anyhow::Error) -> anyhow::Error {
+        match &self.life {
+            Life::Threads { failure, .. } => failure.try_recv().unwrap_or(e),
+            Life::Processes { .. } => super::or_killed(e),
+        }
     }
-    let ns = body
-        .chunks_exact(8)
-        .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
-        .collect();
-    Ok(Reached { ns, wrong })
+
+    /// Ends the players: each writer sees the end of its word, its reader
+    /// the end of the notes; processes are reaped within the deadline.
+    fn finish(mut self, d: &Deadline) -> Result<()> {
+        drop(self.control.take());
+        match &mut self.life {
+            Life::Threads {
+                handles, failure, ..
+            } => {
+                for h in handles.drain(..) {
+                    let _ = h.join();
+                }
+                match failure.try_recv() {
+                    Ok(e) => Err(e),
+                    Err(_) => Ok(()),
+                }
+            }
+            Life::Processes { kids, .. } => {
+                let statuses = kids.reap_all(d, &format!("the {} players", self.way))?;
+                if statuses
+                    .iter()
+                    .all(|s| matches!(s, nix::sys::wait::WaitStatus::Exited(_, 0)))
+                {
+                    Ok(())
+                } else {
+                    bail!("a {} player did not exit cleanly: {statuses:?}", self.way)
+                }
+            }
+        }
+    }
+
+    /// Stops the players at once (a failure): processes are killed and
+    /// reaped, threads told to stop and interrupted, then joined.
+    fn stop(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Players {
+    fn drop(&mut self) {
+        drop(self.control.take());
+        if let Life::Threads { handles, stop, .. } = &mut self.life {
+            // Without their word the players end by themselves, unless one
+            // is stuck; that one is told to stop and interrupted.
+            let until = Instant::now() + std::time::Duration::from_millis(200);
+            while handles.iter().any(|h| !h.is_finished()) && Instant::now() < until {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            stop.store(true, Ordering::Relaxed);
+            for h in handles.iter().filter(|h| !h.is_finished()) {
+                // SAFETY: the thread is alive until joined below; SIGUSR1 has
+                // a do-nothing handler (crate::interrupt) installed without
+                // SA_RESTART, so a blocked read returns EINTR and sees `stop`.
+                unsafe {
+                    nix::libc::pthread_kill(h.as_pthread_t(), nix::libc::SIGUSR1);
+                }
+            }
+            for h in handles.drain(..) {
+                let _ = h.join();
+            }
+        }
+        // Processes: the Children guard kills and reaps them.
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn the_reader_finds_the_sum_the_writer_wrote_and_only_that() {
@@ -800,14 +940,29 @@ mod tests {
     }
 
     #[test]
-    fn every_way_reaches_the_structure_with_checked_answers() {
+    fn thread_players_reach_the_structure_with_checked_answers_and_end() {
         let d = Deadline::after(Duration::from_secs(20));
         let cpu = crate::measure::placement::allowed_cpus()[0];
         for way in [Way::ThreadsInPlace, Way::ThreadsPipe] {
-            let r = threads(way, 64 << 10, 5, (cpu, cpu), &d).unwrap();
-            assert_eq!(r.ns.len(), 5, "{way}");
-            assert_eq!(r.wrong, 0, "{way}");
+            let mut p = Players::threads(way, 64 << 10, (cpu, cpu)).unwrap();
+            for round in 1..=5 {
+                let (ns, ok) = p.round(round, &d).unwrap();
+                assert!(ok && ns > 0, "{way}");
+            }
+            p.finish(&d).unwrap();
         }
+    }
+
+    #[test]
+    fn stopping_thread_players_mid_run_ends_them() {
+        // As pingpong does at start: a player still running after the grace
+        // is interrupted with SIGUSR1, which must not end the test binary.
+        crate::interrupt::install_handlers();
+        let cpu = crate::measure::placement::allowed_cpus()[0];
+        let mut p = Players::threads(Way::ThreadsPipe, 64 << 10, (cpu, cpu)).unwrap();
+        p.round(1, &Deadline::after(Duration::from_secs(20)))
+            .unwrap();
+        p.stop();
     }
 
     #[test]
