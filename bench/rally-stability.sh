@@ -19,13 +19,12 @@ MODE=${2:-default}
 P=${CARGO_TARGET_DIR:-target}/release/pingpong
 cargo build --release --quiet
 case "$MODE" in
-    quick) DUR=30ms REPS=2 REACH=(--quick) ;;
-    default) DUR=100ms REPS=3 REACH=() ;;
+    quick) DUR=30ms REPS=2 REACH=(--quick) VIA=pipe,tcp,spin,futex HOSTS_DUR=50ms ;;
+    default) DUR=100ms REPS=3 REACH=() VIA=pipe,unix,tcp,spin,futex,shm-ring HOSTS_DUR=100ms ;;
     *) echo "mode: default or quick, not $MODE" >&2; exit 2 ;;
 esac
 # The first two CPUs allowed (the same one twice where only one is).
 read -r A B < <(python3 -c 'import os; c = sorted(os.sched_getaffinity(0)); print(c[0], c[min(1, len(c) - 1)])')
-VIA=pipe,unix,tcp,spin,futex,shm-ring
 RALLY=(run --between threads,processes --via "$VIA" --size 64 --duration "$DUR" --reps "$REPS" --warmup 200)
 PORT=${PORT:-$((20000 + RANDOM % 20000))}
 
@@ -52,7 +51,7 @@ for i in $(seq 1 "$N"); do
     if [ "$A" != "$B" ]; then
         "$P" "${RALLY[@]}" --cpus "$A,$B" --json "$d/two.json" >/dev/null 2>&1 || true
     fi
-    "$P" run --between hosts --peer "127.0.0.1:$PORT" --via tcp,udp --duration 100ms --reps 2 \
+    "$P" run --between hosts --peer "127.0.0.1:$PORT" --via tcp,udp --duration "$HOSTS_DUR" --reps 2 \
         --warmup 200 --timeout 10s --json "$d/hosts.json" >/dev/null 2>&1 || true
     "$P" reach "${REACH[@]}" --json "$d/reach.json" >/dev/null 2>&1 || true
     t1=$(date +%s.%N)

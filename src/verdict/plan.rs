@@ -94,9 +94,13 @@ impl Mode {
     const RALLY_WARMUP: u64 = 200;
 
     /// The channels of the pinned rallies: kernel channels, and shared
-    /// memory between processes (the direct test of P11's "because").
+    /// memory between processes (the direct test of P11's "because");
+    /// quick mode keeps two of each family.
     fn channels(self) -> &'static str {
-        "pipe,unix,tcp,spin,futex,shm-ring"
+        match self {
+            Mode::Quick => "pipe,tcp,spin,futex",
+            Mode::Default | Mode::Thorough => "pipe,unix,tcp,spin,futex,shm-ring",
+        }
     }
 }
 
@@ -177,14 +181,20 @@ fn hosts_args(mode: Mode) -> RunArgs {
     let mut a = rally_args(mode, Placement::Free);
     a.between = "hosts".into();
     a.via = Some("tcp,udp".into());
-    a.duration = Some("100ms".into());
+    a.duration = Some(if mode == Mode::Quick { "50ms" } else { "100ms" }.into());
     a.reps = 2;
     a.timeout = Some("10s".into());
     a.peer = Some("127.0.0.1:7878".into());
     a
 }
 
-const HOSTS_COMMAND: &str = "pingpong serve & pingpong run --between hosts --peer 127.0.0.1:7878 --via tcp,udp --duration 100ms --reps 2 --warmup 200";
+/// The commands that reproduce the hosts rally alone.
+fn hosts_command(a: &RunArgs) -> String {
+    format!(
+        "pingpong serve & {}",
+        rally_command(a).replace("--between hosts", "--between hosts --peer 127.0.0.1:7878")
+    )
+}
 
 /// The hosts rally (claim P7): a `pingpong serve` of the verdict's own, in
 /// a thread, on an ephemeral loopback port, stopped before this returns;
@@ -341,7 +351,7 @@ pub fn measure(
     }
     done.push(rally_step(
         HOSTS_STEP,
-        HOSTS_COMMAND.into(),
+        hosts_command(&hosts_args(mode)),
         || hosts_rally(&hosts_plan, mode, &progress),
         &progress,
     )?);
