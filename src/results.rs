@@ -653,26 +653,30 @@ impl RunDocument {
             let mut count = |k: String, v: f64, what: String| {
                 ev.put(k, Figure::exact(v, Unit::Count, what, command));
             };
-            count(
-                key::hosts_intact(ch),
-                intact,
-                format!("balls checked and intact over {ch}{at}, both ways, {n} match(es)"),
-            );
-            count(
-                key::hosts_lost(ch),
-                lost,
-                format!("balls lost over {ch}{at}, {n} match(es)"),
-            );
-            count(
-                key::hosts_reordered(ch),
-                reordered,
-                format!("balls that came twice, late or out of turn over {ch}{at}"),
-            );
-            count(
-                key::hosts_corrupted(ch),
-                corrupted,
-                format!("balls whose content did not match their checksum over {ch}{at}"),
-            );
+            // Balls are counted only where a match was played: over a
+            // channel no match got through, only the failures show.
+            if n > 0 {
+                count(
+                    key::hosts_intact(ch),
+                    intact,
+                    format!("balls checked and intact over {ch}{at}, both ways, {n} match(es)"),
+                );
+                count(
+                    key::hosts_lost(ch),
+                    lost,
+                    format!("balls lost over {ch}{at}, {n} match(es)"),
+                );
+                count(
+                    key::hosts_reordered(ch),
+                    reordered,
+                    format!("balls that came twice, late or out of turn over {ch}{at}"),
+                );
+                count(
+                    key::hosts_corrupted(ch),
+                    corrupted,
+                    format!("balls whose content did not match their checksum over {ch}{at}"),
+                );
+            }
             let failed: Vec<&Failure> = self
                 .errors
                 .iter()

@@ -457,8 +457,13 @@ pub fn network(ev: &Evidence) -> Judgement {
             word: Word::Fails,
             rule: format!(
                 "holds when TCP and UDP carry verified balls between two network endpoints (pingpong serve and \
-                 run --between hosts): {}. {where_}",
-                wrong.join("; ")
+                 run --between hosts): {}.{}",
+                wrong.join("; "),
+                if machines.is_some() {
+                    format!(" {where_}")
+                } else {
+                    String::new()
+                }
             ),
             figures,
             commands,
