@@ -309,9 +309,15 @@ pub fn measure(
 
     let cpus = crate::measure::placement::allowed_cpus();
     let rallies = rallies(mode, &cpus);
-    let plans: Vec<Option<RunPlan>> = rallies
+    // Each rally's command and plan, or why it cannot be measured here.
+    let plans: Vec<std::result::Result<(String, RunPlan), String>> = rallies
         .iter()
-        .map(|s| s.args.as_ref().ok().map(RunPlan::from_args).transpose())
+        .map(|s| {
+            Ok(match &s.args {
+                Ok(a) => Ok((rally_command(a), RunPlan::from_args(a)?)),
+                Err(why) => Err(why.clone()),
+            })
+        })
         .collect::<Result<_>>()?;
     let mut experiments = mode.experiments(cpus.len());
     if let (Some(py), Some(step)) = (python, experiments.iter_mut().find(|s| s.name == "python")) {
@@ -322,6 +328,7 @@ pub fn measure(
     let total: u64 = plans
         .iter()
         .flatten()
+        .map(|(_, p)| p)
         .chain([&hosts_plan])
         .map(|p| p.cells.len() as u64 * p.reps as u64)
         .sum::<u64>()
@@ -329,25 +336,20 @@ pub fn measure(
     let progress = Progress::new(total);
     let mut done = Vec::new();
     for (step, plan) in rallies.iter().zip(&plans) {
-        match (&step.args, plan) {
-            (Ok(args), Some(plan)) => done.push(rally_step(
+        done.push(match plan {
+            Ok((command, plan)) => rally_step(
                 step.name,
-                rally_command(args),
+                command.clone(),
                 || crate::rally::measure(plan, &progress),
                 &progress,
-            )?),
-            (Err(_), _) | (_, None) => done.push(Step {
+            )?,
+            Err(why) => Step {
                 name: step.name.into(),
                 command: String::new(),
                 others_cpus: None,
-                outcome: Outcome::Failed {
-                    why: match &step.args {
-                        Err(why) => why.clone(),
-                        Ok(_) => "no plan".into(),
-                    },
-                },
-            }),
-        }
+                outcome: Outcome::Failed { why: why.clone() },
+            },
+        });
     }
     done.push(rally_step(
         HOSTS_STEP,

@@ -69,7 +69,7 @@ fn pinned_ratios(ev: &Evidence) -> Vec<Ratio<'_>> {
             })
         })
         .collect();
-    // Kernel channels first, then shared memory; one CPU, then two.
+    // One CPU, then two; within each, kernel channels before shared memory.
     out.sort_by_key(|r| (r.class, shared(r.channel)));
     out
 }
