@@ -178,12 +178,18 @@ pub fn processes_slower(ev: &Evidence) -> Judgement {
         .iter()
         .filter_map(|(step, what)| ev.missing.get(*step).map(|m| format!("{what}: {}", m.why)))
         .collect();
+    let families = if ratios.iter().any(|r| shared(r.channel)) {
+        "kernel channels and shared memory between processes (the direct test of \"because they cannot share \
+         memory\")"
+    } else {
+        "kernel channels only: shared memory between processes (the direct test of \"because they cannot \
+         share memory\") was not measured"
+    };
     let rule = format!(
         "pinned rallies only, each repetition pair compared only when threads and processes ran alike ({}); \
-         kernel channels (pipe, Unix socket, TCP) and shared memory between processes (spin, futex, shm-ring: \
-         the direct test of \"because they cannot share memory\"): holds when processes take over {:.0}% longer \
-         per round trip than threads in every interleaved repetition, on every channel and placement \
-         (processes ÷ threads). Slower: {}. Not clearly slower: {}.{}",
+         {families}: holds when processes take over {:.0}% longer per round trip than threads in every \
+         interleaved repetition, on every channel and placement (processes ÷ threads). Slower: {}. \
+         Not clearly slower: {}.{}",
         measured.join("; "),
         MARGIN * 100.0,
         list(&slower.iter().map(|r| r.label()).collect::<Vec<_>>()),
@@ -615,6 +621,12 @@ mod tests {
         let j = judge("P11", &ev);
         assert_eq!(j.word, Word::Holds);
         assert!(j.rule.contains("only one CPU is allowed"), "{}", j.rule);
+        assert!(
+            j.rule.contains("shared memory between processes")
+                && j.rule.contains("was not measured"),
+            "{}",
+            j.rule
+        );
     }
 
     fn reached(copy: (f64, f64, f64), shm: Option<(f64, f64, f64)>, wrong: f64) -> Evidence {
