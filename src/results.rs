@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 /// Name of the schema in every JSON document pingpong writes.
 pub const SCHEMA: &str = "pingpong.results";
 /// Bumped on any change a reader must know about.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// What opens every JSON document pingpong writes, whatever the experiment:
 /// a reader (the verdict, a notebook) checks `schema` and `schema_version`,
