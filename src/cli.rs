@@ -39,6 +39,8 @@ pub enum Command {
     Scale(crate::experiment::scale::ScaleArgs),
     /// Context-switch cost: a blocking rally pinned to one CPU (A4).
     Switch(crate::experiment::switch::SwitchArgs),
+    /// Reaching another unit's 1 MiB structure: in place, through a pipe, through shared memory (A3).
+    Reach(crate::experiment::reach::ReachArgs),
     /// N workers adding to one total: local sums, atomic, Mutex, RwLock, channel (T10).
     Contention(crate::experiment::contention::ContentionArgs),
     /// N units blocked on I/O at once vs one after another (T6, A1).

@@ -10,8 +10,8 @@
 use crate::evidence::{Evidence, Witness};
 use crate::experiment::{
     contention::ContentionDocument, memory::MemoryDocument, overlap::OverlapDocument,
-    responsive::ResponsiveDocument, scale::ScaleDocument, spawn_cost::SpawnDocument,
-    switch::SwitchDocument,
+    reach::ReachDocument, responsive::ResponsiveDocument, scale::ScaleDocument,
+    spawn_cost::SpawnDocument, switch::SwitchDocument,
 };
 use crate::faults::FaultsDocument;
 use crate::python::PythonDocument;
@@ -26,6 +26,7 @@ pub enum Document {
     Memory(MemoryDocument),
     Scale(ScaleDocument),
     Switch(SwitchDocument),
+    Reach(ReachDocument),
     Contention(ContentionDocument),
     Overlap(OverlapDocument),
     Responsive(ResponsiveDocument),
@@ -79,6 +80,7 @@ impl Document {
             "memory" => Document::Memory(typed(v, &experiment)?),
             "scale" => Document::Scale(typed(v, &experiment)?),
             "switch" => Document::Switch(typed(v, &experiment)?),
+            "reach" => Document::Reach(typed(v, &experiment)?),
             "contention" => Document::Contention(typed(v, &experiment)?),
             "overlap" => Document::Overlap(typed(v, &experiment)?),
             "responsive" => Document::Responsive(typed(v, &experiment)?),
@@ -95,6 +97,7 @@ impl Document {
             Document::Memory(d) => &d.header,
             Document::Scale(d) => &d.header,
             Document::Switch(d) => &d.header,
+            Document::Reach(d) => &d.header,
             Document::Contention(d) => &d.header,
             Document::Overlap(d) => &d.header,
             Document::Responsive(d) => &d.header,
@@ -110,6 +113,7 @@ impl Document {
             Document::Memory(d) => &mut d.header,
             Document::Scale(d) => &mut d.header,
             Document::Switch(d) => &mut d.header,
+            Document::Reach(d) => &mut d.header,
             Document::Contention(d) => &mut d.header,
             Document::Overlap(d) => &mut d.header,
             Document::Responsive(d) => &mut d.header,
@@ -127,6 +131,7 @@ impl Serialize for Document {
             Document::Memory(d) => d.serialize(s),
             Document::Scale(d) => d.serialize(s),
             Document::Switch(d) => d.serialize(s),
+            Document::Reach(d) => d.serialize(s),
             Document::Contention(d) => d.serialize(s),
             Document::Overlap(d) => d.serialize(s),
             Document::Responsive(d) => d.serialize(s),
@@ -152,6 +157,7 @@ impl Witness for Document {
             Document::Scale(d) => d.testify(ev, command),
             // The verdict reads switching from the rally on one CPU (A4).
             Document::Switch(_) => {}
+            Document::Reach(d) => d.testify(ev, command),
             Document::Contention(d) => d.testify(ev, command),
             Document::Overlap(d) => d.testify(ev, command),
             Document::Responsive(d) => d.testify(ev, command),

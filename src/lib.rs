@@ -116,6 +116,7 @@ pub fn main_exit_code() -> i32 {
         Command::Memory(a) => experiment::memory::run(a),
         Command::Scale(a) => experiment::scale::run(a),
         Command::Switch(a) => experiment::switch::run(a),
+        Command::Reach(a) => experiment::reach::run(a),
         Command::Contention(a) => experiment::contention::run(a),
         Command::Overlap(a) => experiment::overlap::run(a),
         Command::Responsive(a) => experiment::responsive::run(a),

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 /// Name of the schema in every JSON document pingpong writes.
 pub const SCHEMA: &str = "pingpong.results";
 /// Bumped on any change a reader must know about.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// What opens every JSON document pingpong writes, whatever the experiment:
 /// a reader (the verdict, a notebook) checks `schema` and `schema_version`,
@@ -73,6 +73,10 @@ pub struct RunDocument {
     pub skipped: Vec<Skipped>,
     /// Measurements that failed, and why.
     pub errors: Vec<Failure>,
+    /// Repetition pairs left out of [`Comparison`]s because the two units
+    /// ran in different placements (one on one CPU, the other across two…)
+    /// or a player moved.
+    pub mismatches: Vec<Mismatch>,
     /// Warnings a reader should see beside the figures.
     pub notes: Vec<String>,
     /// The other host, for `run --between hosts`: where it was and what it is.
@@ -211,6 +215,12 @@ pub struct Measurement {
     pub pattern: Pattern,
     /// How the players were placed: what was asked and where they ran.
     pub placement: String,
+    /// Where the players actually ran during the timed part (from
+    /// `ping`/`pong`'s CPUs and migrations); `None` when they ran on two
+    /// machines (hosts, ranks), whose CPU numbers do not compare. Required
+    /// in a document: comparisons are made only between like placements.
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub ran: Option<PlacementClass>,
     /// raw, or struct (postcard-encoded serde struct around the ball).
     #[serde(default)]
     pub payload: crate::channel::payload::Payload,
@@ -246,6 +256,9 @@ pub struct Combined {
     pub latency: Summary,
     /// The median of each repetition, in order.
     pub rep_medians: Vec<f64>,
+    /// Where the players ran in each repetition, in order (empty for hosts
+    /// and ranks). The merged figures mix them; comparisons do not.
+    pub ran: Vec<PlacementClass>,
     pub rate_per_s: f64,
     pub bytes_per_s: f64,
     /// CPU time of both players per round trip (or ball), ns.
@@ -256,18 +269,159 @@ pub struct Combined {
     pub lost: u64,
 }
 
-/// `unit` against `baseline`, pair by pair over the interleaved repetitions.
+/// `unit` against `baseline`, pair by pair over the interleaved
+/// repetitions in which both ran in the same actual placement: like with
+/// like. One per channel, size and placement class met.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Comparison {
     pub channel: String,
     pub size: usize,
     pub baseline: String,
     pub unit: String,
-    /// median(unit, rep i) / median(baseline, rep i) for each repetition i.
+    /// Where the players of both units ran in every pair compared.
+    pub placement: PlacementClass,
+    /// The repetitions compared (0-based), in order.
+    pub repetitions: Vec<u32>,
+    /// median(unit, rep i) / median(baseline, rep i) for each repetition i compared.
     pub ratios: Vec<f64>,
     pub median_ratio: f64,
     pub min_ratio: f64,
     pub max_ratio: f64,
+    /// Pairs of this channel and size left out because the two units ran
+    /// in different placements or a player moved (each in
+    /// [`RunDocument::mismatches`]).
+    pub excluded: u32,
+}
+
+/// A repetition pair not compared: the two units ran in different
+/// placements, or a player moved during the timed part.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Mismatch {
+    pub channel: String,
+    pub size: usize,
+    pub repetition: u32,
+    pub baseline: String,
+    pub baseline_ran: PlacementClass,
+    pub unit: String,
+    pub unit_ran: PlacementClass,
+}
+
+/// Where the two players of a match actually ran during its timed part,
+/// as the players saw it themselves: on one CPU, on two different CPUs,
+/// or moved. On a virtual machine a pipe round trip can be 30× slower
+/// across two vCPUs than on one, so only like placements are compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlacementClass {
+    /// Both players on one CPU, neither moved.
+    SameCpu,
+    /// Each player on its own CPU, the two different, neither moved.
+    TwoCpus,
+    /// A player changed CPU during the timed part (a different CPU at the
+    /// end than at the start, or a migration counted by the scheduler).
+    Moved,
+}
+
+impl PlacementClass {
+    pub const ALL: [PlacementClass; 3] = [
+        PlacementClass::SameCpu,
+        PlacementClass::TwoCpus,
+        PlacementClass::Moved,
+    ];
+
+    /// The class of a match from each player's figures.
+    pub fn of(ping: &PlayerFigures, pong: &PlayerFigures) -> PlacementClass {
+        let moved = |p: &PlayerFigures| p.cpu_first != p.cpu_last || p.usage.migrations > Some(0);
+        if moved(ping) || moved(pong) {
+            PlacementClass::Moved
+        } else if ping.cpu_first == pong.cpu_first {
+            PlacementClass::SameCpu
+        } else {
+            PlacementClass::TwoCpus
+        }
+    }
+
+    /// Its name in keys and tables: "same-cpu", "two-cpus", "moved".
+    pub fn name(self) -> &'static str {
+        match self {
+            PlacementClass::SameCpu => "same-cpu",
+            PlacementClass::TwoCpus => "two-cpus",
+            PlacementClass::Moved => "moved",
+        }
+    }
+
+    /// In words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            PlacementClass::SameCpu => "both players on one CPU",
+            PlacementClass::TwoCpus => "the players on two different CPUs",
+            PlacementClass::Moved => "a player moved between CPUs",
+        }
+    }
+}
+
+impl std::fmt::Display for PlacementClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a run asked of the scheduler: players pinned to CPUs, or free.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Asked {
+    Pinned,
+    Free,
+}
+
+impl Asked {
+    pub fn of(p: &crate::kinds::Placement) -> Asked {
+        match p {
+            crate::kinds::Placement::Free => Asked::Free,
+            crate::kinds::Placement::Pinned { .. } => Asked::Pinned,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Asked::Pinned => "pinned",
+            Asked::Free => "free",
+        }
+    }
+}
+
+/// Where the two endpoints of a hosts rally were, as far as the run can tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Endpoints {
+    /// The peer's address is a loopback address: one machine.
+    Loopback,
+    /// Both sides report the same boot id: one machine (e.g. two network
+    /// namespaces joined by a veth pair).
+    OneMachine,
+    /// The two sides report different boot ids: two machines (or two
+    /// virtual machines).
+    TwoMachines,
+    /// Not loopback, and a side did not report its boot id.
+    Unknown,
+}
+
+impl Peer {
+    /// Where this peer and `here` (the machine that played ping) were.
+    pub fn endpoints(&self, here: &Machine) -> Endpoints {
+        let loopback = self
+            .address
+            .parse::<std::net::SocketAddr>()
+            .is_ok_and(|a| a.ip().is_loopback());
+        if loopback {
+            return Endpoints::Loopback;
+        }
+        match (&here.boot_id, &self.machine.boot_id) {
+            (Some(a), Some(b)) if a == b => Endpoints::OneMachine,
+            (Some(_), Some(_)) => Endpoints::TwoMachines,
+            _ => Endpoints::Unknown,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -284,39 +438,87 @@ pub struct Failure {
 }
 
 /// The names of the figures a run shows (read by the rules too).
+///
+/// A rally's figures are named by what was asked (`pinned` or `free`) and
+/// by where the players actually ran ([`PlacementClass`]): a ratio is
+/// always of like placements, and a rule can read only pinned ones.
 pub mod key {
-    use crate::kinds::Placement;
+    use super::{Asked, PlacementClass};
 
-    /// How the players were placed, as a word in the figures' names.
-    pub fn placement(p: &Placement) -> &'static str {
-        match p {
-            Placement::Free => "free",
-            Placement::Pinned { ping, pong } if ping == pong => "same-cpu",
-            Placement::Pinned { .. } => "two-cpus",
-        }
+    /// `unit` ÷ `baseline` (processes ÷ threads) round trip over `channel`,
+    /// over the repetitions in which both ran as `ran`.
+    pub fn ratio(asked: Asked, ran: PlacementClass, channel: &str) -> String {
+        format!("rally.{}.{}.{channel}.ratio", asked.name(), ran.name())
     }
 
-    /// Processes ÷ threads (or another pair of units) round trip over
-    /// `channel`, with the players placed as `placement` says.
-    pub fn ratio(placement: &str, channel: &str) -> String {
-        format!("rally.{placement}.{channel}.ratio")
-    }
-
-    /// The placement and channel of a [`ratio`] key.
-    pub fn parse_ratio(key: &str) -> Option<(&str, &str)> {
+    /// What was asked, where the players ran and the channel of a [`ratio`] key.
+    pub fn parse_ratio(key: &str) -> Option<(Asked, PlacementClass, &str)> {
         let rest = key.strip_prefix("rally.")?.strip_suffix(".ratio")?;
-        rest.split_once('.')
+        let (asked, rest) = rest.split_once('.')?;
+        let (ran, channel) = rest.split_once('.')?;
+        let asked = [Asked::Pinned, Asked::Free]
+            .into_iter()
+            .find(|a| a.name() == asked)?;
+        let ran = PlacementClass::ALL.into_iter().find(|c| c.name() == ran)?;
+        Some((asked, ran, channel))
     }
 
-    /// The median round trip of `unit` over `channel`.
-    pub fn median(placement: &str, channel: &str, unit: &str) -> String {
-        format!("rally.{placement}.{channel}.{unit}.median")
+    /// A processes ÷ threads ratio under free placement where where the
+    /// players ran was not recorded (CPython's rally): information only.
+    pub fn unplaced_ratio(channel: &str) -> String {
+        format!("rally.free.{channel}.ratio")
+    }
+
+    /// A unit's median round trip under free placement where where the
+    /// players ran was not recorded (CPython's rally): information only.
+    pub fn unplaced_median(channel: &str, unit: &str) -> String {
+        format!("rally.free.{channel}.{unit}.median")
+    }
+
+    /// The median round trip of `unit` over `channel`, over its
+    /// repetitions that ran as `ran`.
+    pub fn median(asked: Asked, ran: PlacementClass, channel: &str, unit: &str) -> String {
+        format!(
+            "rally.{}.{}.{channel}.{unit}.median",
+            asked.name(),
+            ran.name()
+        )
     }
 
     /// The median round trip between two hosts over `channel`.
     pub fn hosts(channel: &str) -> String {
         format!("hosts.{channel}.median")
     }
+
+    /// Balls checked (sequence number and checksum) that came back intact
+    /// between two hosts over `channel`.
+    pub fn hosts_intact(channel: &str) -> String {
+        format!("hosts.{channel}.intact")
+    }
+
+    /// Balls lost between two hosts over `channel`.
+    pub fn hosts_lost(channel: &str) -> String {
+        format!("hosts.{channel}.lost")
+    }
+
+    /// Balls that came twice, late or out of turn over `channel`.
+    pub fn hosts_reordered(channel: &str) -> String {
+        format!("hosts.{channel}.reordered")
+    }
+
+    /// Balls whose content did not match their checksum over `channel`.
+    pub fn hosts_corrupted(channel: &str) -> String {
+        format!("hosts.{channel}.corrupted")
+    }
+
+    /// Matches over `channel` that failed (no connection, no answer…).
+    pub fn hosts_failed(channel: &str) -> String {
+        format!("hosts.{channel}.failed")
+    }
+
+    /// How many machines the two endpoints of the hosts rally were on (1 or
+    /// 2); absent when the run could not tell.
+    pub const HOSTS_MACHINES: &str = "hosts.machines";
 }
 
 /// The unit name of a rally between hosts.
@@ -324,12 +526,26 @@ pub const HOSTS: &str = "hosts";
 
 impl crate::evidence::Witness for RunDocument {
     fn testify(&self, ev: &mut crate::evidence::Evidence, command: &str) {
+        if self.measurements.iter().any(|m| m.combo.unit == HOSTS)
+            || self.errors.iter().any(|e| e.combo.unit == HOSTS)
+        {
+            self.testify_hosts(ev, command);
+        } else {
+            self.testify_rally(ev, command);
+        }
+    }
+}
+
+impl RunDocument {
+    /// A local rally: ratios and medians by what was asked and where the
+    /// players ran.
+    fn testify_rally(&self, ev: &mut crate::evidence::Evidence, command: &str) {
         use crate::evidence::{Figure, Spread, Unit};
         use crate::format::format_size;
-        let placement = key::placement(&self.settings.placement);
+        let asked = Asked::of(&self.settings.placement);
         for c in &self.comparisons {
             ev.put(
-                key::ratio(placement, &c.channel),
+                key::ratio(asked, c.placement, &c.channel),
                 Figure {
                     value: c.median_ratio,
                     low: c.min_ratio,
@@ -343,53 +559,188 @@ impl crate::evidence::Witness for RunDocument {
                         Spread::Exact
                     },
                     what: format!(
-                        "{} ÷ {} round trip over {} ({}), median of per-repetition ratios (range over {} interleaved repetitions)",
+                        "{} ÷ {} round trip over {} ({}), {} ({}), median of per-repetition ratios \
+                         (range over {} interleaved repetitions{})",
                         c.unit,
                         c.baseline,
                         c.channel,
                         format_size(c.size),
-                        c.ratios.len()
+                        c.placement.describe(),
+                        self.settings.placement.describe(),
+                        c.ratios.len(),
+                        if c.excluded > 0 {
+                            format!(
+                                "; {} pair(s) left out, the two ran in different placements or a player moved",
+                                c.excluded
+                            )
+                        } else {
+                            String::new()
+                        }
                     ),
                     command: command.into(),
                 },
             );
         }
-        let peer = self
+        let mut seen: Vec<(PlacementClass, &Combo)> = Vec::new();
+        for m in &self.measurements {
+            let Some(ran) = m.ran else { continue };
+            if seen.contains(&(ran, &m.combo)) {
+                continue;
+            }
+            seen.push((ran, &m.combo));
+            let medians: Vec<f64> = self
+                .measurements
+                .iter()
+                .filter(|o| o.combo == m.combo && o.ran == Some(ran))
+                .map(|o| o.latency.median)
+                .collect();
+            let what = format!(
+                "median round trip, {} over {} ({}), {} ({}), range over {} repetition(s)",
+                m.combo.unit,
+                m.combo.channel,
+                format_size(m.combo.size),
+                ran.describe(),
+                self.settings.placement.describe(),
+                medians.len()
+            );
+            if let Some(f) = Figure::of_repetitions(&medians, Unit::Ns, what, command) {
+                ev.put(key::median(asked, ran, &m.combo.channel, &m.combo.unit), f);
+            }
+        }
+    }
+
+    /// A rally between hosts: the round trip, what became of the balls,
+    /// the matches that failed, and how many machines the endpoints were on.
+    fn testify_hosts(&self, ev: &mut crate::evidence::Evidence, command: &str) {
+        use crate::evidence::{Figure, Unit};
+        use crate::format::format_size;
+        let at = self
             .peer
             .as_ref()
             .map(|p| format!(" with pingpong serve at {}", p.address))
             .unwrap_or_default();
-        for c in &self.combined {
-            let (name, what) = if c.combo.unit == HOSTS {
-                (
-                    key::hosts(&c.combo.channel),
-                    format!(
-                        "median round trip between hosts over {} ({}){peer}, verified balls, 95% confidence interval",
-                        c.combo.channel,
-                        format_size(c.combo.size)
+        let mut channels: Vec<&str> = Vec::new();
+        for c in self
+            .measurements
+            .iter()
+            .map(|m| &m.combo)
+            .chain(self.errors.iter().map(|e| &e.combo))
+        {
+            if !channels.contains(&c.channel.as_str()) {
+                channels.push(&c.channel);
+            }
+        }
+        for ch in channels {
+            if let Some(c) = self.combined.iter().find(|c| c.combo.channel == ch) {
+                ev.put(
+                    key::hosts(ch),
+                    Figure::ci95(
+                        c.latency.median,
+                        c.latency.median_ci,
+                        Unit::Ns,
+                        format!(
+                            "median round trip between hosts over {ch} ({}){at}, verified balls, 95% confidence interval",
+                            format_size(c.combo.size)
+                        ),
+                        command,
                     ),
-                )
-            } else {
-                (
-                    key::median(placement, &c.combo.channel, &c.combo.unit),
-                    format!(
-                        "median round trip, {} over {} ({}), 95% confidence interval",
-                        c.combo.unit,
-                        c.combo.channel,
-                        format_size(c.combo.size)
-                    ),
-                )
+                );
+            }
+            let ms: Vec<&Measurement> = self
+                .measurements
+                .iter()
+                .filter(|m| m.combo.channel == ch)
+                .collect();
+            let sum = |f: &dyn Fn(&Verification) -> u64| -> f64 {
+                ms.iter().map(|m| f(&m.verification)).sum::<u64>() as f64
             };
-            ev.put(
-                name,
-                Figure::ci95(
-                    c.latency.median,
-                    c.latency.median_ci,
-                    Unit::Ns,
-                    what,
-                    command,
-                ),
+            let lost = sum(&|v| v.lost);
+            let reordered = sum(&|v| v.stale + v.out_of_order);
+            let corrupted = sum(&|v| v.corrupted);
+            let intact = (sum(&|v| v.balls_checked) - reordered - corrupted).max(0.0);
+            let n = ms.len();
+            let mut count = |k: String, v: f64, what: String| {
+                ev.put(k, Figure::exact(v, Unit::Count, what, command));
+            };
+            // Balls are counted only where a match was played: over a
+            // channel no match got through, only the failures show.
+            if n > 0 {
+                count(
+                    key::hosts_intact(ch),
+                    intact,
+                    format!("balls checked and intact over {ch}{at}, both ways, {n} match(es)"),
+                );
+                count(
+                    key::hosts_lost(ch),
+                    lost,
+                    format!("balls lost over {ch}{at}, {n} match(es)"),
+                );
+                count(
+                    key::hosts_reordered(ch),
+                    reordered,
+                    format!("balls that came twice, late or out of turn over {ch}{at}"),
+                );
+                count(
+                    key::hosts_corrupted(ch),
+                    corrupted,
+                    format!("balls whose content did not match their checksum over {ch}{at}"),
+                );
+            }
+            let failed: Vec<&Failure> = self
+                .errors
+                .iter()
+                .filter(|e| e.combo.channel == ch)
+                .collect();
+            count(
+                key::hosts_failed(ch),
+                failed.len() as f64,
+                match failed.first() {
+                    Some(f) => format!(
+                        "matches over {ch} that failed ({} of {}): {}",
+                        failed.len(),
+                        failed.len() + n,
+                        f.error
+                    ),
+                    None => format!("matches over {ch} that failed (none of {n})"),
+                },
             );
+        }
+        if let Some(p) = &self.peer {
+            let (machines, how) = match p.endpoints(&self.header.machine) {
+                Endpoints::Loopback => (
+                    Some(1.0),
+                    format!(
+                        "{} is a loopback address: both endpoints on this one machine",
+                        p.address
+                    ),
+                ),
+                Endpoints::OneMachine => (
+                    Some(1.0),
+                    format!(
+                        "{} reports this machine's own boot id: both endpoints on one machine",
+                        p.address
+                    ),
+                ),
+                Endpoints::TwoMachines => (
+                    Some(2.0),
+                    format!(
+                        "{} reports another boot id than this machine's: two machines",
+                        p.address
+                    ),
+                ),
+                Endpoints::Unknown => (None, String::new()),
+            };
+            if let Some(v) = machines {
+                ev.put(
+                    key::HOSTS_MACHINES,
+                    Figure::exact(
+                        v,
+                        Unit::Count,
+                        format!("machines the two endpoints ran on: {how}"),
+                        command,
+                    ),
+                );
+            }
         }
     }
 }

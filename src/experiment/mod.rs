@@ -19,6 +19,7 @@
 pub mod contention;
 pub mod memory;
 pub mod overlap;
+pub mod reach;
 pub mod responsive;
 pub mod scale;
 pub mod spawn_cost;

@@ -24,6 +24,11 @@ pub struct Machine {
     pub memory_bytes: u64,
     /// 1-minute load average when pingpong started.
     pub loadavg_1m: f64,
+    /// The running kernel's boot id (`/proc/sys/kernel/random/boot_id`, a
+    /// random id drawn at each boot): two peers with the same one run on
+    /// one machine, whatever addresses they talk over (network namespaces).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boot_id: Option<String>,
 }
 
 fn read(path: &str) -> Option<String> {
@@ -143,6 +148,7 @@ pub fn describe() -> Machine {
         loadavg_1m: read("/proc/loadavg")
             .and_then(|l| l.split_whitespace().next().and_then(|x| x.parse().ok()))
             .unwrap_or(0.0),
+        boot_id: read("/proc/sys/kernel/random/boot_id").filter(|s| !s.is_empty()),
     }
 }
 

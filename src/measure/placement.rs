@@ -17,6 +17,28 @@ pub fn current_cpu() -> usize {
     sched_getcpu()
 }
 
+/// How many times the scheduler has moved the calling thread to another CPU
+/// since it started: `se.nr_migrations` of `/proc/thread-self/sched`.
+/// `None` where the kernel does not show it (built without scheduler
+/// statistics, or no /proc): a reader then has only the CPUs seen at the
+/// start and the end of the timed part.
+///
+/// Read by the player itself, before and after its timed part, so a move
+/// and back (which the CPUs seen at both ends would hide) is still counted.
+pub fn migrations() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/sched").ok()?;
+    parse_migrations(&text)
+}
+
+fn parse_migrations(sched: &str) -> Option<u64> {
+    sched.lines().find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        (name.trim() == "se.nr_migrations")
+            .then(|| value.trim().parse().ok())
+            .flatten()
+    })
+}
+
 /// Pins the calling thread to `cpu`, and checks that the kernel did it.
 pub fn pin_to(cpu: usize) -> Result<()> {
     if cpu >= CpuSet::MAX_CPU {
@@ -74,6 +96,16 @@ mod tests {
         assert_eq!(cpu_list(&[0, 1, 2, 3, 6]), "0-3,6");
         assert_eq!(cpu_list(&[1]), "1");
         assert_eq!(cpu_list(&[]), "none");
+    }
+
+    #[test]
+    fn migrations_are_read_from_the_scheduler_statistics() {
+        let sched = "cat (17298, #threads: 1)\n---\nse.exec_start   :  2162192.016090\n\
+                     se.nr_migrations                             :                    7\n\
+                     nr_switches  :  0\n";
+        assert_eq!(parse_migrations(sched), Some(7));
+        assert_eq!(parse_migrations("nr_switches : 3\n"), None);
+        assert_eq!(parse_migrations("se.nr_migrations : many\n"), None);
     }
 
     #[test]

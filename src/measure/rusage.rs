@@ -1,4 +1,5 @@
-//! CPU time and context switches from `getrusage`.
+//! CPU time and context switches from `getrusage`, and migrations from the
+//! scheduler's statistics.
 
 use nix::sys::resource::{getrusage, UsageWho};
 use nix::sys::time::TimeValLike;
@@ -13,6 +14,10 @@ pub struct CpuUsage {
     pub system_ns: u64,
     pub voluntary_switches: u64,
     pub involuntary_switches: u64,
+    /// Moves to another CPU ([`crate::measure::placement::migrations`]);
+    /// `None` where the kernel does not show them.
+    #[serde(default)]
+    pub migrations: Option<u64>,
 }
 
 impl CpuUsage {
@@ -21,6 +26,10 @@ impl CpuUsage {
         self.system_ns += o.system_ns;
         self.voluntary_switches += o.voluntary_switches;
         self.involuntary_switches += o.involuntary_switches;
+        self.migrations = match (self.migrations, o.migrations) {
+            (Some(a), Some(b)) => Some(a + b),
+            _ => None,
+        };
     }
 }
 
@@ -34,6 +43,7 @@ pub fn thread_usage() -> CpuUsage {
             system_ns: u.system_time().num_nanoseconds() as u64,
             voluntary_switches: u.voluntary_context_switches() as u64,
             involuntary_switches: u.involuntary_context_switches() as u64,
+            migrations: crate::measure::placement::migrations(),
         },
         Err(_) => CpuUsage::default(),
     }
@@ -50,6 +60,10 @@ pub fn delta(before: &CpuUsage, after: &CpuUsage) -> CpuUsage {
         involuntary_switches: after
             .involuntary_switches
             .saturating_sub(before.involuntary_switches),
+        migrations: match (before.migrations, after.migrations) {
+            (Some(b), Some(a)) => Some(a.saturating_sub(b)),
+            _ => None,
+        },
     }
 }
 

@@ -7,6 +7,27 @@ use crate::results::RunDocument;
 use comfy_table::CellAlignment;
 use std::fmt::Write;
 
+/// Where the players ran over the repetitions: "same-cpu", or
+/// "same-cpu ×2, two-cpus ×1" when the scheduler chose differently.
+fn ran(classes: &[crate::results::PlacementClass]) -> String {
+    let mut counts: Vec<(crate::results::PlacementClass, usize)> = Vec::new();
+    for c in classes {
+        match counts.iter_mut().find(|(k, _)| k == c) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((*c, 1)),
+        }
+    }
+    match counts.as_slice() {
+        [] => "–".into(),
+        [(c, _)] => c.to_string(),
+        many => many
+            .iter()
+            .map(|(c, n)| format!("{c} ×{n}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
 pub fn render(doc: &RunDocument) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "machine:  {}", doc.header.machine.one_line());
@@ -42,6 +63,7 @@ pub fn render(doc: &RunDocument) -> String {
         "CPU/rt",
         "switches/rt",
         "balls checked",
+        "ran",
     ]);
     for c in &doc.combined {
         let l = &c.latency;
@@ -78,6 +100,7 @@ pub fn render(doc: &RunDocument) -> String {
             ns(c.cpu_per_round_ns),
             format!("{:.2}", c.switches_per_round),
             verdict,
+            ran(&c.ran),
         ]);
     }
     for i in 3..=12 {
@@ -99,7 +122,7 @@ pub fn render(doc: &RunDocument) -> String {
     if !doc.comparisons.is_empty() {
         let _ = writeln!(
             out,
-            "\ncompared pair by pair (same channel, size and placement, repetitions interleaved):"
+            "\ncompared pair by pair (same channel and size, repetitions interleaved, only pairs that ran in the same placement):"
         );
         for c in &doc.comparisons {
             let _ = writeln!(out, "  {}", crate::summarize::describe(c));

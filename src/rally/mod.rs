@@ -104,6 +104,7 @@ pub fn measure_with(plan: &RunPlan, progress: &Progress, play: &mut Player) -> R
             })
             .collect(),
         errors: Vec::new(),
+        mismatches: Vec::new(),
         notes: Vec::new(),
         peer: None,
         cpu_matrix: None,
@@ -183,6 +184,7 @@ pub fn measure_with(plan: &RunPlan, progress: &Progress, play: &mut Player) -> R
                             lossy: cell.channel.lossy(),
                             placement: &plan.placement,
                             payload: plan.payload,
+                            one_machine: plan.unit_label.is_none(),
                         },
                         &played,
                     );
@@ -240,9 +242,14 @@ pub fn measure_with(plan: &RunPlan, progress: &Progress, play: &mut Player) -> R
 
 fn summarise(doc: &mut RunDocument, units: &[&str], busy: usize) {
     doc.combined = summarize::combine(&doc.measurements);
-    doc.comparisons = summarize::compare(&doc.measurements, units);
+    (doc.comparisons, doc.mismatches) = summarize::compare(&doc.measurements, units);
     let note = "the machine was not idle during";
     doc.notes.retain(|n| !n.starts_with(note));
+    let left_out = " repetition pair(s) were left out of the comparisons";
+    doc.notes.retain(|n| !n.contains(left_out));
+    if let Some(n) = summarize::mismatch_note(&doc.mismatches) {
+        doc.notes.push(n);
+    }
     if busy > 0 {
         doc.notes.push(format!(
             "{note} {busy} of {} measurements (other processes or the hypervisor used more than {:.0}% of a CPU); \

@@ -213,6 +213,7 @@ pub fn plots(doc: &VerdictDocument) -> Vec<(String, String)> {
     };
     for (step, placement) in [
         ("rally.same-cpu", "both players on one CPU"),
+        ("rally.two-cpus", "players on two different CPUs"),
         ("rally.free", "players placed freely"),
     ] {
         out.extend(run(step).and_then(|r| latency_bars(r, placement)));

@@ -10,6 +10,7 @@ use super::steps::{self, ExperimentStep};
 use super::{demos, Outcome, Step, VerdictDocument};
 use crate::cli::RunArgs;
 use crate::document::Document;
+use crate::kinds::Placement;
 use crate::output::progress::Progress;
 use crate::plan::RunPlan;
 use crate::results::{Header, RunDocument};
@@ -50,6 +51,7 @@ impl Mode {
         let workers = format!("1,{}", cpus.max(2));
         let reps = if quick { "3" } else { "5" };
         vec![
+            with(REACH_STEP, &[]),
             with("spawn", &[]),
             with(
                 "memory",
@@ -114,17 +116,45 @@ impl Mode {
     /// (duration per repetition, repetitions) of the rallies.
     fn rally(self) -> (&'static str, u32) {
         match self {
-            Mode::Quick => ("100ms", 2),
-            Mode::Default => ("300ms", 3),
-            Mode::Thorough => ("1s", 5),
+            Mode::Quick => ("30ms", 2),
+            Mode::Default => ("100ms", 3),
+            Mode::Thorough => ("500ms", 5),
+        }
+    }
+
+    /// Untimed round trips before each rally's timing: enough to have both
+    /// players in the rally and their caches warm. (The run's default,
+    /// 1000, costs 46 ms a match over spin on one CPU, where each hit
+    /// waits for a yield: most of the rally steps' time.)
+    const RALLY_WARMUP: u64 = 200;
+
+    /// The channels of the pinned rallies: kernel channels, and shared
+    /// memory between processes (the direct test of P11's "because");
+    /// quick mode keeps two of each family.
+    fn channels(self) -> &'static str {
+        match self {
+            Mode::Quick => "pipe,tcp,spin,futex",
+            Mode::Default | Mode::Thorough => "pipe,unix,tcp,spin,futex,shm-ring",
         }
     }
 }
 
-/// One rally of the plan: where the players sit, and its arguments.
+/// The rally with both players pinned to one CPU (P11, A4).
+pub const SAME_CPU_STEP: &str = "rally.same-cpu";
+/// The rally with the players pinned to two different CPUs (P11).
+pub const TWO_CPUS_STEP: &str = "rally.two-cpus";
+/// The rally with free placement: information only, in thorough mode.
+pub const FREE_STEP: &str = "rally.free";
+/// The rally between two network endpoints (P7).
+pub const HOSTS_STEP: &str = "hosts";
+/// `pingpong reach` (A3).
+pub const REACH_STEP: &str = "reach";
+
+/// One rally of the plan: where the players sit, and its arguments; or
+/// why it cannot be measured here.
 struct RallyStep {
     name: &'static str,
-    args: RunArgs,
+    args: Result<RunArgs, String>,
 }
 
 /// The command that reproduces a rally alone.
@@ -137,25 +167,36 @@ fn rally_command(a: &RunArgs) -> String {
         a.duration.as_deref().unwrap_or("1s"),
         a.reps
     );
+    if let Some(w) = a.warmup {
+        c.push_str(&format!(" --warmup {w}"));
+    }
     if let Some(cpu) = a.same_cpu {
         c.push_str(&format!(" --same-cpu {cpu}"));
+    }
+    if let Some(cpus) = &a.cpus {
+        c.push_str(&format!(" --cpus {cpus}"));
     }
     c
 }
 
-fn rally_args(mode: Mode, same_cpu: Option<usize>) -> RunArgs {
+fn rally_args(mode: Mode, placement: Placement) -> RunArgs {
     let (duration, reps) = mode.rally();
+    let (same_cpu, cpus) = match placement {
+        Placement::Free => (None, None),
+        Placement::Pinned { ping, pong } if ping == pong => (Some(ping), None),
+        Placement::Pinned { ping, pong } => (None, Some(format!("{ping},{pong}"))),
+    };
     RunArgs {
         between: "threads,processes".into(),
-        via: Some("pipe,unix,tcp".into()),
+        via: Some(mode.channels().into()),
         size: "64".into(),
         pattern: crate::cli::PatternArg::Rally,
         window: 64,
         rounds: None,
         duration: Some(duration.into()),
-        warmup: None,
+        warmup: Some(Mode::RALLY_WARMUP),
         reps,
-        cpus: None,
+        cpus,
         same_cpu,
         verify: None,
         batch: None,
@@ -172,17 +213,23 @@ fn rally_args(mode: Mode, same_cpu: Option<usize>) -> RunArgs {
 /// The hosts rally's arguments: short, over TCP and UDP, against the
 /// verdict's own server (its port is filled in when it is bound).
 fn hosts_args(mode: Mode) -> RunArgs {
-    let mut a = rally_args(mode, None);
+    let mut a = rally_args(mode, Placement::Free);
     a.between = "hosts".into();
     a.via = Some("tcp,udp".into());
-    a.duration = Some("100ms".into());
+    a.duration = Some(if mode == Mode::Quick { "50ms" } else { "100ms" }.into());
     a.reps = 2;
     a.timeout = Some("10s".into());
     a.peer = Some("127.0.0.1:7878".into());
     a
 }
 
-const HOSTS_COMMAND: &str = "pingpong serve & pingpong run --between hosts --peer 127.0.0.1:7878 --via tcp,udp --duration 100ms --reps 2";
+/// The commands that reproduce the hosts rally alone.
+fn hosts_command(a: &RunArgs) -> String {
+    format!(
+        "pingpong serve & {}",
+        rally_command(a).replace("--between hosts", "--between hosts --peer 127.0.0.1:7878")
+    )
+}
 
 /// The hosts rally (claim P7): a `pingpong serve` of the verdict's own, in
 /// a thread, on an ephemeral loopback port, stopped before this returns;
@@ -329,6 +376,41 @@ impl Budget {
     }
 }
 
+/// The rallies of a mode on a machine where pingpong may use `cpus`: both
+/// players pinned to one CPU, then to two different CPUs; free placement
+/// only in thorough mode, as information.
+fn rallies(mode: Mode, cpus: &[usize]) -> Vec<RallyStep> {
+    let first = cpus.first().copied().unwrap_or(0);
+    let mut out = vec![
+        RallyStep {
+            name: SAME_CPU_STEP,
+            args: Ok(rally_args(
+                mode,
+                Placement::Pinned {
+                    ping: first,
+                    pong: first,
+                },
+            )),
+        },
+        RallyStep {
+            name: TWO_CPUS_STEP,
+            args: match cpus {
+                [a, b, ..] => Ok(rally_args(mode, Placement::Pinned { ping: *a, pong: *b })),
+                _ => Err(format!(
+                    "pingpong may use only CPU {first} here: two different CPUs cannot be measured"
+                )),
+            },
+        },
+    ];
+    if mode == Mode::Thorough {
+        out.push(RallyStep {
+            name: FREE_STEP,
+            args: Ok(rally_args(mode, Placement::Free)),
+        });
+    }
+    out
+}
+
 /// Runs the whole plan `repeat` times, interleaved step by step (each step
 /// of every run before the next step), and judges every claim.
 pub fn measure(
@@ -351,20 +433,16 @@ pub fn measure(
     );
 
     let cpus = crate::measure::placement::allowed_cpus();
-    let first = cpus.first().copied().unwrap_or(0);
-    let rallies = [
-        RallyStep {
-            name: "rally.same-cpu",
-            args: rally_args(mode, Some(first)),
-        },
-        RallyStep {
-            name: "rally.free",
-            args: rally_args(mode, None),
-        },
-    ];
-    let plans: Vec<RunPlan> = rallies
+    let rallies = rallies(mode, &cpus);
+    // Each rally's command and plan, or why it cannot be measured here.
+    let plans: Vec<std::result::Result<(String, RunPlan), String>> = rallies
         .iter()
-        .map(|s| RunPlan::from_args(&s.args))
+        .map(|s| {
+            Ok(match &s.args {
+                Ok(a) => Ok((rally_command(a), RunPlan::from_args(a)?)),
+                Err(why) => Err(why.clone()),
+            })
+        })
         .collect::<Result<_>>()?;
     let mut experiments = mode.experiments(cpus.len());
     if let Some(step) = experiments.iter_mut().find(|s| s.name == "python") {
@@ -378,6 +456,8 @@ pub fn measure(
     let hosts_plan = crate::net::client::plan(&hosts_args(mode))?;
     let total: u64 = (plans
         .iter()
+        .flatten()
+        .map(|(_, p)| p)
         .chain([&hosts_plan])
         .map(|p| p.cells.len() as u64 * p.reps as u64)
         .sum::<u64>()
@@ -388,20 +468,30 @@ pub fn measure(
     let mut done = Vec::new();
     for (step, plan) in rallies.iter().zip(&plans) {
         for run in 0..repeat {
-            let mut s = rally_step(
-                step.name,
-                rally_command(&step.args),
-                || crate::rally::measure(plan, &progress),
-                &progress,
-            )?;
+            let mut s = match plan {
+                Ok((command, plan)) => rally_step(
+                    step.name,
+                    command.clone(),
+                    || crate::rally::measure(plan, &progress),
+                    &progress,
+                )?,
+                Err(why) => Step {
+                    name: step.name.into(),
+                    command: String::new(),
+                    others_cpus: None,
+                    run: 0,
+                    disturbed: Vec::new(),
+                    outcome: Outcome::Failed { why: why.clone() },
+                },
+            };
             s.run = run;
             done.push(s);
         }
     }
     for run in 0..repeat {
         let mut s = rally_step(
-            "hosts",
-            HOSTS_COMMAND.into(),
+            HOSTS_STEP,
+            hosts_command(&hosts_args(mode)),
             || hosts_rally(&hosts_plan, mode, &progress),
             &progress,
         )?;

@@ -116,15 +116,37 @@ pub fn rally_channel(m: Mechanism) -> &'static str {
     }
 }
 
+/// How the players were asked to sit and where they ran, as the Rust
+/// rally names them; None for free placement, where CPython's players were
+/// not pinned.
+fn rally_place(
+    p: RallyPlacement,
+) -> Option<(crate::results::Asked, crate::results::PlacementClass)> {
+    use crate::results::{Asked, PlacementClass};
+    match p {
+        RallyPlacement::SameCpu => Some((Asked::Pinned, PlacementClass::SameCpu)),
+        RallyPlacement::CrossCpu => Some((Asked::Pinned, PlacementClass::TwoCpus)),
+        RallyPlacement::Free => None,
+    }
+}
+
 /// Processes ÷ threads round trip, from interleaved repetitions, both
-/// players pinned alike.
+/// players pinned alike (free placement: information only).
 pub fn rally_ratio(p: RallyPlacement, m: Mechanism) -> String {
-    crate::results::key::ratio(rally_placement(p), rally_channel(m))
+    use crate::results::key;
+    match rally_place(p) {
+        Some((asked, ran)) => key::ratio(asked, ran, rally_channel(m)),
+        None => key::unplaced_ratio(rally_channel(m)),
+    }
 }
 
 /// The median round trip of one unit.
 pub fn rally_median(p: RallyPlacement, m: Mechanism, u: PyUnit) -> String {
-    crate::results::key::median(rally_placement(p), rally_channel(m), u.name())
+    use crate::results::key;
+    match rally_place(p) {
+        Some((asked, ran)) => key::median(asked, ran, rally_channel(m), u.name()),
+        None => key::unplaced_median(rally_channel(m), u.name()),
+    }
 }
 
 /// `pickle.dumps` + `pickle.loads` of an object.

@@ -70,8 +70,8 @@ const STANDS_FOR: [(&str, Experiment); 8] = [
     ("python", Experiment::Scale),
     ("spawn", Experiment::Spawn),
     ("memory", Experiment::Memory),
-    ("rally.same-cpu", Experiment::Rally),
-    ("rally.free", Experiment::Rally),
+    (crate::verdict::plan::SAME_CPU_STEP, Experiment::Rally),
+    (crate::verdict::plan::TWO_CPUS_STEP, Experiment::Rally),
     ("faults", Experiment::Stop),
     (key::PROCESS_KILLED, Experiment::Stop),
 ];
