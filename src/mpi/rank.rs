@@ -3,8 +3,9 @@
 
 use super::watchdog::Watchdog;
 use crate::channel::{ChannelError, Endpoint};
-use crate::engine::{Placement, Played};
+use crate::engine::Played;
 use crate::error::{usage, EndsRun, Quiet};
+use crate::kinds::Placement;
 use crate::kinds::Role;
 use crate::measure::machine::Machine;
 use crate::measure::{load, placement};
