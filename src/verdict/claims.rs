@@ -93,7 +93,11 @@ mod tests {
             assert!(claim.kind == "definitional" || claim.kind == "measured");
             for short in [&claim.short_en, &claim.short_ru] {
                 let n = short.chars().count();
-                assert!((1..=40).contains(&n), "{}: {short:?} is {n} chars", claim.id);
+                assert!(
+                    (1..=40).contains(&n),
+                    "{}: {short:?} is {n} chars",
+                    claim.id
+                );
             }
         }
         assert_eq!(c[0].id, "T1");
