@@ -390,8 +390,17 @@ mod tests {
             .filter(|n| n.has_tag_name("circle"))
             .count();
         assert!(circles >= 2, "{svg}");
-        assert!(svg.contains(">pipe<") && svg.contains(">spin<"));
-        assert!(svg.contains("ratio &lt;&amp;&gt;"), "the title is escaped");
+        let texts: Vec<String> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| n.text().map(|t| t.trim().to_string()))
+            .collect();
+        for label in ["pipe", "spin", "1×", "ratio <&>", "1.10×"] {
+            assert!(
+                texts.iter().any(|t| t == label),
+                "no {label:?} in {texts:?}"
+            );
+        }
     }
 
     #[test]
