@@ -171,7 +171,7 @@ fn machine(doc: &VerdictDocument, ru: bool) -> Markup {
     let rows = [
         (t(ru, "CPU", "процессор"), m.cpu_model.clone()),
         (
-            "CPUs",
+            t(ru, "CPUs", "CPU"),
             if ru {
                 format!(
                     "логических {}, ядер {}, SMT-соседи {}",
@@ -194,7 +194,7 @@ fn machine(doc: &VerdictDocument, ru: bool) -> Markup {
         ),
         (
             t(ru, "virtualisation", "виртуализация"),
-            m.virtualization.clone(),
+            crate::verdict::render::virtualization(&m.virtualization, ru),
         ),
         (t(ru, "clock", "часы"), m.clock_source.clone()),
         (

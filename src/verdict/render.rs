@@ -55,15 +55,21 @@ fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
         .collect()
 }
 
+/// The machine's virtualisation in the verdict's language.
+pub fn virtualization(v: &str, ru: bool) -> String {
+    match (v, ru) {
+        (v, false) => v.to_string(),
+        ("none detected", true) => "без виртуализации".to_string(),
+        (v, true) => v.replacen("virtual machine", "виртуальная машина", 1),
+    }
+}
+
 /// The machine in one line, in the verdict's language.
 pub fn machine_line(m: &crate::measure::machine::Machine, ru: bool) -> String {
     if !ru {
         return format!("machine: {}", m.one_line());
     }
-    let virt = match m.virtualization.as_str() {
-        "none detected" => "без виртуализации".to_string(),
-        v => v.replacen("virtual machine", "виртуальная машина", 1),
-    };
+    let virt = virtualization(&m.virtualization, true);
     format!(
         "машина: {} · {} CPU, ядер: {} · {} · {virt} · часы {}",
         m.cpu_model, m.logical_cpus, m.physical_cores, m.kernel, m.clock_source
