@@ -244,6 +244,11 @@ pub struct VerdictArgs {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["quick", "thorough", "repeat"])]
     pub from: Option<PathBuf>,
 
+    /// Show, per claim, the rule that gave each word and every figure it
+    /// rests on (the report, Markdown and JSON always have them).
+    #[arg(long)]
+    pub explain: bool,
+
     /// Run the whole plan K times, interleaved step by step, and show for
     /// each claim how many runs gave its word (1 to 20).
     #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=20))]

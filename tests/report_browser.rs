@@ -1,6 +1,7 @@
 //! The HTML report, opened in a real headless browser (Debian's chromium,
 //! which `.ci/run` installs): it renders with no console errors, every plot
-//! is present and non-empty, every SVG is well-formed XML, and a screenshot
+//! is present and non-empty, every SVG is well-formed XML, the bottom line
+//! and the at-a-glance chart open the page, and a screenshot
 //! is kept under target/ci-artifacts/ for people to look at.
 
 use assert_cmd::Command;
@@ -73,7 +74,7 @@ fn the_html_report_has_well_formed_plots_and_renders_in_a_real_browser() {
     let plots = svgs(&html);
     assert!(
         plots.len() >= 3,
-        "expected the latency bars (two placements) and the CDF, found {} plots",
+        "expected the at-a-glance chart, the CDF and the cost of starting a unit, found {} plots",
         plots.len()
     );
     for svg in &plots {
@@ -81,13 +82,30 @@ fn the_html_report_has_well_formed_plots_and_renders_in_a_real_browser() {
             .unwrap_or_else(|e| panic!("malformed SVG ({e}): {}", &svg[..svg.len().min(200)]));
         let drawn = doc
             .descendants()
-            .filter(|n| {
-                n.has_tag_name("polyline")
-                    || (n.has_tag_name("rect") && n.attribute("class") == Some("bar"))
-            })
+            .filter(|n| n.has_tag_name("polyline") || n.has_tag_name("circle"))
             .count();
         assert!(drawn > 0, "an empty plot: {}", &svg[..svg.len().min(200)]);
     }
+    // The page opens with the bottom line and the counts, then the
+    // at-a-glance chart: a dot per pinned ratio, 1× marked.
+    let summary = html.find("id=\"summary\"").expect("no summary");
+    let glance = html.find("id=\"glance\"").expect("no at-a-glance chart");
+    let verdicts = html.find("id=\"verdicts\"").expect("no verdicts");
+    assert!(
+        summary < glance && glance < verdicts,
+        "summary, chart, then the verdicts"
+    );
+    assert!(html.contains("Threads or processes on this machine?"));
+    assert!(html.contains("id=\"counts\""), "no counts");
+    let chart = &html[glance..];
+    let chart = &chart[..chart.find("</figure>").unwrap()];
+    let dots = roxmltree::Document::parse(svgs(chart).first().expect("the chart is drawn"))
+        .unwrap()
+        .descendants()
+        .filter(|n| n.has_tag_name("circle"))
+        .count();
+    assert!(dots > 0, "no dot in the at-a-glance chart");
+    assert!(chart.contains("1× = alike"), "1× is not marked");
 
     let Some(exe) = chromium() else {
         eprintln!(
@@ -126,6 +144,12 @@ fn the_html_report_has_well_formed_plots_and_renders_in_a_real_browser() {
         plots.len(),
         "the browser did not render every plot"
     );
+    for id in ["summary", "counts", "glance"] {
+        assert!(
+            rendered.contains(&format!("id=\"{id}\"")),
+            "the browser's page has no {id}"
+        );
+    }
 
     let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ci-artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();

@@ -57,7 +57,7 @@ fn a_quick_verdict_judges_every_claim_with_evidence_and_re_renders_identically_f
         let id = c["id"].as_str().unwrap();
         assert!(ids.contains(&id), "claim {id} has no verdict");
         assert!(
-            table.contains(&format!("│ {id} ")),
+            table.lines().any(|l| l.starts_with(&format!("{id} "))),
             "claim {id} missing from the table"
         );
     }
@@ -158,28 +158,135 @@ fn a_quick_verdict_judges_every_claim_with_evidence_and_re_renders_identically_f
     }
 }
 
+/// The verdict rendered again from `saved` with `args`, `COLUMNS` set to `columns`.
+fn rendered(saved: &std::path::Path, columns: usize, args: &[&str]) -> String {
+    let out = pingpong()
+        .env("COLUMNS", columns.to_string())
+        .args(["verdict", "--from"])
+        .arg(saved)
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap()
+}
+
+/// The bottom line: from the counts to the line before the claims' table.
+fn bottom_line(text: &str) -> Vec<&str> {
+    text.lines()
+        .skip_while(|l| !l.starts_with("Rust:"))
+        .take_while(|l| !l.starts_with("id "))
+        .collect()
+}
+
 #[test]
-fn verdict_in_russian_shows_the_russian_claims() {
+fn one_measured_verdict_reads_well_at_80_and_120_columns_with_explain_and_in_russian() {
     let dir = tempfile::tempdir().unwrap();
     let saved = dir.path().join("v.json");
-    // Re-render a saved verdict: fast, and no measuring needed for the language.
+    // Measured once; every rendering below re-renders it (no measuring).
     pingpong()
         .args(["verdict", "--quick", "--json"])
         .arg(&saved)
         .timeout(std::time::Duration::from_secs(240))
         .assert()
         .success();
-    let out = pingpong()
+    let doc: Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
+    let claims: Value = serde_json::from_str(include_str!("../data/claims.json")).unwrap();
+    let claims = claims["claims"].as_array().unwrap();
+
+    // Fitted to the width: no line wider, and no word broken — the bottom
+    // line says the same words as on a very wide terminal, and each claim's
+    // short name stands whole on its id's line.
+    let wide = rendered(&saved, 1000, &[]);
+    let words = |lines: Vec<&str>| -> Vec<String> {
+        lines
+            .iter()
+            .flat_map(|l| l.split_whitespace())
+            .map(String::from)
+            .collect()
+    };
+    for columns in [80, 120] {
+        let text = rendered(&saved, columns, &[]);
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= columns,
+                "a line wider than {columns} columns: {line:?}"
+            );
+        }
+        let bottom = bottom_line(&text);
+        assert!(
+            bottom.iter().any(|l| l.contains("Threads or processes")),
+            "{text}"
+        );
+        assert_eq!(
+            words(bottom),
+            words(bottom_line(&wide)),
+            "the bottom line at {columns} columns breaks a word"
+        );
+        for c in claims {
+            let (id, short) = (c["id"].as_str().unwrap(), c["short_en"].as_str().unwrap());
+            assert!(
+                text.lines()
+                    .any(|l| l.starts_with(&format!("{id} ")) && l.contains(short)),
+                "{id}'s short name is not whole on its line at {columns} columns:\n{text}"
+            );
+        }
+        // The bottom line is read without scrolling: it opens the output.
+        let first = text.lines().position(|l| l.starts_with("Rust:")).unwrap();
+        assert!(first < 6, "the counts come first:\n{text}");
+    }
+
+    // --explain: every claim's rule, with its figures.
+    let explained = rendered(&saved, 100, &["--explain"]);
+    let rules = explained.matches("    rule: ").count();
+    assert_eq!(rules, claims.len(), "one rule per claim:\n{explained}");
+    for v in doc["verdicts"].as_array().unwrap() {
+        if let Some(k) = v["judgement"]["figures"].as_array().and_then(|f| f.first()) {
+            let k = k.as_str().unwrap();
+            assert!(explained.contains(&format!("{k} = ")), "{k} is not shown");
+        }
+    }
+    assert!(
+        !rendered(&saved, 100, &[]).contains("    rule: "),
+        "the rules only with --explain"
+    );
+
+    // Russian: the claims, the machine line, the counts and the bottom
+    // line in the terminal; labels, plot titles and the fault table in the
+    // report.
+    let text = rendered(&saved, 100, &["--lang", "ru"]);
+    for label in [
+        "утверждение",
+        "Потоки",
+        "машина:",
+        "верно",
+        "Потоки или процессы на этой машине?",
+    ] {
+        assert!(text.contains(label), "no {label:?} in:\n{text}");
+    }
+    let html = dir.path().join("ru.html");
+    pingpong()
         .args(["verdict", "--lang", "ru", "--from"])
         .arg(&saved)
+        .arg("--html")
+        .arg(&html)
         .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
-    assert!(text.contains("утверждение"), "{text}");
-    assert!(text.contains("Потоки"), "{text}");
+        .success();
+    let page = std::fs::read_to_string(&html).unwrap();
+    for label in [
+        "Потоки или процессы на этой машине?",
+        "Машина",
+        "виртуализация",
+        "Процессы ÷ потоки",
+        "Создать и завершить одну единицу",
+        "Повторить",
+        "программа выжила",
+        "утверждение",
+    ] {
+        assert!(page.contains(label), "no {label:?} in the Russian report");
+    }
 }
 
 #[test]

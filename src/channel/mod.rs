@@ -119,6 +119,16 @@ pub static ALL: &[&dyn Channel] = &[
     &tokio_notify::TokioNotify,
 ];
 
+/// The channels whose ball lies in memory both players map (a page shared
+/// across processes), rather than passing through the kernel or staying in
+/// one process's heap.
+pub const SHARED_MEMORY: [&str; 5] = ["spin", "futex", "spin-futex", "eventfd", "shm-ring"];
+
+/// Whether channel `name` carries the ball through shared memory.
+pub fn is_shared_memory(name: &str) -> bool {
+    SHARED_MEMORY.contains(&name)
+}
+
 /// Why a tokio channel refuses threads and processes.
 const TASKS_ONLY: &str = "its ends are async: tasks only";
 
@@ -395,6 +405,19 @@ pub(crate) fn retry<T>(mut op: impl FnMut() -> rustix::io::Result<T>) -> Result<
                 }
             }
             Err(e) => return Err(ChannelError::Io(e.into())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shared_memory_channel_is_a_channel_processes_can_use() {
+        for name in SHARED_MEMORY {
+            let c = by_name(name).unwrap_or_else(|| panic!("{name} is no channel"));
+            assert!(c.supports(crate::kinds::UnitKind::Spawn).is_ok(), "{name}");
         }
     }
 }

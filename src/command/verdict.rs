@@ -57,7 +57,8 @@ pub fn run(a: &VerdictArgs) -> Result<()> {
         crate::export::write_atomically(p, crate::report::html::render(&doc).as_bytes())?;
     }
     let mut out = std::io::stdout().lock();
-    out.write_all(verdict::render::table(&doc).as_bytes())?;
+    let width = verdict::render::terminal_width();
+    out.write_all(verdict::render::table(&doc, width, a.explain).as_bytes())?;
     out.flush()?;
     Ok(())
 }

@@ -12,6 +12,9 @@ pub struct Claim {
     pub source: String,
     /// "definitional" or "measured".
     pub kind: String,
+    /// A name of at most 40 characters, for one-line tables.
+    pub short_en: String,
+    pub short_ru: String,
     pub en: String,
     pub ru: String,
     pub experiment_en: String,
@@ -56,6 +59,15 @@ pub fn experiment_line(id: &str, ru: bool) -> Option<String> {
     by_id(id).map(|c| format!("Как проверяется: {}. Правило (англ.):", c.experiment_ru))
 }
 
+/// The claim's short name in the language asked (its id if unknown).
+pub fn short(id: &str, ru: bool) -> &str {
+    match by_id(id) {
+        Some(c) if ru => &c.short_ru,
+        Some(c) => &c.short_en,
+        None => id,
+    }
+}
+
 pub fn source_note(ru: bool) -> &'static str {
     if ru {
         &file().source_note_ru
@@ -79,6 +91,14 @@ mod tests {
         for claim in c {
             assert!(!claim.en.is_empty() && !claim.ru.is_empty(), "{}", claim.id);
             assert!(claim.kind == "definitional" || claim.kind == "measured");
+            for short in [&claim.short_en, &claim.short_ru] {
+                let n = short.chars().count();
+                assert!(
+                    (1..=40).contains(&n),
+                    "{}: {short:?} is {n} chars",
+                    claim.id
+                );
+            }
         }
         assert_eq!(c[0].id, "T1");
         assert_eq!(c[33].id, "A9");

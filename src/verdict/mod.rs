@@ -16,6 +16,7 @@ pub mod plan;
 pub mod render;
 pub mod rules;
 pub mod steps;
+pub mod summary;
 
 use crate::document::Document;
 use crate::evidence::{Demo, Evidence, Figure, Unit, Witness};

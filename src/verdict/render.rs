@@ -3,13 +3,12 @@
 //! saying where they differ.
 
 use super::rules::{Judgement, Word};
+use super::summary::{self, Summary};
 use super::{claims, VerdictDocument};
 use crate::document::Document;
 use crate::evidence::show;
 use crate::python::evidence::key as py;
 use crate::python::Build;
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width};
 use std::fmt::Write;
 
 /// The figures a verdict rests on, one per line.
@@ -21,82 +20,406 @@ fn figures(v: &super::Verdict, keys: &[String]) -> String {
         .join("\n")
 }
 
-pub fn table(doc: &VerdictDocument) -> String {
+/// The width to fit the terminal verdict to: `COLUMNS` when set, else
+/// the terminal's, else (a pipe, a file) 100.
+pub fn terminal_width() -> usize {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+    {
+        return n;
+    }
+    terminal_size::terminal_size_of(std::io::stdout())
+        .map(|(w, _)| usize::from(w.0))
+        .filter(|w| *w > 0)
+        .unwrap_or(100)
+}
+
+/// Display width of a cell (what a terminal shows, not bytes).
+fn width_of(s: &str) -> usize {
+    textwrap::core::display_width(s)
+}
+
+/// `text` wrapped at spaces to `width`, each line after the first
+/// indented by `indent` spaces. A word longer than a whole line (a path,
+/// a figure's key) is the only thing ever broken.
+fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
+    let pad = " ".repeat(indent);
+    let opts = textwrap::Options::new(width.max(indent + 8))
+        .subsequent_indent(&pad)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .break_words(true);
+    text.lines()
+        .flat_map(|l| textwrap::wrap(l, &opts).into_iter().map(|c| c.into_owned()))
+        .collect()
+}
+
+/// The machine's virtualisation in the verdict's language.
+pub fn virtualization(v: &str, ru: bool) -> String {
+    match (v, ru) {
+        (v, false) => v.to_string(),
+        ("none detected", true) => "без виртуализации".to_string(),
+        (v, true) => v.replacen("virtual machine", "виртуальная машина", 1),
+    }
+}
+
+/// The machine in one line, in the verdict's language.
+pub fn machine_line(m: &crate::measure::machine::Machine, ru: bool) -> String {
+    if !ru {
+        return format!("machine: {}", m.one_line());
+    }
+    let virt = virtualization(&m.virtualization, true);
+    format!(
+        "машина: {} · {} CPU, ядер: {} · {} · {virt} · часы {}",
+        m.cpu_model, m.logical_cpus, m.physical_cores, m.kernel, m.clock_source
+    )
+}
+
+/// The bottom line: the counts, the question and its paragraph, each
+/// wrapped to `width`.
+pub fn bottom_line(doc: &VerdictDocument, width: usize) -> Vec<String> {
     let ru = doc.lang == "ru";
-    let mut out = String::new();
-    let _ = writeln!(out, "machine: {}", doc.header.machine.one_line());
-    let _ = writeln!(out, "{}", claims::source_note(ru));
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(160)
-        .set_header(if ru {
-            vec![
-                "id",
-                "утверждение",
-                "вердикт",
-                "CPython",
-                "CPython без GIL (free-threaded)",
-                "на чём основан (правило и цифры)",
-            ]
+    let s = summary::summarize(doc);
+    let mut out = Vec::new();
+    for line in s.count_lines(ru) {
+        out.extend(wrap(&line, width, 2));
+    }
+    out.push(String::new());
+    out.push(Summary::question(ru).to_string());
+    for sentence in &s.sentences {
+        out.extend(wrap(&format!("• {}", sentence.text), width, 2));
+    }
+    out
+}
+
+/// A column of the one-line table.
+struct Column {
+    title: String,
+    cells: Vec<String>,
+    /// Dropped first when the table does not fit (higher drops first).
+    drop_rank: u8,
+}
+
+/// The one-line table of the claims: id, short claim, each column's word
+/// and the key figure, fitted to `width` (never breaking a word or a
+/// number): the figure loses its interval first, then the least
+/// important columns go, and the lines say which.
+fn claims_table(doc: &VerdictDocument, width: usize) -> Vec<String> {
+    let ru = doc.lang == "ru";
+    let word = |j: Option<&Judgement>| {
+        j.map(|j| summary::short_word(&j.word, ru).to_string())
+            .unwrap_or_else(|| "–".into())
+    };
+    // The key figure: the first ratio the Rust word rests on, else its
+    // first figure that is not a count.
+    let key_figure = |v: &super::Verdict, full: bool| {
+        let figs: Vec<&crate::evidence::Figure> = v
+            .judgement
+            .figures
+            .iter()
+            .filter_map(|k| v.values.get(k))
+            .collect();
+        use crate::evidence::Unit;
+        figs.iter()
+            .find(|f| f.unit == Unit::Ratio)
+            .or_else(|| figs.iter().find(|f| f.unit != Unit::Count))
+            .map(|f| {
+                if full {
+                    summary::brief(f)
+                } else {
+                    summary::brief(&crate::evidence::Figure {
+                        spread: crate::evidence::Spread::Exact,
+                        ..(*f).clone()
+                    })
+                }
+            })
+            .unwrap_or_default()
+    };
+    let vs = &doc.verdicts;
+    let unstable = |v: &super::Verdict| v.stability.as_ref().is_some_and(|s| !s.stable());
+    let mut cols = vec![
+        Column {
+            title: "id".into(),
+            cells: vs.iter().map(|v| v.id.clone()).collect(),
+            drop_rank: 0,
+        },
+        Column {
+            title: if ru {
+                "утверждение"
+            } else {
+                "claim"
+            }
+            .into(),
+            cells: vs
+                .iter()
+                .map(|v| claims::short(&v.id, ru).to_string())
+                .collect(),
+            drop_rank: 0,
+        },
+        Column {
+            title: "Rust".into(),
+            cells: vs
+                .iter()
+                .map(|v| {
+                    let w = word(Some(&v.judgement));
+                    if unstable(v) {
+                        format!("{w}*")
+                    } else {
+                        w
+                    }
+                })
+                .collect(),
+            drop_rank: 0,
+        },
+        Column {
+            title: "CPython".into(),
+            cells: vs.iter().map(|v| word(v.cpython.as_ref())).collect(),
+            drop_rank: 2,
+        },
+        Column {
+            title: if ru { "без GIL" } else { "no-GIL" }.into(),
+            cells: vs.iter().map(|v| word(v.cpython_ft.as_ref())).collect(),
+            drop_rank: 3,
+        },
+        Column {
+            title: if ru {
+                "ключевая цифра"
+            } else {
+                "key figure"
+            }
+            .into(),
+            cells: vs.iter().map(|v| key_figure(v, true)).collect(),
+            drop_rank: 4,
+        },
+    ];
+    const GAP: usize = 2;
+    let natural = |c: &Column| {
+        c.cells
+            .iter()
+            .map(|s| width_of(s))
+            .chain(std::iter::once(width_of(&c.title)))
+            .max()
+            .unwrap_or(0)
+    };
+    let total = |cols: &[Column]| -> usize {
+        cols.iter().map(natural).sum::<usize>() + GAP * cols.len().saturating_sub(1)
+    };
+    let mut notes = Vec::new();
+    if total(&cols) > width {
+        // The figure without its interval (the interval is in --explain).
+        if let Some(c) = cols.iter_mut().find(|c| c.drop_rank == 4) {
+            c.cells = vs.iter().map(|v| key_figure(v, false)).collect();
+        }
+        notes.push(if ru {
+            "ключевые цифры без интервалов: они в --explain".to_string()
         } else {
-            vec![
-                "id",
-                "claim",
-                "verdict",
-                Build::Default.title(),
-                Build::FreeThreaded.title(),
-                "evidence (rule and figures)",
-            ]
+            "key figures shown without their intervals: see --explain".to_string()
         });
-    for v in &doc.verdicts {
-        let claim = if ru {
-            format!("{}\n({})", v.claim_ru, v.claim_en)
-        } else {
-            v.claim_en.clone()
+    }
+    let mut dropped = Vec::new();
+    while total(&cols) > width {
+        let Some(i) = cols
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.drop_rank > 0)
+            .max_by_key(|(_, c)| c.drop_rank)
+            .map(|(i, _)| i)
+        else {
+            break;
         };
-        let word = if ru {
+        dropped.push(cols.remove(i).title);
+    }
+    if !dropped.is_empty() {
+        notes.retain(|n| !n.contains("--explain"));
+        notes.push(if ru {
             format!(
-                "{}\n({})",
-                v.judgement.word.label(true),
-                v.judgement.word.label(false)
+                "при ширине {width} не поместились столбцы: {} (шире терминал или --explain)",
+                dropped.join(", ")
             )
         } else {
-            v.judgement.word.label(false)
-        };
-        let word = match stability(v) {
-            Some(s) => format!("{word}\n{s}"),
-            None => word,
-        };
-        let mut evidence = match claims::experiment_line(&v.id, ru) {
-            Some(line) => format!("{line}\n{}", v.judgement.rule),
-            None => v.judgement.rule.clone(),
-        };
-        let figs = figures(v, &v.judgement.figures);
-        if !figs.is_empty() {
-            evidence.push('\n');
-            evidence.push_str(&figs);
-        }
-        t.add_row(vec![
-            v.id.clone(),
-            claim,
-            word,
-            cpython(v, v.cpython.as_ref(), ru),
-            cpython(v, v.cpython_ft.as_ref(), ru),
-            evidence,
-        ]);
+            format!(
+                "columns left out at {width} columns: {} (widen the terminal, or --explain)",
+                dropped.join(", ")
+            )
+        });
     }
-    let widths = [6, 34, 18, 18, 18, 66];
-    for (i, w) in widths.into_iter().enumerate() {
-        if let Some(c) = t.column_mut(i) {
-            c.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(w)));
+    // Still too wide (a very narrow terminal): the claim wraps at spaces.
+    let widths: Vec<usize> = {
+        let mut w: Vec<usize> = cols.iter().map(natural).collect();
+        let over = total(&cols).saturating_sub(width);
+        if over > 0 {
+            let longest_word = cols[1]
+                .cells
+                .iter()
+                .flat_map(|c| c.split(' '))
+                .map(width_of)
+                .max()
+                .unwrap_or(1);
+            w[1] = w[1].saturating_sub(over).max(longest_word);
+        }
+        w
+    };
+    let mut out = Vec::new();
+    let row = |cells: Vec<&str>| -> Vec<String> {
+        // Each cell wrapped to its width; the row takes as many lines as
+        // its tallest cell.
+        let wrapped: Vec<Vec<String>> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| {
+                if width_of(c) <= *w {
+                    vec![c.to_string()]
+                } else {
+                    wrap(c, *w, 0)
+                }
+            })
+            .collect();
+        let height = wrapped.iter().map(Vec::len).max().unwrap_or(1);
+        (0..height)
+            .map(|k| {
+                let mut line = String::new();
+                for (i, (cell, w)) in wrapped.iter().zip(&widths).enumerate() {
+                    let text = cell.get(k).map(String::as_str).unwrap_or("");
+                    line.push_str(text);
+                    if i + 1 < wrapped.len() {
+                        line.push_str(&" ".repeat(w - width_of(text) + GAP));
+                    }
+                }
+                line.trim_end().to_string()
+            })
+            .collect()
+    };
+    out.extend(row(cols.iter().map(|c| c.title.as_str()).collect()));
+    for i in 0..vs.len() {
+        out.extend(row(cols.iter().map(|c| c.cells[i].as_str()).collect()));
+    }
+    let legend = if ru {
+        "н/и: здесь не измерить · нет разн.: нет явной разницы · без GIL: free-threaded CPython · –: не измеряется"
+    } else {
+        "n/m: not measurable here · no diff: no clear difference · no-GIL: free-threaded CPython · –: not measured there"
+    };
+    out.extend(wrap(legend, width, 0));
+    if vs.iter().any(unstable) {
+        out.extend(wrap(
+            if ru {
+                "*: прогоны дали разные ответы (см. --explain)"
+            } else {
+                "*: the runs gave different words (see --explain)"
+            },
+            width,
+            0,
+        ));
+    }
+    for n in notes {
+        out.extend(wrap(&format!("({n})"), width, 0));
+    }
+    out
+}
+
+/// Per claim: the long claim, each column's full word, the rule and every
+/// figure, and the commands that reproduce it.
+fn explained(doc: &VerdictDocument, width: usize) -> Vec<String> {
+    let ru = doc.lang == "ru";
+    let mut out = Vec::new();
+    for v in &doc.verdicts {
+        out.push(String::new());
+        let claim = if ru {
+            format!("{} {} ({})", v.id, v.claim_ru, v.claim_en)
+        } else {
+            format!("{} {}", v.id, v.claim_en)
+        };
+        out.extend(wrap(&claim, width, 4));
+        let mut word = format!("Rust: {}", v.judgement.word.label(ru));
+        if let Some(s) = stability(v) {
+            word.push_str(&format!(" ({s})"));
+        }
+        out.extend(wrap(&format!("    {word}"), width, 6));
+        if let Some(line) = claims::experiment_line(&v.id, ru) {
+            out.extend(wrap(&format!("    {line}"), width, 6));
+        }
+        out.extend(wrap(
+            &format!(
+                "    {}: {}",
+                if ru { "правило" } else { "rule" },
+                v.judgement.rule
+            ),
+            width,
+            6,
+        ));
+        for line in figures(v, &v.judgement.figures).lines() {
+            out.extend(wrap(&format!("      {line}"), width, 8));
+        }
+        for (build, j) in [
+            (Build::Default, v.cpython.as_ref()),
+            (Build::FreeThreaded, v.cpython_ft.as_ref()),
+        ] {
+            let Some(j) = j else { continue };
+            out.extend(wrap(
+                &format!(
+                    "    {}: {} — {}",
+                    summary::build_title(build, ru),
+                    j.word.label(ru),
+                    j.rule
+                ),
+                width,
+                6,
+            ));
+            for line in figures(v, &j.figures).lines() {
+                out.extend(wrap(&format!("      {line}"), width, 8));
+            }
+        }
+        if !v.judgement.commands.is_empty() {
+            out.extend(wrap(
+                &format!(
+                    "    {}: {}",
+                    if ru {
+                        "повторить"
+                    } else {
+                        "reproduce"
+                    },
+                    v.judgement.commands.join(" ; ")
+                ),
+                width,
+                6,
+            ));
         }
     }
-    let _ = writeln!(out, "{t}");
-    let _ = writeln!(out, "{}", tally(doc));
+    out
+}
+
+/// The terminal verdict, fitted to `width` columns: the machine, the
+/// bottom line, one line per claim; with `explain`, the rule and every
+/// figure per claim after it.
+pub fn table(doc: &VerdictDocument, width: usize, explain: bool) -> String {
+    let ru = doc.lang == "ru";
+    let mut lines = wrap(&machine_line(&doc.header.machine, ru), width, 2);
+    lines.extend(bottom_line(doc, width));
+    lines.push(String::new());
+    lines.extend(claims_table(doc, width));
+    if doc.runs > 1 {
+        lines.extend(wrap(&runs_line(doc, ru), width, 0));
+    }
+    lines.push(String::new());
     for line in cpython_lines(doc, ru) {
-        let _ = writeln!(out, "{line}");
+        lines.extend(wrap(&line, width, 0));
     }
+    if explain {
+        lines.extend(explained(doc, width));
+    } else {
+        lines.extend(wrap(
+            if ru {
+                "Правило и все цифры по каждому утверждению: pingpong verdict --explain (или --from сохранённого --json)."
+            } else {
+                "The rule and every figure behind each word: pingpong verdict --explain (or --from a saved --json)."
+            },
+            width,
+            0,
+        ));
+    }
+    lines.extend(wrap(claims::source_note(ru), width, 0));
+    let mut out = lines.join("\n");
+    out.push('\n');
     out
 }
 
@@ -135,50 +458,67 @@ pub fn stability(v: &super::Verdict) -> Option<String> {
     })
 }
 
-fn tally(doc: &VerdictDocument) -> String {
-    use crate::verdict::rules::Word;
-    let count =
-        |f: &dyn Fn(&Word) -> bool| doc.verdicts.iter().filter(|v| f(&v.judgement.word)).count();
-    let mut line = format!(
-        "{} claims: {} hold, {} fail, {} depend, {} show no clear difference, {} not measurable here",
-        doc.verdicts.len(),
-        count(&|w| matches!(w, Word::Holds)),
-        count(&|w| matches!(w, Word::Fails)),
-        count(&|w| matches!(w, Word::Depends { .. })),
-        count(&|w| matches!(w, Word::NoClearDifference)),
-        count(&|w| matches!(w, Word::NotMeasurable { .. })),
-    );
-    if doc.runs > 1 {
-        let unstable: Vec<&str> = doc
-            .verdicts
-            .iter()
-            .filter(|v| v.stability.as_ref().is_some_and(|s| !s.stable()))
-            .map(|v| v.id.as_str())
-            .collect();
-        line.push_str(&format!(
-            "\n{} runs of the plan, interleaved: {}",
+/// With `--repeat`: how many runs, and which claims were unstable.
+fn runs_line(doc: &VerdictDocument, ru: bool) -> String {
+    let unstable: Vec<&str> = doc
+        .verdicts
+        .iter()
+        .filter(|v| v.stability.as_ref().is_some_and(|s| !s.stable()))
+        .map(|v| v.id.as_str())
+        .collect();
+    match (unstable.is_empty(), ru) {
+        (true, false) => format!(
+            "{} runs of the plan, interleaved: every claim gave the same word in every run",
+            doc.runs
+        ),
+        (false, false) => format!(
+            "{} runs of the plan, interleaved: unstable: {}",
             doc.runs,
-            if unstable.is_empty() {
-                "every claim gave the same word in every run".to_string()
-            } else {
-                format!("unstable: {}", unstable.join(", "))
-            }
-        ));
+            unstable.join(", ")
+        ),
+        (true, true) => format!(
+            "{} прогонов плана вперемешку: каждое утверждение получило один и тот же ответ",
+            doc.runs
+        ),
+        (false, true) => format!(
+            "{} прогонов плана вперемешку: неустойчивы {}",
+            doc.runs,
+            unstable.join(", ")
+        ),
     }
-    line
 }
 
 pub fn markdown(doc: &VerdictDocument) -> String {
     let ru = doc.lang == "ru";
     let mut s = String::new();
+    let sum = summary::summarize(doc);
     let _ = writeln!(s, "# pingpong verdict\n");
-    let _ = writeln!(s, "Machine: {}\n", doc.header.machine.one_line());
-    let _ = writeln!(s, "{}\n", claims::source_note(ru));
+    let _ = writeln!(s, "{}\n", machine_line(&doc.header.machine, ru));
+    for line in sum.count_lines(ru) {
+        let _ = writeln!(s, "- {line}");
+    }
+    let _ = writeln!(s, "\n## {}\n", Summary::question(ru));
+    let _ = writeln!(s, "{}\n", sum.paragraph());
     let _ = writeln!(
         s,
-        "| id | claim | verdict | {} | {} | evidence |",
-        Build::Default.title(),
-        Build::FreeThreaded.title()
+        "## {}\n\n{}\n",
+        if ru {
+            "Утверждения"
+        } else {
+            "The claims"
+        },
+        claims::source_note(ru)
+    );
+    let (claim, verdict, evidence) = if ru {
+        ("утверждение", "вердикт (Rust)", "на чём основан")
+    } else {
+        ("claim", "verdict (Rust)", "evidence")
+    };
+    let _ = writeln!(
+        s,
+        "| id | {claim} | {verdict} | {} | {} | {evidence} |",
+        summary::build_title(Build::Default, ru),
+        summary::build_title(Build::FreeThreaded, ru)
     );
     let _ = writeln!(s, "|---|---|---|---|---|---|");
     let esc = |x: &str| x.replace('|', "\\|").replace('\n', "<br>");
@@ -199,7 +539,12 @@ pub fn markdown(doc: &VerdictDocument) -> String {
         }
         if !v.judgement.commands.is_empty() {
             ev.push_str(&format!(
-                "\nreproduce: `{}`",
+                "\n{}: `{}`",
+                if ru {
+                    "повторить"
+                } else {
+                    "reproduce"
+                },
                 v.judgement.commands.join("`, `")
             ));
         }
@@ -214,7 +559,9 @@ pub fn markdown(doc: &VerdictDocument) -> String {
             esc(&ev)
         );
     }
-    let _ = writeln!(s, "\n{}", tally(doc));
+    if doc.runs > 1 {
+        let _ = writeln!(s, "\n{}", runs_line(doc, ru));
+    }
     for line in cpython_lines(doc, ru) {
         let _ = writeln!(s, "\n{line}");
     }
@@ -340,12 +687,21 @@ pub fn cpython_lines(doc: &VerdictDocument, ru: bool) -> Vec<String> {
         ),
     );
     if let (Some(s), Some(t)) = (slowdown, doc.evidence.figure(&speedup_key)) {
-        lines.push(format!(
-            "Free-threaded single-thread cost: {} = {} (its 1-thread pure-Python loop's time per iteration ÷ the default build's); its threads' speedup: {speedup_key} = {}.",
-            py::SINGLE_THREAD_SLOWDOWN,
-            show(s),
-            show(t)
-        ));
+        lines.push(if ru {
+            format!(
+                "Цена одного потока в CPython без GIL: {} = {} (время итерации чистого Python на одном потоке ÷ то же у обычной сборки); ускорение его потоков: {speedup_key} = {}.",
+                py::SINGLE_THREAD_SLOWDOWN,
+                show(s),
+                show(t)
+            )
+        } else {
+            format!(
+                "Free-threaded single-thread cost: {} = {} (its 1-thread pure-Python loop's time per iteration ÷ the default build's); its threads' speedup: {speedup_key} = {}.",
+                py::SINGLE_THREAD_SLOWDOWN,
+                show(s),
+                show(t)
+            )
+        });
     }
     lines.push(free_threaded_differences(doc, ru));
     lines

@@ -17,13 +17,11 @@ use crate::verdict::plan::{HOSTS_STEP, REACH_STEP, SAME_CPU_STEP, TWO_CPUS_STEP}
 /// The pinned placements the rules read, in the order they are told.
 const PINNED: [PlacementClass; 2] = [PlacementClass::SameCpu, PlacementClass::TwoCpus];
 
-/// Channels whose ball lies in memory both players map: the direct test of
-/// "because processes cannot share one memory space". Every other channel
-/// carries the ball through the kernel.
-const SHARED_MEMORY: [&str; 5] = ["spin", "futex", "spin-futex", "eventfd", "shm-ring"];
-
+/// Whether the ball lies in memory both players map: the direct test of
+/// "because processes cannot share one memory space" (every other channel
+/// carries the ball through the kernel).
 fn shared(channel: &str) -> bool {
-    SHARED_MEMORY.contains(&channel)
+    crate::channel::is_shared_memory(channel)
 }
 
 fn on(class: PlacementClass) -> &'static str {
