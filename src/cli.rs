@@ -123,6 +123,13 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub warmup: Option<u64>,
 
+    /// The quickest meaningful run (about a second for the default
+    /// matrix): 100 ms per repetition unless --duration or --rounds, a
+    /// warm-up of 200 round trips unless --warmup; the repetitions stay, so
+    /// repetitions that disagree still show.
+    #[arg(long)]
+    pub quick: bool,
+
     /// Repetitions of each combination, interleaved (A B A B…) so drift cancels.
     #[arg(long, short = 'r', default_value_t = 3, value_name = "N")]
     pub reps: u32,

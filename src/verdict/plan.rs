@@ -195,6 +195,7 @@ fn rally_args(mode: Mode, placement: Placement) -> RunArgs {
         rounds: None,
         duration: Some(duration.into()),
         warmup: Some(Mode::RALLY_WARMUP),
+        quick: false,
         reps,
         cpus,
         same_cpu,
@@ -411,6 +412,38 @@ fn rallies(mode: Mode, cpus: &[usize]) -> Vec<RallyStep> {
     out
 }
 
+/// What one run of the plan is expected to cost: its steps (every
+/// rally's matches and every experiment) and its time, for the progress
+/// bar's time left.
+fn expected_cost(mode: Mode, rallies: &[&RunPlan], experiments: usize) -> (u64, Duration) {
+    let matches: u64 = rallies
+        .iter()
+        .map(|p| p.cells.len() as u64 * u64::from(p.reps))
+        .sum();
+    let time = rally_time(rallies)
+        + per_experiment(mode, rallies, experiments).saturating_mul(experiments as u32);
+    (matches + experiments as u64, time)
+}
+
+/// The expected time of the rallies' matches.
+fn rally_time(rallies: &[&RunPlan]) -> Duration {
+    rallies
+        .iter()
+        .map(|p| {
+            p.expected_match()
+                .saturating_mul(p.cells.len() as u32 * p.reps)
+        })
+        .sum()
+}
+
+/// What one experiment step is expected to take: an equal share of what
+/// the mode's budget leaves after the rallies, at least a second. (The
+/// bar's time left then follows the pace of the steps done.)
+fn per_experiment(mode: Mode, rallies: &[&RunPlan], experiments: usize) -> Duration {
+    let left = mode.budget().saturating_sub(rally_time(rallies));
+    (left / experiments.max(1) as u32).max(Duration::from_secs(1))
+}
+
 /// Runs the whole plan `repeat` times, interleaved step by step (each step
 /// of every run before the next step), and judges every claim.
 pub fn measure(
@@ -454,20 +487,20 @@ pub fn measure(
         }
     }
     let hosts_plan = crate::net::client::plan(&hosts_args(mode))?;
-    let total: u64 = (plans
+    let rally_plans: Vec<&RunPlan> = plans
         .iter()
         .flatten()
         .map(|(_, p)| p)
         .chain([&hosts_plan])
-        .map(|p| p.cells.len() as u64 * p.reps as u64)
-        .sum::<u64>()
-        + experiments.len() as u64)
-        * u64::from(repeat);
-    let progress = Progress::new(total);
+        .collect();
+    let (steps, expected) = expected_cost(mode, &rally_plans, experiments.len());
+    let progress = Progress::planned(steps * u64::from(repeat), expected.saturating_mul(repeat));
+    let per_experiment = per_experiment(mode, &rally_plans, experiments.len());
     let budget = Budget::new(mode.budget() * repeat);
     let mut done = Vec::new();
     for (step, plan) in rallies.iter().zip(&plans) {
         for run in 0..repeat {
+            progress.set_context(step.name);
             let mut s = match plan {
                 Ok((command, plan)) => rally_step(
                     step.name,
@@ -489,6 +522,7 @@ pub fn measure(
         }
     }
     for run in 0..repeat {
+        progress.set_context(HOSTS_STEP);
         let mut s = rally_step(
             HOSTS_STEP,
             hosts_command(&hosts_args(mode)),
@@ -501,7 +535,8 @@ pub fn measure(
     budget.elapsed_since_last();
     for step in &experiments {
         for run in 0..repeat {
-            progress.start(&format!("`{}`", step.command()));
+            progress.set_context(step.name);
+            progress.start_expecting(&format!("`{}`", step.command()), per_experiment);
             done.push(experiment_step(step, run, &budget, &progress)?);
             progress.done();
         }
