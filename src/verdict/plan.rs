@@ -412,6 +412,37 @@ fn rallies(mode: Mode, cpus: &[usize]) -> Vec<RallyStep> {
     out
 }
 
+/// The demonstrations the verdict shows live, before measuring.
+fn live_demos() -> BTreeMap<String, crate::evidence::Demo> {
+    let mut live = BTreeMap::new();
+    live.insert("threads_share_a_pid".into(), demos::threads_share_a_pid());
+    live.insert(
+        "the_os_makes_a_process".into(),
+        demos::the_os_makes_a_process(),
+    );
+    live.insert(
+        "threads_share_globals".into(),
+        demos::threads_share_globals(),
+    );
+    live
+}
+
+/// Each rally's command and plan, or why it cannot be measured here.
+#[allow(clippy::type_complexity)]
+fn rally_plans(
+    rallies: &[RallyStep],
+) -> Result<Vec<std::result::Result<(String, RunPlan), String>>> {
+    rallies
+        .iter()
+        .map(|s| {
+            Ok(match &s.args {
+                Ok(a) => Ok((rally_command(a), RunPlan::from_args(a)?)),
+                Err(why) => Err(why.clone()),
+            })
+        })
+        .collect()
+}
+
 /// What one run of the plan is expected to cost: its steps (every
 /// rally's matches and every experiment) and its time, for the progress
 /// bar's time left.
@@ -454,29 +485,10 @@ pub fn measure(
     repeat: u32,
 ) -> Result<VerdictDocument> {
     let repeat = repeat.max(1);
-    let mut live = BTreeMap::new();
-    live.insert("threads_share_a_pid".into(), demos::threads_share_a_pid());
-    live.insert(
-        "the_os_makes_a_process".into(),
-        demos::the_os_makes_a_process(),
-    );
-    live.insert(
-        "threads_share_globals".into(),
-        demos::threads_share_globals(),
-    );
-
+    let live = live_demos();
     let cpus = crate::measure::placement::allowed_cpus();
     let rallies = rallies(mode, &cpus);
-    // Each rally's command and plan, or why it cannot be measured here.
-    let plans: Vec<std::result::Result<(String, RunPlan), String>> = rallies
-        .iter()
-        .map(|s| {
-            Ok(match &s.args {
-                Ok(a) => Ok((rally_command(a), RunPlan::from_args(a)?)),
-                Err(why) => Err(why.clone()),
-            })
-        })
-        .collect::<Result<_>>()?;
+    let plans = rally_plans(&rallies)?;
     let mut experiments = mode.experiments(cpus.len());
     if let Some(step) = experiments.iter_mut().find(|s| s.name == "python") {
         for (flag, path) in [("--python", python), ("--python-ft", python_ft)] {
