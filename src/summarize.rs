@@ -299,12 +299,12 @@ pub fn mismatch_note(mismatches: &[Mismatch]) -> Option<String> {
 /// repetitions fall on both sides of 1×.
 pub fn describe(c: &Comparison) -> String {
     let ratio = format!("{} ÷ {} {:.2}×", c.unit, c.baseline, c.median_ratio);
+    let (low, high) = (format!("{:.2}", c.min_ratio), format!("{:.2}", c.max_ratio));
     let spread = match c.ratios.len() {
         0 | 1 => format!("{ratio}, one repetition: no interval"),
+        n if low == high => format!("{ratio} in each of {n} repetitions"),
         n => format!(
-            "{ratio}, {:.2}–{:.2} over {n} repetitions: {}",
-            c.min_ratio,
-            c.max_ratio,
+            "{ratio}, {low}–{high} over {n} repetitions: {}",
             c.repetitions
                 .iter()
                 .zip(&c.ratios)
@@ -1023,6 +1023,16 @@ mod tests {
             "{line}"
         );
         assert!(line.contains("1.10–1.50 over 2 repetitions"), "{line}");
+        let same = vec![
+            m("threads", 0, 1000),
+            m("processes", 0, 1130),
+            m("threads", 1, 1000),
+            m("processes", 1, 1131),
+        ];
+        let (c, _) = compare(&same, &["threads", "processes"]);
+        let line = describe(&c[0]);
+        assert!(line.contains("1.13× in each of 2 repetitions"), "{line}");
+        assert!(!line.contains("1.13–1.13"), "{line}");
         let (one, _) = compare(&ms[..2], &["threads", "processes"]);
         let line = describe(&one[0]);
         assert!(line.contains("one repetition: no interval"), "{line}");

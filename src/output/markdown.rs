@@ -46,8 +46,12 @@ pub fn relative(rows: &[Combined]) -> Vec<String> {
                 return "1.00".into();
             }
             let r = c.latency.median / f.latency.median;
+            // A spread that reads as 0.00 is no interval: the value alone.
             match (relative_spread(c), relative_spread(f)) {
-                (Some(a), Some(b)) => format!("{r:.2} ± {:.2}", r * (a * a + b * b).sqrt()),
+                (Some(a), Some(b)) => match format!("{:.2}", r * (a * a + b * b).sqrt()) {
+                    sd if sd == "0.00" => format!("{r:.2}"),
+                    sd => format!("{r:.2} ± {sd}"),
+                },
                 _ => format!("{r:.2}"),
             }
         })

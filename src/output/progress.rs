@@ -8,9 +8,11 @@
 //! never does. The time left is pingpong's own estimate, not indicatif's:
 //! steps differ in cost (a 100 ms rally against a 10 s experiment), so a
 //! rate of steps per second would promise the experiments at the rallies'
-//! pace. Each step has an expected cost; the time left is the remaining
-//! steps' expected cost, scaled by how the steps done so far compared
-//! with theirs ([`time_left`]).
+//! pace. Each step has an expected cost and a kind (the verdict's rally
+//! matches, its experiments); the time left is, kind by kind, the
+//! remaining steps' expected cost scaled by how the steps of that kind done
+//! so far compared with theirs ([`time_left`]): fast rallies say nothing
+//! of how an experiment will go.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -26,52 +28,90 @@ pub struct Progress {
     plan: Mutex<Plan>,
 }
 
+/// One kind of step: what all of them are expected to cost, and what
+/// those done were expected to cost and took.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Kind {
+    pub name: &'static str,
+    /// Expected seconds of every step of this kind.
+    pub expected_total: f64,
+    /// Expected seconds of the steps of this kind done.
+    pub expected_done: f64,
+    /// Seconds the steps of this kind done took.
+    pub actual_done: f64,
+}
+
+impl Kind {
+    fn new(name: &'static str, expected: Duration) -> Kind {
+        Kind {
+            name,
+            expected_total: expected.as_secs_f64(),
+            expected_done: 0.0,
+            actual_done: 0.0,
+        }
+    }
+}
+
 /// What the plan expects and what is done, in steps and in expected seconds.
 struct Plan {
     steps: u64,
     done: u64,
-    /// Expected seconds of the whole plan.
-    expected_total: f64,
-    /// Expected seconds of the steps done.
-    expected_done: f64,
-    /// Expected seconds of the step under way, once started.
-    current: Option<f64>,
-    started: Instant,
+    kinds: Vec<Kind>,
+    /// The kind of the steps that follow.
+    kind: usize,
+    /// The step under way: its expected seconds and when it began.
+    current: Option<(f64, Instant)>,
     /// The part of the plan under way (a verdict's step), shown before
     /// each step's own name.
     context: String,
 }
 
 impl Plan {
+    fn expected_total(&self) -> f64 {
+        self.kinds.iter().map(|k| k.expected_total).sum()
+    }
+
+    fn expected_done(&self) -> f64 {
+        self.kinds.iter().map(|k| k.expected_done).sum()
+    }
+
     /// The expected cost of a step that did not say its own: an equal
-    /// share of what is left.
+    /// share of what is left of its kind.
     fn share_left(&self) -> f64 {
+        let k = &self.kinds[self.kind];
         let left = self.steps.saturating_sub(self.done).max(1);
-        (self.expected_total - self.expected_done).max(0.0) / left as f64
+        (k.expected_total - k.expected_done).max(0.0) / left as f64
     }
 
     /// "18/48 · ~52s left", as it stands.
     fn prefix(&self) -> String {
-        let left = time_left(
-            self.started.elapsed(),
-            self.expected_done,
-            self.expected_total,
-        );
-        format!("{}/{} · ~{} left", self.done, self.steps, duration(left))
+        format!(
+            "{}/{} · ~{} left",
+            self.done,
+            self.steps,
+            duration(time_left(&self.kinds))
+        )
     }
 }
 
-/// The time left: the remaining steps' expected cost, scaled by the pace
-/// of the steps done (their actual time over their expected cost); before
-/// any step is done, the expected cost itself.
-pub fn time_left(elapsed: Duration, expected_done: f64, expected_total: f64) -> Duration {
-    let remaining = (expected_total - expected_done).max(0.0);
-    let pace = if expected_done > 0.0 {
-        elapsed.as_secs_f64() / expected_done
-    } else {
-        1.0
-    };
-    Duration::try_from_secs_f64(remaining * pace).unwrap_or(Duration::MAX)
+/// The time left: for each kind of step, the remaining steps' expected
+/// cost at the pace of the steps of that kind done (their time over their
+/// expected cost); a kind none of whose steps is done yet, at its expected
+/// cost.
+pub fn time_left(kinds: &[Kind]) -> Duration {
+    let left: f64 = kinds
+        .iter()
+        .map(|k| {
+            let remaining = (k.expected_total - k.expected_done).max(0.0);
+            let pace = if k.expected_done > 0.0 {
+                k.actual_done / k.expected_done
+            } else {
+                1.0
+            };
+            remaining * pace
+        })
+        .sum();
+    Duration::try_from_secs_f64(left).unwrap_or(Duration::MAX)
 }
 
 /// A duration for the bar: "8s", "1m 05s".
@@ -92,6 +132,13 @@ impl Progress {
 
     /// A bar for `steps` steps expected to take `expected` in all.
     pub fn planned(steps: u64, expected: Duration) -> Progress {
+        Progress::planned_kinds(steps, &[("steps", expected)])
+    }
+
+    /// A bar for `steps` steps of several kinds, each kind's steps
+    /// expected to take so long in all; the steps count under the first
+    /// kind until [`Progress::set_kind`] says otherwise.
+    pub fn planned_kinds(steps: u64, kinds: &[(&'static str, Duration)]) -> Progress {
         let bar = if std::io::stderr().is_terminal() {
             ProgressBar::with_draw_target(Some(BAR_UNITS), ProgressDrawTarget::stderr())
         } else {
@@ -101,13 +148,16 @@ impl Progress {
             ProgressStyle::with_template("{bar:30} {prefix} · {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
+        let mut kinds: Vec<Kind> = kinds.iter().map(|&(n, e)| Kind::new(n, e)).collect();
+        if kinds.is_empty() {
+            kinds.push(Kind::new("steps", Duration::ZERO));
+        }
         let plan = Plan {
             steps,
             done: 0,
-            expected_total: expected.as_secs_f64(),
-            expected_done: 0.0,
+            kinds,
+            kind: 0,
             current: None,
-            started: Instant::now(),
             context: String::new(),
         };
         bar.set_prefix(plan.prefix());
@@ -115,6 +165,19 @@ impl Progress {
             bar,
             plan: Mutex::new(plan),
         }
+    }
+
+    /// The steps that follow are of this kind (one named when the bar was
+    /// made; another counts as expected to cost nothing more).
+    pub fn set_kind(&self, name: &'static str) {
+        let mut plan = self.plan();
+        plan.kind = match plan.kinds.iter().position(|k| k.name == name) {
+            Some(i) => i,
+            None => {
+                plan.kinds.push(Kind::new(name, Duration::ZERO));
+                plan.kinds.len() - 1
+            }
+        };
     }
 
     fn plan(&self) -> std::sync::MutexGuard<'_, Plan> {
@@ -141,7 +204,7 @@ impl Progress {
 
     fn begin(&self, what: &str, expected: f64) {
         let mut plan = self.plan();
-        plan.current = Some(expected);
+        plan.current = Some((expected, Instant::now()));
         self.bar.set_prefix(plan.prefix());
         self.bar.set_message(match plan.context.as_str() {
             "" => what.to_string(),
@@ -157,24 +220,24 @@ impl Progress {
     /// After a step.
     pub fn done(&self) {
         let mut plan = self.plan();
-        let cost = match plan.current.take() {
-            Some(c) => c,
-            None => plan.share_left(),
+        let (expected, took) = match plan.current.take() {
+            Some((e, began)) => (e, began.elapsed().as_secs_f64()),
+            None => (plan.share_left(), 0.0),
         };
         plan.done += 1;
-        plan.expected_done += cost;
+        plan.steps = plan.steps.max(plan.done);
+        let i = plan.kind;
+        let kind = &mut plan.kinds[i];
+        kind.expected_done += expected;
+        kind.actual_done += took;
         // The plan may have been longer than expected: never past the end.
-        plan.expected_total = plan.expected_total.max(plan.expected_done);
-        if plan.done > plan.steps {
-            plan.steps = plan.done;
-        }
-        let share = if plan.expected_total > 0.0 {
-            plan.expected_done / plan.expected_total
-        } else {
-            plan.done as f64 / plan.steps.max(1) as f64
+        kind.expected_total = kind.expected_total.max(kind.expected_done);
+        let share = match plan.expected_total() {
+            t if t > 0.0 => plan.expected_done() / t,
+            _ => plan.done as f64 / plan.steps as f64,
         };
-        self.bar.set_position((share * BAR_UNITS as f64) as u64);
         self.bar.set_prefix(plan.prefix());
+        self.bar.set_position((share * BAR_UNITS as f64) as u64);
     }
 
     /// Steps done so far.
@@ -213,45 +276,54 @@ impl Drop for Progress {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_time_left_is_the_remaining_expected_cost_at_the_pace_of_the_steps_done() {
-        // Nothing done yet: the plan's own expectation.
-        assert_eq!(
-            time_left(Duration::ZERO, 0.0, 60.0),
-            Duration::from_secs(60)
-        );
-        // 10 s of expected work took 20 s: the 50 s left will take 100 s.
-        assert_eq!(
-            time_left(Duration::from_secs(20), 10.0, 60.0),
-            Duration::from_secs(100)
-        );
-        // Cheap rallies done at their expected pace say nothing of the
-        // dear experiments left but their expected cost.
-        assert_eq!(
-            time_left(Duration::from_secs(4), 4.0, 64.0),
-            Duration::from_secs(60)
-        );
-        assert_eq!(
-            time_left(Duration::from_secs(9), 64.0, 64.0),
-            Duration::ZERO
-        );
+    fn kind(expected_total: f64, expected_done: f64, actual_done: f64) -> Kind {
+        Kind {
+            name: "k",
+            expected_total,
+            expected_done,
+            actual_done,
+        }
     }
 
     #[test]
-    fn a_step_that_says_its_cost_weighs_that_much_in_the_plan() {
-        let p = Progress::planned(3, Duration::from_secs(12));
+    fn the_time_left_is_each_kind_s_remaining_expected_cost_at_its_own_pace() {
+        // Nothing done yet: the plan's own expectation.
+        assert_eq!(time_left(&[kind(60.0, 0.0, 0.0)]), Duration::from_secs(60));
+        // 10 s of expected work took 20 s: the 50 s left will take 100 s.
+        assert_eq!(
+            time_left(&[kind(60.0, 10.0, 20.0)]),
+            Duration::from_secs(100)
+        );
+        // Rallies done in half their expected time say nothing of the
+        // experiments left, none of which is done yet.
+        let rallies = kind(4.0, 4.0, 2.0);
+        let experiments = kind(60.0, 0.0, 0.0);
+        assert_eq!(time_left(&[rallies, experiments]), Duration::from_secs(60));
+        assert_eq!(time_left(&[kind(64.0, 64.0, 9.0)]), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_step_that_says_its_cost_weighs_that_much_in_its_kind() {
+        let p = Progress::planned_kinds(
+            3,
+            &[
+                ("rallies", Duration::from_secs(1)),
+                ("experiments", Duration::from_secs(11)),
+            ],
+        );
         p.start_expecting("a short rally", Duration::from_secs(1));
         p.done();
+        p.set_kind("experiments");
         {
             let plan = p.plan();
             assert_eq!(plan.done, 1);
-            assert!((plan.expected_done - 1.0).abs() < 1e-9);
-            // The two steps left share the 11 s left.
+            assert!((plan.kinds[0].expected_done - 1.0).abs() < 1e-9);
+            // The two steps left share the experiments' 11 s.
             assert!((plan.share_left() - 5.5).abs() < 1e-9);
         }
         p.start("an experiment");
         p.done();
-        assert!((p.plan().expected_done - 6.5).abs() < 1e-9);
+        assert!((p.plan().kinds[1].expected_done - 5.5).abs() < 1e-9);
         assert_eq!(p.steps_done(), 2);
         assert!(!p.is_finished());
     }
@@ -260,9 +332,7 @@ mod tests {
     fn the_prefix_counts_steps_and_says_the_time_left() {
         let p = Progress::planned(48, Duration::from_secs(90));
         let prefix = p.plan().prefix();
-        assert!(prefix.starts_with("0/48 · ~"), "{prefix}");
-        assert!(prefix.ends_with(" left"), "{prefix}");
-        assert_eq!(duration(Duration::from_secs(65)), "1m 05s");
+        assert_eq!(prefix, "0/48 · ~1m 30s left");
         assert_eq!(duration(Duration::from_millis(8400)), "8s");
     }
 }

@@ -443,18 +443,10 @@ fn rally_plans(
         .collect()
 }
 
-/// What one run of the plan is expected to cost: its steps (every
-/// rally's matches and every experiment) and its time, for the progress
-/// bar's time left.
-fn expected_cost(mode: Mode, rallies: &[&RunPlan], experiments: usize) -> (u64, Duration) {
-    let matches: u64 = rallies
-        .iter()
-        .map(|p| p.cells.len() as u64 * u64::from(p.reps))
-        .sum();
-    let time = rally_time(rallies)
-        + per_experiment(mode, rallies, experiments).saturating_mul(experiments as u32);
-    (matches + experiments as u64, time)
-}
+/// The kinds of step of the verdict's progress bar: each has its own
+/// pace (fast rallies say nothing of how long an experiment takes).
+const MATCHES: &str = "rally matches";
+const EXPERIMENTS: &str = "experiments";
 
 /// The expected time of the rallies' matches.
 fn rally_time(rallies: &[&RunPlan]) -> Duration {
@@ -467,12 +459,53 @@ fn rally_time(rallies: &[&RunPlan]) -> Duration {
         .sum()
 }
 
-/// What one experiment step is expected to take: an equal share of what
-/// the mode's budget leaves after the rallies, at least a second. (The
-/// bar's time left then follows the pace of the steps done.)
-fn per_experiment(mode: Mode, rallies: &[&RunPlan], experiments: usize) -> Duration {
-    let left = mode.budget().saturating_sub(rally_time(rallies));
-    (left / experiments.max(1) as u32).max(Duration::from_secs(1))
+/// About how long an experiment step takes in a mode, as measured on a
+/// busy 2-vCPU virtual machine (thorough mode: four times the default):
+/// the progress bar's first guess, which the pace of the experiments done
+/// then corrects.
+fn expected_experiment(mode: Mode, name: &str) -> Duration {
+    let (quick, default) = match name {
+        REACH_STEP => (0.7, 2.2),
+        "spawn" => (1.4, 20.0),
+        "memory" => (0.3, 3.0),
+        "scale" => (1.0, 4.5),
+        "contention" => (0.6, 1.8),
+        "overlap" => (2.0, 2.0),
+        "responsive" => (2.8, 3.1),
+        "faults" => (1.4, 6.8),
+        "python" => (6.2, 11.4),
+        _ => (1.0, 3.0),
+    };
+    Duration::from_secs_f64(match mode {
+        Mode::Quick => quick,
+        Mode::Default => default,
+        Mode::Thorough => 4.0 * default,
+    })
+}
+
+/// The verdict's one progress bar: every rally match and every experiment
+/// step, `repeat` times, each kind with its expected time.
+fn progress_bar(
+    mode: Mode,
+    rallies: &[&RunPlan],
+    experiments: &[ExperimentStep],
+    repeat: u32,
+) -> Progress {
+    let matches: u64 = rallies
+        .iter()
+        .map(|p| p.cells.len() as u64 * u64::from(p.reps))
+        .sum();
+    let experiment_time: Duration = experiments
+        .iter()
+        .map(|e| expected_experiment(mode, e.name))
+        .sum();
+    Progress::planned_kinds(
+        (matches + experiments.len() as u64) * u64::from(repeat),
+        &[
+            (MATCHES, rally_time(rallies).saturating_mul(repeat)),
+            (EXPERIMENTS, experiment_time.saturating_mul(repeat)),
+        ],
+    )
 }
 
 /// Runs the whole plan `repeat` times, interleaved step by step (each step
@@ -505,9 +538,7 @@ pub fn measure(
         .map(|(_, p)| p)
         .chain([&hosts_plan])
         .collect();
-    let (steps, expected) = expected_cost(mode, &rally_plans, experiments.len());
-    let progress = Progress::planned(steps * u64::from(repeat), expected.saturating_mul(repeat));
-    let per_experiment = per_experiment(mode, &rally_plans, experiments.len());
+    let progress = progress_bar(mode, &rally_plans, &experiments, repeat);
     let budget = Budget::new(mode.budget() * repeat);
     let mut done = Vec::new();
     for (step, plan) in rallies.iter().zip(&plans) {
@@ -545,10 +576,14 @@ pub fn measure(
         done.push(s);
     }
     budget.elapsed_since_last();
+    progress.set_kind(EXPERIMENTS);
     for step in &experiments {
         for run in 0..repeat {
             progress.set_context(step.name);
-            progress.start_expecting(&format!("`{}`", step.command()), per_experiment);
+            progress.start_expecting(
+                &format!("`{}`", step.command()),
+                expected_experiment(mode, step.name),
+            );
             done.push(experiment_step(step, run, &budget, &progress)?);
             progress.done();
         }
@@ -566,4 +601,40 @@ pub fn measure(
     };
     doc.judge();
     Ok(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_verdict_s_one_bar_counts_every_match_and_experiment_with_their_expected_time() {
+        for mode in [Mode::Quick, Mode::Default] {
+            let plan = RunPlan::from_args(&rally_args(mode, Placement::Free)).unwrap();
+            let experiments = mode.experiments(2);
+            let bar = progress_bar(mode, &[&plan, &plan], &experiments, 2);
+            assert_eq!(bar.steps_done(), 0);
+            let matches = plan.cells.len() as u64 * u64::from(plan.reps);
+            let expected = rally_time(&[&plan]).as_secs_f64();
+            assert!(expected > 0.0);
+            // Every experiment is expected to take longer than one match.
+            for e in &experiments {
+                assert!(
+                    expected_experiment(mode, e.name) > plan.expected_match(),
+                    "{}",
+                    e.name
+                );
+            }
+            // The bar ends at the last step of the plan, not before.
+            for _ in 0..2 * (2 * matches + experiments.len() as u64) {
+                bar.start("a step");
+                bar.done();
+            }
+            assert!(!bar.is_finished());
+            assert_eq!(
+                bar.steps_done(),
+                2 * (2 * matches + experiments.len() as u64)
+            );
+        }
+    }
 }
