@@ -56,6 +56,58 @@ pub enum Command {
     Player { wire: String },
 }
 
+impl Command {
+    /// The exports a command was asked for, if it writes any (`--json`,
+    /// `--csv`, `--markdown`).
+    pub fn exports(&self) -> Option<&crate::export::Exports> {
+        Some(match self {
+            Command::Verdict(a) => &a.exports,
+            Command::Run(a) => &a.exports,
+            Command::Spawn(a) => &a.common.exports,
+            Command::Memory(a) => &a.common.exports,
+            Command::Scale(a) => &a.common.exports,
+            Command::Switch(a) => &a.common.exports,
+            Command::Reach(a) => &a.common.exports,
+            Command::Contention(a) => &a.common.exports,
+            Command::Overlap(a) => &a.common.exports,
+            Command::Responsive(a) => &a.common.exports,
+            Command::Faults(a) => &a.exports,
+            Command::Python(a) => &a.common.exports,
+            Command::Serve(_)
+            | Command::Mpi(_)
+            | Command::Demo(_)
+            | Command::List
+            | Command::Player { .. } => return None,
+        })
+    }
+}
+
+/// Flags users bring from hyperfine and perf, and pingpong's own name for
+/// each: the tip on an unknown argument names it.
+pub const FOREIGN_FLAGS: &[(&str, &str)] = &[
+    (
+        "--runs",
+        "--reps N (repetitions of each combination; hyperfine's --runs)",
+    ),
+    ("--min-runs", "--reps N (repetitions of each combination)"),
+    ("--max-runs", "--reps N (repetitions of each combination)"),
+    (
+        "--repeat",
+        "--reps N (repetitions of each combination; perf stat's --repeat)",
+    ),
+    ("--iterations", "--rounds N (round trips per repetition)"),
+    (
+        "--loops",
+        "--rounds N (round trips per repetition; perf bench's --loop)",
+    ),
+    (
+        "--loop",
+        "--rounds N (round trips per repetition; perf bench's --loop)",
+    ),
+    ("--cpu", "--cpus PING,PONG, or --same-cpu CPU"),
+    ("--export-md", "--markdown FILE (or --export-markdown FILE)"),
+];
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum PatternArg {
     /// One ball in flight, returned by pong: latency.
@@ -122,6 +174,13 @@ pub struct RunArgs {
     /// Untimed round trips before timing [default: 1000, fewer for large balls].
     #[arg(long, value_name = "N")]
     pub warmup: Option<u64>,
+
+    /// The quickest meaningful run (about a second for the default
+    /// matrix): 100 ms per repetition unless --duration or --rounds, a
+    /// warm-up of 200 round trips unless --warmup; the repetitions stay, so
+    /// repetitions that disagree still show.
+    #[arg(long)]
+    pub quick: bool,
 
     /// Repetitions of each combination, interleaved (A B A B…) so drift cancels.
     #[arg(long, short = 'r', default_value_t = 3, value_name = "N")]

@@ -50,62 +50,118 @@ pub fn main_exit_code() -> i32 {
     let args: Vec<String> = std::env::args_os()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    if args.get(1).map(String::as_str) == Some(unit::spawn::SUBCOMMAND) {
-        return match args.get(2) {
-            Some(wire) => unit::spawn::player_main(wire),
-            None => 2,
-        };
-    }
-    if let Some(code) = experiment::child_main(&args) {
+    if let Some(code) = internal_role(&args) {
         return code;
-    }
-    // So does a sacrificial child of `pingpong faults`: it only suffers its fault.
-    if args.get(1).map(String::as_str) == Some(faults::SUBCOMMAND) {
-        return faults::child_main(&args[2..]);
-    }
-    // And a guard: it only watches the program below it.
-    if args.get(1).map(String::as_str) == Some(subprocess::guard::SUBCOMMAND) {
-        return subprocess::guard::main(&args[2..]);
     }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
-        Err(e) => {
-            use clap::error::ErrorKind;
-            if matches!(
-                e.kind(),
-                ErrorKind::DisplayHelp
-                    | ErrorKind::DisplayVersion
-                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-            ) {
-                let _ = e.print();
-                return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-                    2
-                } else {
-                    0
-                };
-            }
-            // One line, naming the fix: clap's first paragraph (the error and
-            // what it names, such as the missing flag on the line after
-            // "the following required arguments were not provided:"), then
-            // where to look.
-            let text = e.render().to_string();
-            let gist: Vec<&str> = text
-                .lines()
-                .map(str::trim)
-                .take_while(|l| !l.is_empty())
-                .collect();
-            let gist = match gist.join(" ") {
-                g if g.is_empty() => "error: invalid arguments".to_string(),
-                g => g,
-            };
-            eprintln!("{gist} (see pingpong --help)");
-            return 2;
-        }
+        Err(e) => return clap_exit(&e),
     };
     interrupt::install_handlers();
     // What a pingpong killed with SIGKILL left in the temporary directories.
     subprocess::tempdir::remove_stale();
-    let result = match &cli.command {
+    let result = claim_stdout(&cli).and_then(|()| run(&cli));
+    // Exports into a FIFO, a device or standard output are written once,
+    // now, whatever the outcome.
+    let result = match (result, export::flush_streams()) {
+        (Ok(_), Err(e)) => Err(e),
+        (r, _) => r,
+    };
+    exit_code(result)
+}
+
+/// The roles pingpong plays for itself, before any command line parsing:
+/// a re-executed player, an experiment's child, a sacrificial child of
+/// `pingpong faults`, a guard. Their exit code, or `None` for a user's
+/// command.
+fn internal_role(args: &[String]) -> Option<i32> {
+    match args.get(1).map(String::as_str) {
+        Some(unit::spawn::SUBCOMMAND) => {
+            return Some(match args.get(2) {
+                Some(wire) => unit::spawn::player_main(wire),
+                None => 2,
+            })
+        }
+        Some(faults::SUBCOMMAND) => return Some(faults::child_main(&args[2..])),
+        Some(subprocess::guard::SUBCOMMAND) => return Some(subprocess::guard::main(&args[2..])),
+        _ => {}
+    }
+    experiment::child_main(args)
+}
+
+/// Help and version go to standard output (exit 0); a mistake is one line
+/// on standard error (exit 2).
+fn clap_exit(e: &clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            0
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            2
+        }
+        _ => {
+            eprintln!("{}", usage_line(e));
+            2
+        }
+    }
+}
+
+/// A clap error in one line, naming the fix: clap's first paragraph (the
+/// error and what it names, such as the missing flag on the line after
+/// "the following required arguments were not provided:"), its tips
+/// ("a similar subcommand exists: 'verdict'"), pingpong's own name for a
+/// flag users bring from hyperfine or perf, then where to look.
+pub fn usage_line(e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue};
+    let text = e.render().to_string();
+    let mut lines = text.lines().map(str::trim);
+    let mut parts: Vec<String> = lines
+        .by_ref()
+        .take_while(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
+    let tips: Vec<String> = lines
+        .filter(|l| l.starts_with("tip:"))
+        .map(String::from)
+        .collect();
+    let foreign = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(arg)) => {
+            let flag = arg.split('=').next().unwrap_or(arg);
+            cli::FOREIGN_FLAGS
+                .iter()
+                .find(|(theirs, _)| *theirs == flag)
+                .map(|(theirs, ours)| format!("tip: pingpong's {theirs} is {ours}"))
+        }
+        _ => None,
+    };
+    match foreign {
+        // Ours names the flag meant; clap's guess by spelling may not.
+        Some(tip) => parts.push(tip),
+        None => parts.extend(tips),
+    }
+    let gist = match parts.join("; ").replace(": ;", ":") {
+        g if g.is_empty() => "error: invalid arguments".to_string(),
+        g => g,
+    };
+    format!("{gist} (see pingpong --help)")
+}
+
+/// With `--json -` (or `--csv -`, `--markdown -`) standard output carries
+/// that document alone, written once at the end: everything pingpong
+/// would print there (its table) goes to standard error instead.
+fn claim_stdout(cli: &Cli) -> anyhow::Result<()> {
+    match cli.command.exports() {
+        Some(e) if e.to_stdout() => export::claim_stdout(),
+        _ => Ok(()),
+    }
+}
+
+/// Runs a parsed command; its exit code.
+fn run(cli: &Cli) -> anyhow::Result<i32> {
+    match &cli.command {
         Command::Verdict(a) => command::verdict::run(a).map(|_| 0),
         Command::Run(a) => command::run::run(a).map(|ok| if ok { 0 } else { 1 }),
         Command::Serve(a) => net::server::run(a),
@@ -123,12 +179,12 @@ pub fn main_exit_code() -> i32 {
         Command::Faults(a) => faults::run(a).map(|ok| if ok { 0 } else { 1 }),
         Command::Python(a) => python::run(a),
         Command::Player { wire } => Ok(unit::spawn::player_main(wire)),
-    };
-    // Exports into a FIFO or a device are written once, now, whatever the outcome.
-    let result = match (result, export::flush_streams()) {
-        (Ok(_), Err(e)) => Err(e),
-        (r, _) => r,
-    };
+    }
+}
+
+/// The exit code of a command's outcome; an error is said on standard
+/// error (unless it is quiet, or a reader that went away).
+fn exit_code(result: anyhow::Result<i32>) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => 0,

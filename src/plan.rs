@@ -193,6 +193,134 @@ pub fn parse_placement(cpus: Option<&str>, same_cpu: Option<usize>) -> Result<Pl
     }
 }
 
+/// Untimed round trips before each match with `--quick`.
+pub const QUICK_WARMUP: u64 = 200;
+/// The timed part of each repetition with `--quick`.
+pub const QUICK_DURATION: Duration = Duration::from_millis(100);
+/// About what starting, warming up and ending a match costs beside its
+/// timed part (processes re-executed, a warm-up of 1,000 round trips).
+const MATCH_SET_UP: Duration = Duration::from_millis(40);
+
+fn parse_pattern(a: &RunArgs) -> Result<Pattern> {
+    Ok(match a.pattern {
+        PatternArg::Rally => Pattern::Rally,
+        PatternArg::Stream => {
+            if a.window == 0 {
+                return Err(usage("--window 0: a window holds at least one ball"));
+            }
+            Pattern::Stream {
+                window: bounds::count(a.window, "--window", bounds::MOST_WINDOW)?,
+            }
+        }
+    })
+}
+
+/// `--rounds` or `--duration` (1 s unless given; 100 ms with `--quick`).
+fn parse_length(a: &RunArgs) -> Result<Length> {
+    let duration = match &a.duration {
+        Some(d) => Some(bounds::parse_time(d, "--duration", bounds::LONGEST_RUN)?),
+        None => None,
+    };
+    Ok(match (a.rounds, duration) {
+        (Some(0), _) => return Err(usage("--rounds 0: give at least one round")),
+        (Some(n), _) => Length::Rounds(bounds::count(n, "--rounds", bounds::MOST_ROUNDS)?),
+        (None, Some(d)) if d.is_zero() => {
+            return Err(usage("--duration 0: give a positive time, e.g. 1s"))
+        }
+        (None, Some(d)) => Length::Time(d),
+        (None, None) if a.quick => Length::Time(QUICK_DURATION),
+        (None, None) => Length::Time(Duration::from_secs(1)),
+    })
+}
+
+/// `--reps`, `--batch` and `--warmup` within their bounds.
+fn check_counts(a: &RunArgs) -> Result<()> {
+    if a.reps == 0 {
+        return Err(usage("--reps 0: give at least one repetition"));
+    }
+    if a.batch == Some(0) {
+        return Err(usage("--batch 0: a batch holds at least one round trip"));
+    }
+    bounds::count(a.reps as u64, "--reps", bounds::MOST_REPS)?;
+    if let Some(b) = a.batch {
+        bounds::count(b, "--batch", bounds::MOST_WINDOW)?;
+    }
+    if let Some(w) = a.warmup {
+        bounds::count(w, "--warmup", bounds::MOST_ROUNDS)?;
+    }
+    Ok(())
+}
+
+/// `--timeout`, or the length of a match plus 30 s (60 s for rounds).
+fn parse_timeout(a: &RunArgs, length: Length) -> Result<Duration> {
+    Ok(match &a.timeout {
+        Some(t) => {
+            let t = bounds::parse_time(t, "--timeout", bounds::LONGEST_RUN)?;
+            if t.is_zero() {
+                return Err(usage("--timeout 0: give a positive time, e.g. 30s"));
+            }
+            t
+        }
+        None => match length {
+            Length::Time(d) => d + Duration::from_secs(30),
+            Length::Rounds(_) => Duration::from_secs(60),
+        },
+    })
+}
+
+/// `--cpus matrix` measures spin, one unit and one size.
+fn check_matrix(
+    units: &[UnitKind],
+    channels: &[&'static dyn Channel],
+    sizes: &[usize],
+) -> Result<()> {
+    if channels.len() != 1 || channels[0].name() != "spin" {
+        return Err(usage(
+            "--cpus matrix measures spin between every pair of CPUs: use --via spin",
+        ));
+    }
+    if units.len() != 1 || sizes.len() != 1 {
+        return Err(usage(
+            "--cpus matrix measures one unit and one ball size: give one --between and one --size",
+        ));
+    }
+    Ok(())
+}
+
+/// Every combination of units, channels and sizes: those that can be
+/// played, and those skipped with the reason; nothing playable is a usage
+/// error naming the first reason.
+#[allow(clippy::type_complexity)]
+fn cells(
+    units: &[UnitKind],
+    channels: &[&'static dyn Channel],
+    sizes: &[usize],
+    payload: Payload,
+) -> Result<(Vec<Cell>, Vec<(Cell, String)>)> {
+    let mut cells = Vec::new();
+    let mut skipped = Vec::new();
+    for &unit in units {
+        for &channel in channels {
+            for &size in sizes {
+                let cell = Cell {
+                    unit,
+                    channel,
+                    size,
+                };
+                match invalid_reason(unit, channel, payload.wire_size(size)) {
+                    None => cells.push(cell),
+                    Some(why) => skipped.push((cell, why)),
+                }
+            }
+        }
+    }
+    if cells.is_empty() {
+        let why = skipped.first().map(|(_, w)| w.clone()).unwrap_or_default();
+        return Err(usage(why));
+    }
+    Ok((cells, skipped))
+}
+
 impl RunPlan {
     pub fn from_args(a: &RunArgs) -> Result<RunPlan> {
         RunPlan::build(a, &a.between)
@@ -212,56 +340,10 @@ impl RunPlan {
         let channels = parse_channels(via)?;
         a.exports.check()?;
         let sizes = parse_sizes(&a.size)?;
-        let pattern = match a.pattern {
-            PatternArg::Rally => Pattern::Rally,
-            PatternArg::Stream => {
-                if a.window == 0 {
-                    return Err(usage("--window 0: a window holds at least one ball"));
-                }
-                Pattern::Stream {
-                    window: bounds::count(a.window, "--window", bounds::MOST_WINDOW)?,
-                }
-            }
-        };
-        let duration = match &a.duration {
-            Some(d) => Some(bounds::parse_time(d, "--duration", bounds::LONGEST_RUN)?),
-            None => None,
-        };
-        let length = match (a.rounds, duration) {
-            (Some(0), _) => return Err(usage("--rounds 0: give at least one round")),
-            (Some(n), _) => Length::Rounds(bounds::count(n, "--rounds", bounds::MOST_ROUNDS)?),
-            (None, Some(d)) if d.is_zero() => {
-                return Err(usage("--duration 0: give a positive time, e.g. 1s"))
-            }
-            (None, Some(d)) => Length::Time(d),
-            (None, None) => Length::Time(Duration::from_secs(1)),
-        };
-        if a.reps == 0 {
-            return Err(usage("--reps 0: give at least one repetition"));
-        }
-        if a.batch == Some(0) {
-            return Err(usage("--batch 0: a batch holds at least one round trip"));
-        }
-        bounds::count(a.reps as u64, "--reps", bounds::MOST_REPS)?;
-        if let Some(b) = a.batch {
-            bounds::count(b, "--batch", bounds::MOST_WINDOW)?;
-        }
-        if let Some(w) = a.warmup {
-            bounds::count(w, "--warmup", bounds::MOST_ROUNDS)?;
-        }
-        let timeout = match &a.timeout {
-            Some(t) => {
-                let t = bounds::parse_time(t, "--timeout", bounds::LONGEST_RUN)?;
-                if t.is_zero() {
-                    return Err(usage("--timeout 0: give a positive time, e.g. 30s"));
-                }
-                t
-            }
-            None => match length {
-                Length::Time(d) => d + Duration::from_secs(30),
-                Length::Rounds(_) => Duration::from_secs(60),
-            },
-        };
+        let pattern = parse_pattern(a)?;
+        let length = parse_length(a)?;
+        check_counts(a)?;
+        let timeout = parse_timeout(a, length)?;
         let loss_timeout =
             bounds::parse_time(&a.loss_timeout, "--loss-timeout", bounds::LONGEST_WAIT)?;
         if loss_timeout.is_zero() {
@@ -273,62 +355,30 @@ impl RunPlan {
         };
         let matrix = a.cpus.as_deref() == Some("matrix");
         let placement = if matrix {
+            check_matrix(&units, &channels, &sizes)?;
             Placement::Free
         } else {
             parse_placement(a.cpus.as_deref(), a.same_cpu)?
         };
-        if matrix && (channels.len() != 1 || channels[0].name() != "spin") {
-            return Err(usage(
-                "--cpus matrix measures spin between every pair of CPUs: use --via spin",
-            ));
-        }
-        if matrix && (units.len() != 1 || sizes.len() != 1) {
-            return Err(usage(
-                "--cpus matrix measures one unit and one ball size: give one --between and one --size",
-            ));
-        }
-        let verify = a.verify.map(|v| match v {
-            VerifyArg::All => Verify::All,
-            VerifyArg::Sample => Verify::Sample,
-            VerifyArg::Seq => Verify::Seq,
-        });
-
         let payload = match a.payload {
             cli::PayloadArg::Raw => Payload::Raw,
             cli::PayloadArg::Struct => Payload::Struct,
         };
-
-        let mut cells = Vec::new();
-        let mut skipped = Vec::new();
-        for &unit in &units {
-            for &channel in &channels {
-                for &size in &sizes {
-                    let cell = Cell {
-                        unit,
-                        channel,
-                        size,
-                    };
-                    match invalid_reason(unit, channel, payload.wire_size(size)) {
-                        None => cells.push(cell),
-                        Some(why) => skipped.push((cell, why)),
-                    }
-                }
-            }
-        }
-        if cells.is_empty() {
-            let why = skipped.first().map(|(_, w)| w.clone()).unwrap_or_default();
-            return Err(usage(why));
-        }
+        let (cells, skipped) = cells(&units, &channels, &sizes, payload)?;
         Ok(RunPlan {
             cells,
             skipped,
             units,
             pattern,
             length,
-            warmup: a.warmup,
+            warmup: a.warmup.or(a.quick.then_some(QUICK_WARMUP)),
             reps: a.reps,
             placement,
-            verify,
+            verify: a.verify.map(|v| match v {
+                VerifyArg::All => Verify::All,
+                VerifyArg::Sample => Verify::Sample,
+                VerifyArg::Seq => Verify::Seq,
+            }),
             batch: a.batch,
             timeout,
             loss_timeout,
@@ -338,6 +388,19 @@ impl RunPlan {
             payload,
             matrix,
         })
+    }
+
+    /// How long one match is expected to take, set-up included (for the
+    /// progress bar's time left).
+    pub fn expected_match(&self) -> Duration {
+        let timed = match self.length {
+            Length::Time(d) => d,
+            // A few microseconds a round trip over most channels.
+            Length::Rounds(n) => {
+                Duration::from_micros(5).saturating_mul(n.min(u32::MAX as u64) as u32)
+            }
+        };
+        timed + MATCH_SET_UP
     }
 
     /// Untimed round trips (rally) or windows (stream) for a ball size:

@@ -14,7 +14,8 @@ use crate::kinds::Pattern;
 use crate::kinds::Placement;
 use crate::player::report::{PlayerReport, Tally};
 use crate::results::{
-    Combined, Combo, Comparison, Measurement, Mismatch, PlacementClass, PlayerFigures, Verification,
+    Combined, Combo, Comparison, Measurement, Mismatch, PlacementClass, PlayerFigures, Skipped,
+    Verification,
 };
 use crate::stats::{self, Summary};
 
@@ -292,22 +293,46 @@ pub fn mismatch_note(mismatches: &[Mismatch]) -> Option<String> {
     ))
 }
 
-/// One line describing a comparison.
+/// One line describing a comparison, hyperfine-style: which unit was
+/// faster and by how much, with its interval over the repetitions (never a
+/// single value written as an interval), or "no clear difference" when the
+/// repetitions fall on both sides of 1×.
 pub fn describe(c: &Comparison) -> String {
+    let ratio = format!("{} ÷ {} {:.2}×", c.unit, c.baseline, c.median_ratio);
+    let (low, high) = (format!("{:.2}", c.min_ratio), format!("{:.2}", c.max_ratio));
+    let spread = match c.ratios.len() {
+        0 | 1 => format!("{ratio}, one repetition: no interval"),
+        n if low == high => format!("{ratio} in each of {n} repetitions"),
+        n => format!(
+            "{ratio}, {low}–{high} over {n} repetitions: {}",
+            c.repetitions
+                .iter()
+                .zip(&c.ratios)
+                .map(|(n, r)| format!("#{} {r:.2}", n + 1))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let head = if c.ratios.len() > 1 && c.min_ratio <= 1.0 && c.max_ratio >= 1.0 {
+        "no clear difference".to_string()
+    } else if c.median_ratio >= 1.0 {
+        format!(
+            "{} {:.2}× faster than {}",
+            c.baseline, c.median_ratio, c.unit
+        )
+    } else {
+        format!(
+            "{} {:.2}× faster than {}",
+            c.unit,
+            1.0 / c.median_ratio,
+            c.baseline
+        )
+    };
     format!(
-        "{} vs {} over {} with {} balls, {}: {:.2}× the round trip (per repetition {}){}",
-        c.unit,
-        c.baseline,
+        "over {} ({}), {}: {head} ({spread}){}",
         c.channel,
         format_size(c.size),
         c.placement.describe(),
-        c.median_ratio,
-        c.repetitions
-            .iter()
-            .zip(&c.ratios)
-            .map(|(n, r)| format!("#{} {r:.2}", n + 1))
-            .collect::<Vec<_>>()
-            .join(", "),
         if c.excluded > 0 {
             format!(
                 "; {} pair(s) left out (different placements, or a player moved)",
@@ -317,6 +342,394 @@ pub fn describe(c: &Comparison) -> String {
             String::new()
         }
     )
+}
+
+/// "same-cpu ×2, two-cpus ×1": where the players of some matches ran.
+pub fn ran_counts(classes: impl IntoIterator<Item = PlacementClass>) -> String {
+    let mut counts: Vec<(PlacementClass, usize)> = Vec::new();
+    for c in classes {
+        match counts.iter_mut().find(|(k, _)| *k == c) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((c, 1)),
+        }
+    }
+    match counts.as_slice() {
+        [] => "–".into(),
+        [(c, _)] => c.to_string(),
+        many => many
+            .iter()
+            .map(|(c, n)| format!("{c} ×{n}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+/// The units never compared over a channel and size because no
+/// repetition pair ran alike: why, and what their medians' ratio then
+/// measures (where the players ran, not what they are).
+pub fn uncompared(
+    ms: &[Measurement],
+    comparisons: &[Comparison],
+    mismatches: &[Mismatch],
+) -> Vec<String> {
+    let mut seen: Vec<(&str, usize, &str, &str)> = Vec::new();
+    let mut out = Vec::new();
+    for m in mismatches {
+        let key = (
+            m.channel.as_str(),
+            m.size,
+            m.baseline.as_str(),
+            m.unit.as_str(),
+        );
+        let compared = comparisons.iter().any(|c| {
+            c.channel == m.channel
+                && c.size == m.size
+                && c.baseline == m.baseline
+                && c.unit == m.unit
+        });
+        if compared || seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        let of = |unit: &str| -> Vec<&Measurement> {
+            ms.iter()
+                .filter(|x| {
+                    x.combo.unit == unit && x.combo.channel == m.channel && x.combo.size == m.size
+                })
+                .collect()
+        };
+        let (base, unit) = (of(&m.baseline), of(&m.unit));
+        let median = |v: &[&Measurement]| {
+            stats::median(&v.iter().map(|x| x.latency.median).collect::<Vec<_>>())
+        };
+        let ratio = median(&unit) / median(&base);
+        out.push(format!(
+            "over {} ({}): {} and {} never ran alike ({}: {}; {}: {}), so they are not compared: \
+             {} ÷ {} {ratio:.2}× here measures where the players ran, not what they are; pin them \
+             with --same-cpu or --cpus A,B to compare",
+            m.channel,
+            format_size(m.size),
+            m.unit,
+            m.baseline,
+            m.unit,
+            ran_counts(unit.iter().filter_map(|x| x.ran)),
+            m.baseline,
+            ran_counts(base.iter().filter_map(|x| x.ran)),
+            m.unit,
+            m.baseline,
+        ));
+    }
+    out
+}
+
+/// The combinations skipped, each reason once: "condvar, mpsc cannot run
+/// between processes: …" rather than one line per unit, channel and size.
+/// A reason names its channel, unit and size; the lines gather the
+/// channels, units and sizes that share the rest of it.
+pub fn skipped_lines(skipped: &[Skipped]) -> Vec<String> {
+    // The reason with its unit and size taken out, per channel.
+    let mut by_channel: Vec<(String, String, Vec<String>, Vec<String>)> = Vec::new();
+    for s in skipped {
+        let unit = format!("between {}", s.combo.unit);
+        let size = format_size(s.combo.size);
+        let template = s
+            .reason
+            .replacen(&unit, "between {units}", 1)
+            .replacen(&size, "{sizes}", 1);
+        match by_channel
+            .iter_mut()
+            .find(|(c, t, _, _)| *c == s.combo.channel && *t == template)
+        {
+            Some((_, _, units, sizes)) => {
+                if !units.contains(&s.combo.unit) {
+                    units.push(s.combo.unit.clone());
+                }
+                if !sizes.contains(&size) {
+                    sizes.push(size);
+                }
+            }
+            None => by_channel.push((
+                s.combo.channel.clone(),
+                template,
+                vec![s.combo.unit.clone()],
+                vec![size],
+            )),
+        }
+    }
+    // Then the channels whose filled-in reasons read alike but for the channel.
+    let mut lines: Vec<(String, Vec<String>)> = Vec::new();
+    for (channel, template, units, sizes) in by_channel {
+        let text = template.replacen("{units}", &units.join(", "), 1).replacen(
+            "{sizes}",
+            &sizes.join(", "),
+            1,
+        );
+        let key = text.replacen(&channel, "{channels}", 1);
+        match lines.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, channels)) => channels.push(channel),
+            None => lines.push((key, vec![channel])),
+        }
+    }
+    lines
+        .into_iter()
+        .map(|(key, channels)| key.replacen("{channels}", &channels.join(", "), 1))
+        .collect()
+}
+
+/// How far apart (relatively) repetitions may lie beyond their intervals
+/// before they are said to disagree: the intervals of a 1 s rally are a
+/// fraction of a percent wide, and 10–20 % between repetitions is the
+/// ordinary drift of a shared machine; the players landing on one CPU in
+/// one repetition and on two in the next costs several times more.
+pub const DISAGREE: f64 = 0.25;
+
+/// Why repetitions disagree, as far as the document shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cause {
+    /// The players ran on other CPUs in some repetitions than in others.
+    Placement,
+    /// Other processes were busy during some repetitions only.
+    Load,
+    /// Neither: the players ran alike on an idle machine.
+    Unknown,
+}
+
+/// Repetitions of one thing (a combination's medians, or a comparison's
+/// ratios) that disagree beyond their intervals, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Disagreement {
+    /// What disagrees: a combination ("threads · pipe · 64 B") or a ratio
+    /// ("processes ÷ threads over pipe (64 B), both players on one CPU").
+    pub what: String,
+    /// The combination, when it is one (its row is marked).
+    pub combo: Option<Combo>,
+    /// Each repetition's value, with where its players ran when that is
+    /// the cause: "#1 74.46 µs on CPUs 0,1 (two-cpus), #2 2.95 µs on CPU 0 (same-cpu)".
+    pub values: String,
+    pub cause: Cause,
+}
+
+/// The warning on a run's disagreements: one line each, then why and
+/// what to do, once. Empty when the repetitions agree.
+pub fn warning(ds: &[Disagreement], placement: &Placement) -> Vec<String> {
+    if ds.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![format!(
+        "WARNING: the repetitions of {} disagree beyond their intervals:",
+        match ds.len() {
+            1 => "one measurement".to_string(),
+            n => format!("{n} measurements"),
+        }
+    )];
+    lines.extend(ds.iter().map(|d| format!("{}: {}", d.what, d.values)));
+    let count = |c: Cause| ds.iter().filter(|d| d.cause == c).count();
+    let mut why = Vec::new();
+    if count(Cause::Placement) > 0 {
+        why.push(format!(
+            "the players' CPUs changed between repetitions ({} of {}): a round trip across two CPUs \
+             can cost many times one on a single CPU, most of all on a virtual machine",
+            count(Cause::Placement),
+            ds.len()
+        ));
+    }
+    if count(Cause::Load) > 0 {
+        why.push(format!(
+            "other processes were busy during some repetitions only ({} of {})",
+            count(Cause::Load),
+            ds.len()
+        ));
+    }
+    if count(Cause::Unknown) > 0 {
+        why.push(format!(
+            "not in the figures for {} of {} (the players ran alike on an idle machine)",
+            count(Cause::Unknown),
+            ds.len()
+        ));
+    }
+    lines.push(format!("Why: {}.", why.join("; ")));
+    let pin = "pin the players so every repetition runs alike: --same-cpu (both on one CPU) or \
+               --cpus A,B (each on its own)";
+    lines.push(format!(
+        "Fix: {}.",
+        match placement {
+            Placement::Free if count(Cause::Placement) == ds.len() => pin.to_string(),
+            Placement::Free => format!("{pin}; run on an idle machine, or take more --reps"),
+            Placement::Pinned { .. } => {
+                "run on an idle machine, or take more --reps or a longer --duration".to_string()
+            }
+        }
+    ));
+    lines
+}
+
+/// Where a match's players ran: "CPU 0 (same-cpu)", "CPUs 0,1 (two-cpus)",
+/// "CPUs 1,0→1 (moved)".
+fn cpus(m: &Measurement) -> String {
+    let at = |p: &PlayerFigures| {
+        if p.cpu_first == p.cpu_last {
+            p.cpu_first.to_string()
+        } else {
+            format!("{}→{}", p.cpu_first, p.cpu_last)
+        }
+    };
+    let class = m.ran.map(|c| format!(" ({c})")).unwrap_or_default();
+    if m.ran == Some(PlacementClass::SameCpu) {
+        format!("CPU {}{class}", m.ping.cpu_first)
+    } else {
+        format!("CPUs {},{}{class}", at(&m.ping), at(&m.pong))
+    }
+}
+
+/// Why the repetitions `reps` of one combination may differ, as far as the
+/// document shows: the players ran on other CPUs, or other processes were
+/// busy in some of them.
+fn cause(reps: &[&Measurement]) -> Cause {
+    let placed = |m: &&Measurement| {
+        (
+            m.ping.cpu_first,
+            m.ping.cpu_last,
+            m.pong.cpu_first,
+            m.pong.cpu_last,
+            m.ran,
+        )
+    };
+    let first = reps.first().map(placed);
+    let busy = reps.iter().filter(|m| m.load.is_busy()).count();
+    if reps.iter().any(|m| Some(placed(m)) != first) {
+        Cause::Placement
+    } else if busy > 0 && busy < reps.len() {
+        Cause::Load
+    } else {
+        Cause::Unknown
+    }
+}
+
+/// Each repetition's value, annotated with what explains it.
+fn annotated(
+    reps: &[&Measurement],
+    cause: Cause,
+    value: impl Fn(&Measurement) -> String,
+) -> String {
+    reps.iter()
+        .map(|m| {
+            let why = match cause {
+                Cause::Placement => format!(" on {}", cpus(m)),
+                Cause::Load if m.load.is_busy() => {
+                    format!(" (others used {:.2} CPUs)", m.load.others_cpus)
+                }
+                _ => String::new(),
+            };
+            format!("#{} {}{why}", m.repetition + 1, value(m))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Combinations whose repetitions' medians disagree: their intervals do
+/// not all overlap and the highest median is over [`DISAGREE`] above the
+/// lowest. The merged median's interval, narrow over many samples, would
+/// hide them.
+pub fn disagreements(ms: &[Measurement]) -> Vec<Disagreement> {
+    let mut order: Vec<&Combo> = Vec::new();
+    for m in ms {
+        if !order.contains(&&m.combo) {
+            order.push(&m.combo);
+        }
+    }
+    let mut out = Vec::new();
+    for combo in order {
+        let reps: Vec<&Measurement> = ms
+            .iter()
+            .filter(|m| &m.combo == combo && m.latency.count > 0)
+            .collect();
+        if reps.len() < 2 {
+            continue;
+        }
+        let lowest_high = reps
+            .iter()
+            .map(|m| m.latency.median_ci.1)
+            .fold(f64::INFINITY, f64::min);
+        let highest_low = reps
+            .iter()
+            .map(|m| m.latency.median_ci.0)
+            .fold(0.0, f64::max);
+        let (lo, hi) = reps.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), m| {
+            (lo.min(m.latency.median), hi.max(m.latency.median))
+        });
+        if highest_low <= lowest_high || hi <= lo * (1.0 + DISAGREE) {
+            continue;
+        }
+        let cause = cause(&reps);
+        out.push(Disagreement {
+            what: combo.label(),
+            combo: Some(combo.clone()),
+            values: annotated(&reps, cause, |m| crate::format::ns(m.latency.median)),
+            cause,
+        });
+    }
+    out
+}
+
+/// Comparisons whose per-repetition ratios disagree: the highest over
+/// [`DISAGREE`] above the lowest. Each ratio pairs like placements, so the
+/// cause is where exactly the players ran, or the machine's load, in some
+/// repetitions.
+pub fn ratio_disagreements(ms: &[Measurement], comparisons: &[Comparison]) -> Vec<Disagreement> {
+    let mut out = Vec::new();
+    for c in comparisons {
+        if c.ratios.len() < 2 || c.max_ratio <= c.min_ratio * (1.0 + DISAGREE) {
+            continue;
+        }
+        let of = |unit: &str| -> Vec<&Measurement> {
+            c.repetitions
+                .iter()
+                .filter_map(|r| {
+                    ms.iter().find(|m| {
+                        m.combo.channel == c.channel
+                            && m.combo.size == c.size
+                            && m.combo.unit == unit
+                            && m.repetition == *r
+                    })
+                })
+                .collect()
+        };
+        let (base, unit) = (of(&c.baseline), of(&c.unit));
+        let cause = match (cause(&base), cause(&unit)) {
+            (Cause::Placement, _) | (_, Cause::Placement) => Cause::Placement,
+            (Cause::Load, _) | (_, Cause::Load) => Cause::Load,
+            _ => Cause::Unknown,
+        };
+        let ratio = |m: &Measurement| {
+            c.repetitions
+                .iter()
+                .zip(&c.ratios)
+                .find(|(r, _)| **r == m.repetition)
+                .map(|(_, v)| format!("{v:.2}×"))
+                .unwrap_or_default()
+        };
+        out.push(Disagreement {
+            what: format!(
+                "{} ÷ {} over {} ({}), {}",
+                c.unit,
+                c.baseline,
+                c.channel,
+                format_size(c.size),
+                c.placement.describe()
+            ),
+            combo: None,
+            values: annotated(&unit, cause, ratio),
+            cause,
+        });
+    }
+    out
+}
+
+/// Every disagreement of a run: its combinations' medians, then its ratios.
+pub fn all_disagreements(doc: &crate::results::RunDocument) -> Vec<Disagreement> {
+    let mut out = disagreements(&doc.measurements);
+    out.extend(ratio_disagreements(&doc.measurements, &doc.comparisons));
+    out
 }
 
 #[cfg(test)]
@@ -523,5 +936,195 @@ mod tests {
         assert!((c[0].cpu_per_round_ns - 40.0).abs() < 1e-9);
         assert!((c[0].switches_per_round - 0.2).abs() < 1e-9);
         assert!(c[0].verified_ok);
+    }
+
+    #[test]
+    fn repetitions_that_ran_on_one_cpu_then_on_two_disagree_loudly_with_the_reason_and_the_fix() {
+        // The issue's run: 1.87 µs, 61.6 µs, 1.90 µs, each repetition's
+        // interval a fraction of a percent wide.
+        let ms = vec![
+            placed("processes", 0, 1870, 0, 0),
+            placed("processes", 1, 61_600, 0, 1),
+            placed("processes", 2, 1900, 1, 1),
+        ];
+        let d = disagreements(&ms);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].cause, Cause::Placement);
+        assert_eq!(d[0].combo.as_ref(), Some(&ms[0].combo));
+        assert!(
+            d[0].values.contains("µs on CPUs 0,1 (two-cpus)"),
+            "{}",
+            d[0].values
+        );
+        assert!(
+            d[0].values.contains("#1 1.87 µs on CPU 0 (same-cpu)"),
+            "{}",
+            d[0].values
+        );
+        let w = warning(&d, &Placement::Free).join("\n");
+        assert!(w.starts_with("WARNING"), "{w}");
+        assert!(w.contains("CPUs changed between repetitions"), "{w}");
+        assert!(w.contains("--same-cpu") && w.contains("--cpus A,B"), "{w}");
+    }
+
+    #[test]
+    fn repetitions_within_the_drift_of_a_shared_machine_do_not_disagree() {
+        let ms = vec![
+            placed("threads", 0, 1000, 0, 0),
+            placed("threads", 1, 1150, 0, 0),
+            placed("threads", 2, 1080, 0, 0),
+        ];
+        assert!(disagreements(&ms).is_empty());
+        assert!(warning(&[], &Placement::Free).is_empty());
+        // Far apart, but the intervals overlap: the repetitions agree.
+        let mut wide = vec![
+            placed("threads", 0, 1000, 0, 0),
+            placed("threads", 1, 1900, 0, 0),
+        ];
+        wide[0].latency.median_ci = (900.0, 2000.0);
+        assert!(disagreements(&wide).is_empty());
+    }
+
+    #[test]
+    fn repetitions_apart_on_the_same_cpus_name_the_load_and_a_pinned_run_is_not_told_to_pin() {
+        let mut ms = vec![
+            placed("threads", 0, 1000, 0, 0),
+            placed("threads", 1, 3000, 0, 0),
+        ];
+        ms[1].load.others_cpus = 0.9;
+        let d = disagreements(&ms);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].cause, Cause::Load);
+        assert!(
+            d[0].values.contains("others used 0.90 CPUs"),
+            "{}",
+            d[0].values
+        );
+        let w = warning(&d, &Placement::Pinned { ping: 0, pong: 0 }).join("\n");
+        assert!(w.contains("busy during some repetitions"), "{w}");
+        assert!(
+            w.contains("idle machine") && !w.contains("--same-cpu"),
+            "{w}"
+        );
+    }
+
+    #[test]
+    fn a_ratio_names_the_faster_unit_with_its_interval_and_never_shows_one_value_as_an_interval() {
+        let ms = vec![
+            m("threads", 0, 1000),
+            m("processes", 0, 1100),
+            m("threads", 1, 1000),
+            m("processes", 1, 1500),
+        ];
+        let (c, _) = compare(&ms, &["threads", "processes"]);
+        let line = describe(&c[0]);
+        assert!(
+            line.contains("threads 1.30× faster than processes"),
+            "{line}"
+        );
+        assert!(line.contains("1.10–1.50 over 2 repetitions"), "{line}");
+        let same = vec![
+            m("threads", 0, 1000),
+            m("processes", 0, 1130),
+            m("threads", 1, 1000),
+            m("processes", 1, 1131),
+        ];
+        let (c, _) = compare(&same, &["threads", "processes"]);
+        let line = describe(&c[0]);
+        assert!(line.contains("1.13× in each of 2 repetitions"), "{line}");
+        assert!(!line.contains("1.13–1.13"), "{line}");
+        let (one, _) = compare(&ms[..2], &["threads", "processes"]);
+        let line = describe(&one[0]);
+        assert!(line.contains("one repetition: no interval"), "{line}");
+        assert!(!line.contains("1.10–1.10"), "{line}");
+        let both_ways = vec![
+            m("threads", 0, 1000),
+            m("processes", 0, 900),
+            m("threads", 1, 1000),
+            m("processes", 1, 1200),
+        ];
+        let (c, _) = compare(&both_ways, &["threads", "processes"]);
+        assert!(
+            describe(&c[0]).contains("no clear difference"),
+            "{}",
+            describe(&c[0])
+        );
+    }
+
+    #[test]
+    fn ratios_that_disagree_within_one_placement_are_warned_about() {
+        // Per-repetition ratios 1.24, 32.97, 1.02, all with both players on one CPU.
+        let ms = vec![
+            m("threads", 0, 1000),
+            m("processes", 0, 1240),
+            m("threads", 1, 100),
+            m("processes", 1, 3297),
+            m("threads", 2, 1000),
+            m("processes", 2, 1020),
+        ];
+        let (c, _) = compare(&ms, &["threads", "processes"]);
+        let d = ratio_disagreements(&ms, &c);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(
+            d[0].what.starts_with("processes ÷ threads over pipe"),
+            "{}",
+            d[0].what
+        );
+        assert!(d[0].values.contains("#2 32.97×"), "{}", d[0].values);
+    }
+
+    #[test]
+    fn units_that_never_ran_alike_are_not_compared_and_the_output_says_their_ratio_is_placement() {
+        // ipc-channel with --via all, free placement: threads across two
+        // CPUs (60 µs), processes on one (3.5 µs) in every repetition.
+        let ms: Vec<Measurement> = (0..3)
+            .flat_map(|r| {
+                [
+                    placed("threads", r, 60_000, 0, 1),
+                    placed("processes", r, 3_500, 0, 0),
+                ]
+            })
+            .collect();
+        let (c, mismatched) = compare(&ms, &["threads", "processes"]);
+        assert!(c.is_empty());
+        let lines = uncompared(&ms, &c, &mismatched);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        let line = &lines[0];
+        assert!(
+            line.contains("processes: same-cpu; threads: two-cpus"),
+            "{line}"
+        );
+        assert!(line.contains("processes ÷ threads 0.06×"), "{line}");
+        assert!(line.contains("where the players ran"), "{line}");
+        assert!(disagreements(&ms).is_empty());
+    }
+
+    #[test]
+    fn skipped_combinations_are_listed_once_per_reason() {
+        let skip = |unit: &str, channel: &str, size: usize, why: &str| Skipped {
+            combo: Combo {
+                unit: unit.into(),
+                channel: channel.into(),
+                size,
+            },
+            reason: format!("{channel} cannot run between {unit}: {why}"),
+        };
+        let mut skipped = Vec::new();
+        for size in [64, 128] {
+            for ch in ["condvar", "mpsc"] {
+                skipped.push(skip("processes", ch, size, "threads only"));
+            }
+            for unit in ["threads", "processes"] {
+                skipped.push(skip(unit, "tokio-mpsc", size, "tasks only"));
+            }
+        }
+        let lines = skipped_lines(&skipped);
+        assert_eq!(
+            lines,
+            vec![
+                "condvar, mpsc cannot run between processes: threads only".to_string(),
+                "tokio-mpsc cannot run between threads, processes: tasks only".to_string(),
+            ]
+        );
     }
 }

@@ -113,9 +113,18 @@ fn csv_and_markdown_files_hold_every_measurement() {
         .records()
         .collect::<Result<_, _>>()
         .expect("CSV rows parse");
-    assert_eq!(rows.len(), measured, "one CSV row per measurement");
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let mut combos: Vec<(String, String)> = rows
+    let of = |kind: &str| -> Vec<&csv::StringRecord> {
+        rows.iter().filter(|r| &r[col("row")] == kind).collect()
+    };
+    assert_eq!(
+        of("repetition").len(),
+        measured,
+        "one CSV row per measurement"
+    );
+    assert_eq!(of("combined").len(), 4, "one combined row per combination");
+    assert_eq!(rows.len(), measured + 4, "{rows:?}");
+    let mut combos: Vec<(String, String)> = of("combined")
         .iter()
         .map(|r| (r[col("unit")].to_string(), r[col("channel")].to_string()))
         .collect();

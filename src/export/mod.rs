@@ -5,12 +5,17 @@
 //!
 //! A document says how it looks as CSV and as Markdown ([`Export`]); JSON is
 //! its serde form. Where the bytes go — atomically over a regular file, or
-//! straight into a device or a FIFO — is [`write_atomically`]'s
-//! business, not the document's.
+//! straight into a device, a FIFO or standard output (`-`) — is
+//! [`write_atomically`]'s business, not the document's.
+//!
+//! `-` is standard output, as for hyperfine's exports: that document is
+//! written there once, when the command ends, and whatever pingpong prints
+//! on standard output (its table) goes to standard error instead
+//! ([`claim_stdout`]), so `pingpong run --json - | jq` reads JSON alone.
 
 mod target;
 
-pub use target::{check_target, flush_streams, write_atomically};
+pub use target::{check_target, claim_stdout, flush_streams, write_atomically, STDOUT};
 
 use anyhow::Result;
 use clap::Args;
@@ -20,16 +25,20 @@ use std::path::PathBuf;
 /// Where results are written besides the terminal.
 #[derive(Clone, Debug, Default, Args)]
 pub struct Exports {
-    /// Write results as JSON (rewritten after every measurement).
-    #[arg(long, value_name = "FILE")]
+    /// Write results as JSON, rewritten after every measurement; `-`:
+    /// standard output, once at the end (the table then goes to standard
+    /// error).
+    #[arg(long, visible_alias = "export-json", value_name = "FILE")]
     pub json: Option<PathBuf>,
 
-    /// Write one CSV row per result (rewritten after every measurement).
-    #[arg(long, value_name = "FILE")]
+    /// Write one CSV row per measurement and one combined row per
+    /// combination, rewritten after every measurement; `-`: standard output.
+    #[arg(long, visible_alias = "export-csv", value_name = "FILE")]
     pub csv: Option<PathBuf>,
 
-    /// Write a Markdown summary (rewritten after every measurement).
-    #[arg(long, value_name = "FILE")]
+    /// Write a Markdown summary, rewritten after every measurement; `-`:
+    /// standard output.
+    #[arg(long, visible_alias = "export-markdown", value_name = "FILE")]
     pub markdown: Option<PathBuf>,
 }
 
@@ -64,19 +73,45 @@ where
 }
 
 impl Exports {
-    /// [`check_target`] for each export asked for: a usage error before
-    /// anything is measured.
+    /// [`check_target`] for each export asked for, and at most one of them
+    /// on standard output: a usage error before anything is measured.
     pub fn check(&self) -> Result<()> {
-        for (path, flag) in [
+        let asked = self.asked();
+        let on_stdout: Vec<&str> = asked
+            .iter()
+            .filter(|(p, _)| p.as_os_str() == STDOUT)
+            .map(|(_, f)| *f)
+            .collect();
+        if on_stdout.len() > 1 {
+            let who = match on_stdout.as_slice() {
+                [a, b] => format!("{a} and {b} both ask"),
+                many => format!("{} all ask", many.join(", ")),
+            };
+            return Err(crate::error::usage(format!(
+                "{who} for standard output (-): give all but one of them a file name"
+            )));
+        }
+        for (path, flag) in asked {
+            check_target(path, flag)?;
+        }
+        Ok(())
+    }
+
+    /// The exports asked for, with their flags.
+    fn asked(&self) -> Vec<(&PathBuf, &'static str)> {
+        [
             (&self.json, "--json"),
             (&self.csv, "--csv"),
             (&self.markdown, "--markdown"),
-        ] {
-            if let Some(p) = path {
-                check_target(p, flag)?;
-            }
-        }
-        Ok(())
+        ]
+        .into_iter()
+        .filter_map(|(p, f)| p.as_ref().map(|p| (p, f)))
+        .collect()
+    }
+
+    /// Whether an export goes to standard output (`-`).
+    pub fn to_stdout(&self) -> bool {
+        self.asked().iter().any(|(p, _)| p.as_os_str() == STDOUT)
     }
 
     /// Rewrites every file asked for from `doc`.

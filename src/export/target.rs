@@ -2,11 +2,40 @@
 //! atomically, a symlink is followed and its target rewritten, a character
 //! device or a FIFO is written into once at the end and never replaced, and
 //! a directory, a disk, a socket or a missing directory is refused — before
-//! anything is measured ([`check_target`]).
+//! anything is measured ([`check_target`]). `-` is standard output, written
+//! into once at the end like a FIFO.
 
 use std::io::Write;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
+
+/// The export path that means standard output.
+pub const STDOUT: &str = "-";
+
+/// Standard output as it was when pingpong started, once
+/// [`claim_stdout`] has moved everything else printed there to standard
+/// error.
+static CLAIMED: OnceLock<OwnedFd> = OnceLock::new();
+
+/// Keeps standard output for the export that asked for it (`-`): a copy
+/// of it is kept (closed on exec, so no child writes into it), and file
+/// descriptor 1 becomes standard error, so the table, and anything a
+/// child prints, goes there. Call before anything is printed.
+pub fn claim_stdout() -> anyhow::Result<()> {
+    use anyhow::Context;
+    if CLAIMED.get().is_some() {
+        return Ok(());
+    }
+    let out = std::io::stdout();
+    let _ = out.lock().flush();
+    let kept = rustix::io::fcntl_dupfd_cloexec(out.as_fd(), 3)
+        .context("keeping standard output for the export")?;
+    rustix::stdio::dup2_stdout(std::io::stderr().as_fd())
+        .context("sending the table to standard error")?;
+    let _ = CLAIMED.set(kept);
+    Ok(())
+}
 
 /// What an export path names, with symlinks followed.
 enum Target {
@@ -14,7 +43,8 @@ enum Target {
     /// (the symlink's target, when the user named a symlink).
     File(PathBuf),
     /// A character device or a FIFO (`/dev/null`, `/dev/stdout` on a
-    /// terminal or a pipe, `mkfifo`): written into, never replaced.
+    /// terminal or a pipe, `mkfifo`), or standard output (`-`): written
+    /// into once, never replaced.
     Stream,
 }
 
@@ -44,6 +74,9 @@ fn follow_links(path: &Path) -> std::io::Result<PathBuf> {
 fn target(path: &Path) -> Result<Target, String> {
     use std::os::unix::fs::FileTypeExt;
     let shown = path.display();
+    if path.as_os_str() == STDOUT {
+        return Ok(Target::Stream);
+    }
     if path.as_os_str().is_empty() {
         return Err("'': an empty file name; give a path such as results.json".into());
     }
@@ -156,6 +189,10 @@ pub fn flush_streams() -> anyhow::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let streams = std::mem::take(&mut *STREAMS.lock().unwrap_or_else(|e| e.into_inner()));
     for (path, bytes) in streams {
+        if path.as_os_str() == STDOUT {
+            write_stdout(&bytes)?;
+            continue;
+        }
         let until = std::time::Instant::now() + FIFO_READER_WAIT;
         // Non-blocking, so a FIFO nobody reads cannot hold pingpong forever.
         let file = loop {
@@ -185,4 +222,21 @@ pub fn flush_streams() -> anyhow::Result<()> {
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
+}
+
+/// Writes an export's document to standard output: the one kept by
+/// [`claim_stdout`], or file descriptor 1 if it was not claimed.
+fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    match CLAIMED.get() {
+        Some(fd) => {
+            let mut file = std::fs::File::from(fd.try_clone()?);
+            file.write_all(bytes)
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes).and_then(|()| out.flush())
+        }
+    }
+    .context("cannot write to standard output")
 }

@@ -195,6 +195,7 @@ fn rally_args(mode: Mode, placement: Placement) -> RunArgs {
         rounds: None,
         duration: Some(duration.into()),
         warmup: Some(Mode::RALLY_WARMUP),
+        quick: false,
         reps,
         cpus,
         same_cpu,
@@ -411,16 +412,8 @@ fn rallies(mode: Mode, cpus: &[usize]) -> Vec<RallyStep> {
     out
 }
 
-/// Runs the whole plan `repeat` times, interleaved step by step (each step
-/// of every run before the next step), and judges every claim.
-pub fn measure(
-    mode: Mode,
-    lang: String,
-    python: Option<&std::path::Path>,
-    python_ft: Option<&std::path::Path>,
-    repeat: u32,
-) -> Result<VerdictDocument> {
-    let repeat = repeat.max(1);
+/// The demonstrations the verdict shows live, before measuring.
+fn live_demos() -> BTreeMap<String, crate::evidence::Demo> {
     let mut live = BTreeMap::new();
     live.insert("threads_share_a_pid".into(), demos::threads_share_a_pid());
     live.insert(
@@ -431,11 +424,15 @@ pub fn measure(
         "threads_share_globals".into(),
         demos::threads_share_globals(),
     );
+    live
+}
 
-    let cpus = crate::measure::placement::allowed_cpus();
-    let rallies = rallies(mode, &cpus);
-    // Each rally's command and plan, or why it cannot be measured here.
-    let plans: Vec<std::result::Result<(String, RunPlan), String>> = rallies
+/// Each rally's command and plan, or why it cannot be measured here.
+#[allow(clippy::type_complexity)]
+fn rally_plans(
+    rallies: &[RallyStep],
+) -> Result<Vec<std::result::Result<(String, RunPlan), String>>> {
+    rallies
         .iter()
         .map(|s| {
             Ok(match &s.args {
@@ -443,7 +440,88 @@ pub fn measure(
                 Err(why) => Err(why.clone()),
             })
         })
-        .collect::<Result<_>>()?;
+        .collect()
+}
+
+/// The kinds of step of the verdict's progress bar: each has its own
+/// pace (fast rallies say nothing of how long an experiment takes).
+const MATCHES: &str = "rally matches";
+const EXPERIMENTS: &str = "experiments";
+
+/// The expected time of the rallies' matches.
+fn rally_time(rallies: &[&RunPlan]) -> Duration {
+    rallies
+        .iter()
+        .map(|p| {
+            p.expected_match()
+                .saturating_mul(p.cells.len() as u32 * p.reps)
+        })
+        .sum()
+}
+
+/// About how long an experiment step takes in a mode, as measured on a
+/// busy 2-vCPU virtual machine (thorough mode: four times the default):
+/// the progress bar's first guess, which the pace of the experiments done
+/// then corrects.
+fn expected_experiment(mode: Mode, name: &str) -> Duration {
+    let (quick, default) = match name {
+        REACH_STEP => (0.7, 2.2),
+        "spawn" => (1.4, 20.0),
+        "memory" => (0.3, 3.0),
+        "scale" => (1.0, 4.5),
+        "contention" => (0.6, 1.8),
+        "overlap" => (2.0, 2.0),
+        "responsive" => (2.8, 3.1),
+        "faults" => (1.4, 6.8),
+        "python" => (6.2, 11.4),
+        _ => (1.0, 3.0),
+    };
+    Duration::from_secs_f64(match mode {
+        Mode::Quick => quick,
+        Mode::Default => default,
+        Mode::Thorough => 4.0 * default,
+    })
+}
+
+/// The verdict's one progress bar: every rally match and every experiment
+/// step, `repeat` times, each kind with its expected time.
+fn progress_bar(
+    mode: Mode,
+    rallies: &[&RunPlan],
+    experiments: &[ExperimentStep],
+    repeat: u32,
+) -> Progress {
+    let matches: u64 = rallies
+        .iter()
+        .map(|p| p.cells.len() as u64 * u64::from(p.reps))
+        .sum();
+    let experiment_time: Duration = experiments
+        .iter()
+        .map(|e| expected_experiment(mode, e.name))
+        .sum();
+    Progress::planned_kinds(
+        (matches + experiments.len() as u64) * u64::from(repeat),
+        &[
+            (MATCHES, rally_time(rallies).saturating_mul(repeat)),
+            (EXPERIMENTS, experiment_time.saturating_mul(repeat)),
+        ],
+    )
+}
+
+/// Runs the whole plan `repeat` times, interleaved step by step (each step
+/// of every run before the next step), and judges every claim.
+pub fn measure(
+    mode: Mode,
+    lang: String,
+    python: Option<&std::path::Path>,
+    python_ft: Option<&std::path::Path>,
+    repeat: u32,
+) -> Result<VerdictDocument> {
+    let repeat = repeat.max(1);
+    let live = live_demos();
+    let cpus = crate::measure::placement::allowed_cpus();
+    let rallies = rallies(mode, &cpus);
+    let plans = rally_plans(&rallies)?;
     let mut experiments = mode.experiments(cpus.len());
     if let Some(step) = experiments.iter_mut().find(|s| s.name == "python") {
         for (flag, path) in [("--python", python), ("--python-ft", python_ft)] {
@@ -454,20 +532,18 @@ pub fn measure(
         }
     }
     let hosts_plan = crate::net::client::plan(&hosts_args(mode))?;
-    let total: u64 = (plans
+    let rally_plans: Vec<&RunPlan> = plans
         .iter()
         .flatten()
         .map(|(_, p)| p)
         .chain([&hosts_plan])
-        .map(|p| p.cells.len() as u64 * p.reps as u64)
-        .sum::<u64>()
-        + experiments.len() as u64)
-        * u64::from(repeat);
-    let progress = Progress::new(total);
+        .collect();
+    let progress = progress_bar(mode, &rally_plans, &experiments, repeat);
     let budget = Budget::new(mode.budget() * repeat);
     let mut done = Vec::new();
     for (step, plan) in rallies.iter().zip(&plans) {
         for run in 0..repeat {
+            progress.set_context(step.name);
             let mut s = match plan {
                 Ok((command, plan)) => rally_step(
                     step.name,
@@ -489,6 +565,7 @@ pub fn measure(
         }
     }
     for run in 0..repeat {
+        progress.set_context(HOSTS_STEP);
         let mut s = rally_step(
             HOSTS_STEP,
             hosts_command(&hosts_args(mode)),
@@ -499,9 +576,14 @@ pub fn measure(
         done.push(s);
     }
     budget.elapsed_since_last();
+    progress.set_kind(EXPERIMENTS);
     for step in &experiments {
         for run in 0..repeat {
-            progress.start(&format!("`{}`", step.command()));
+            progress.set_context(step.name);
+            progress.start_expecting(
+                &format!("`{}`", step.command()),
+                expected_experiment(mode, step.name),
+            );
             done.push(experiment_step(step, run, &budget, &progress)?);
             progress.done();
         }
@@ -519,4 +601,40 @@ pub fn measure(
     };
     doc.judge();
     Ok(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_verdict_s_one_bar_counts_every_match_and_experiment_with_their_expected_time() {
+        for mode in [Mode::Quick, Mode::Default] {
+            let plan = RunPlan::from_args(&rally_args(mode, Placement::Free)).unwrap();
+            let experiments = mode.experiments(2);
+            let bar = progress_bar(mode, &[&plan, &plan], &experiments, 2);
+            assert_eq!(bar.steps_done(), 0);
+            let matches = plan.cells.len() as u64 * u64::from(plan.reps);
+            let expected = rally_time(&[&plan]).as_secs_f64();
+            assert!(expected > 0.0);
+            // Every experiment is expected to take longer than one match.
+            for e in &experiments {
+                assert!(
+                    expected_experiment(mode, e.name) > plan.expected_match(),
+                    "{}",
+                    e.name
+                );
+            }
+            // The bar ends at the last step of the plan, not before.
+            for _ in 0..2 * (2 * matches + experiments.len() as u64) {
+                bar.start("a step");
+                bar.done();
+            }
+            assert!(!bar.is_finished());
+            assert_eq!(
+                bar.steps_done(),
+                2 * (2 * matches + experiments.len() as u64)
+            );
+        }
+    }
 }
