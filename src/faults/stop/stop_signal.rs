@@ -15,7 +15,7 @@ use nix::unistd::Pid;
 use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::os::fd::AsFd;
-use std::process::Stdio;
+use std::process::{ChildStdin, ChildStdout, Stdio};
 use std::time::{Duration, Instant};
 
 /// Kills and reaps a child on every way out of [`stop_signal`] (a stopped
@@ -39,30 +39,108 @@ pub(super) fn stop_signal(c: &Case, grace_ms: u64, deadline: Duration) -> Row {
 }
 
 fn stop_signal_observed(c: &Case, grace_ms: u64, deadline: Duration) -> Result<Row> {
-    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-    let mut cmd = command(&["stop".into(), c.arg.into(), grace_ms.to_string()])?;
-    cmd.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    let mut child = cmd.spawn().context("starting the sacrificial child")?;
-    let pid = Pid::from_raw(child.id() as i32);
-    let mut reaper = Reaper(Some(pid));
-    let stdin = child.stdin.take().context("child stdin")?;
-    let mut out = std::io::BufReader::new(child.stdout.take().context("child stdout")?);
-    // "READY <tid>", within a bounded time.
-    let mut fds = [PollFd::new(out.get_ref().as_fd(), PollFlags::POLLIN)];
-    if poll(&mut fds, PollTimeout::from(5000u16)).context("poll")? == 0 {
-        bail!("the child did not start within 5 s");
-    }
-    let mut line = String::new();
-    out.read_line(&mut line)?;
-    let tid: i32 = line
-        .strip_prefix("READY ")
-        .and_then(|t| t.trim().parse().ok())
-        .with_context(|| format!("the child said {line:?}, not READY <tid>"))?;
+    let (mut child, tid) = Started::start(c, grace_ms)?;
     let grace = Duration::from_millis(grace_ms);
     let t0 = mono_ns();
-    tgkill(pid.as_raw(), tid, Signal::SIGSTOP)?;
+    tgkill(child.pid.as_raw(), tid, Signal::SIGSTOP)?;
+    let seen = watch_stop(&mut child, grace)?;
+    let stopped = judge(&seen.states, tid);
+    let stop_ns = seen.stopped_at.map(|s| s.saturating_sub(t0) as f64);
+    let resumed = resume(child.pid, grace)?;
+    let finished = child.finish(deadline)?;
+    Ok(row(c, &seen, &stopped, resumed, stop_ns, &finished))
+}
+
+/// The sacrificial child, started and ready: reaped on every way out;
+/// closing its stdin lets it end. (Its fields drop in this order: stdout,
+/// stdin, then the reaper.)
+struct Started {
+    out: std::io::BufReader<ChildStdout>,
+    stdin: ChildStdin,
+    reaper: Reaper,
+    pid: Pid,
+}
+
+/// How the child ended.
+struct Finished {
+    status: String,
+    code: Option<i32>,
+    timed_out: bool,
+    /// It said RESUMED: its main thread ran again after SIGCONT.
+    said_resumed: bool,
+}
+
+impl Started {
+    /// Starts the child and reads its "READY <tid>": the worker thread to aim at.
+    fn start(c: &Case, grace_ms: u64) -> Result<(Started, i32)> {
+        use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+        let mut cmd = command(&["stop".into(), c.arg.into(), grace_ms.to_string()])?;
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut child = cmd.spawn().context("starting the sacrificial child")?;
+        let pid = Pid::from_raw(child.id() as i32);
+        let reaper = Reaper(Some(pid));
+        let stdin = child.stdin.take().context("child stdin")?;
+        let mut out = std::io::BufReader::new(child.stdout.take().context("child stdout")?);
+        // "READY <tid>", within a bounded time.
+        let mut fds = [PollFd::new(out.get_ref().as_fd(), PollFlags::POLLIN)];
+        if poll(&mut fds, PollTimeout::from(5000u16)).context("poll")? == 0 {
+            bail!("the child did not start within 5 s");
+        }
+        let mut line = String::new();
+        out.read_line(&mut line)?;
+        let tid: i32 = line
+            .strip_prefix("READY ")
+            .and_then(|t| t.trim().parse().ok())
+            .with_context(|| format!("the child said {line:?}, not READY <tid>"))?;
+        let started = Started {
+            out,
+            stdin,
+            reaper,
+            pid,
+        };
+        Ok((started, tid))
+    }
+
+    /// Closing its stdin lets the child's main thread out of its read: it
+    /// ends, is reaped, and what else it said is read.
+    fn finish(self, deadline: Duration) -> Result<Finished> {
+        let Started {
+            mut out,
+            stdin,
+            mut reaper,
+            pid,
+        } = self;
+        drop(stdin);
+        let (ws, timed_out) = wait_until(pid, deadline)?;
+        reaper.0 = None;
+        let (status, code, _) = crate::faults::describe(&ws);
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut out, &mut rest);
+        let said_resumed = rest.lines().any(|l| l == "RESUMED");
+        Ok(Finished {
+            status,
+            code,
+            timed_out,
+            said_resumed,
+        })
+    }
+}
+
+/// What pingpong saw after SIGSTOP.
+struct Seen {
+    /// The state letter of every thread when the watch ended, by tid.
+    states: Vec<(i32, char)>,
+    waitpid_saw_stop: bool,
+    /// When every thread was first seen stopped.
+    stopped_at: Option<u64>,
+}
+
+/// Watches the child's threads and `waitpid(WUNTRACED)` until every thread
+/// is stopped and waitpid saw it, or the grace period ends.
+fn watch_stop(child: &mut Started, grace: Duration) -> Result<Seen> {
+    let pid = child.pid;
     let proc = pid.as_raw().to_string();
     let end = Instant::now() + grace;
     let mut waitpid_saw_stop = false;
@@ -74,7 +152,7 @@ fn stop_signal_observed(c: &Case, grace_ms: u64, deadline: Duration) -> Result<R
             Ok(WaitStatus::StillAlive) | Err(nix::errno::Errno::EINTR) => {}
             Ok(other) => {
                 // It died: reaped here.
-                reaper.0 = None;
+                child.reaper.0 = None;
                 bail!("the child ended ({other:?}) instead of stopping");
             }
             Err(e) => return Err(e).context("waitpid"),
@@ -89,6 +167,21 @@ fn stop_signal_observed(c: &Case, grace_ms: u64, deadline: Duration) -> Result<R
         }
         std::thread::sleep(Duration::from_micros(500));
     }
+    Ok(Seen {
+        states,
+        waitpid_saw_stop,
+        stopped_at,
+    })
+}
+
+/// Who stopped: the thread aimed at, and how many of the others.
+struct Stopped {
+    result: Observed,
+    target: bool,
+    others: usize,
+}
+
+fn judge(states: &[(i32, char)], tid: i32) -> Stopped {
     let target_stopped = states.iter().any(|(t, s)| *t == tid && stopped(*s));
     let others: Vec<char> = states
         .iter()
@@ -103,9 +196,18 @@ fn stop_signal_observed(c: &Case, grace_ms: u64, deadline: Duration) -> Result<R
         // Others stopped but not the one aimed at: still not "that thread alone".
         (false, _) => Observed::WholeProcessStopped,
     };
-    let stop_ns = stopped_at.map(|s| s.saturating_sub(t0) as f64);
-    // SIGCONT, then every thread should leave the stopped state.
+    Stopped {
+        result,
+        target: target_stopped,
+        others: others_stopped,
+    }
+}
+
+/// SIGCONT, then every thread should leave the stopped state: whether every
+/// one did within the grace period.
+fn resume(pid: Pid, grace: Duration) -> Result<bool> {
     kill(pid, Signal::SIGCONT).context("SIGCONT")?;
+    let proc = pid.as_raw().to_string();
     let end = Instant::now() + grace;
     let resumed = loop {
         let s = task_states(&proc);
@@ -117,17 +219,23 @@ fn stop_signal_observed(c: &Case, grace_ms: u64, deadline: Duration) -> Result<R
         }
         std::thread::sleep(Duration::from_micros(500));
     };
-    // Closing its stdin lets the child's main thread out of its read: it ends.
-    drop(stdin);
-    let (ws, timed_out) = wait_until(pid, deadline)?;
-    reaper.0 = None;
-    let (status, code, _) = crate::faults::describe(&ws);
-    let mut rest = String::new();
-    let _ = std::io::Read::read_to_string(&mut out, &mut rest);
-    let said_resumed = rest.lines().any(|l| l == "RESUMED");
+    Ok(resumed)
+}
+
+/// The row: what stopped, how many threads, whether SIGCONT resumed them.
+fn row(
+    c: &Case,
+    seen: &Seen,
+    stopped: &Stopped,
+    resumed: bool,
+    stop_ns: Option<f64>,
+    finished: &Finished,
+) -> Row {
+    let (result, target_stopped, others_stopped) = (stopped.result, stopped.target, stopped.others);
+    let waitpid_saw_stop = seen.waitpid_saw_stop;
     let mut a = c.attempt(result);
     a.others_affected = Some(others_stopped > 0);
-    let threads = states.len();
+    let threads = seen.states.len();
     let mut figures = BTreeMap::new();
     figures.insert("threads".into(), threads as f64);
     figures.insert(
@@ -158,13 +266,14 @@ fn stop_signal_observed(c: &Case, grace_ms: u64, deadline: Duration) -> Result<R
             "did not resume every thread"
         },
     );
-    Ok(Row {
+    Row {
         outcome,
         status: format!(
-            "{}stopped → SIGCONT → {status}",
-            if timed_out { "hung: " } else { "" }
+            "{}stopped → SIGCONT → {}",
+            if finished.timed_out { "hung: " } else { "" },
+            finished.status
         ),
-        survived: Some(code == Some(0) && said_resumed),
+        survived: Some(finished.code == Some(0) && finished.said_resumed),
         notice_ns: stop_ns,
         detail: "SIGSTOP was aimed (tgkill) at one spinning worker thread; pingpong read the \
                  state of every thread in /proc/<pid>/task/*/stat; time to notice = from the \
@@ -173,7 +282,7 @@ fn stop_signal_observed(c: &Case, grace_ms: u64, deadline: Duration) -> Result<R
         figures,
         stop: Some(a),
         ..c.base()
-    })
+    }
 }
 
 // --- The child's side.
