@@ -65,14 +65,39 @@ extern "C" fn cpu_loop(arg: *mut libc::c_void) -> *mut libc::c_void {
     }
 }
 
+/// A raw pthread's start routine.
+type Start = extern "C" fn(*mut libc::c_void) -> *mut libc::c_void;
+
 pub(super) fn cancel(c: &Case, grace: Duration) -> Result<i32> {
     let (r, _w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
-    type Start = extern "C" fn(*mut libc::c_void) -> *mut libc::c_void;
     let (start, arg): (Start, usize) = match c.method {
         Method::PthreadCancelBlocked => (blocked_read, r.as_raw_fd() as usize),
         Method::PthreadCancelCpuLoop => (cpu_loop, 0),
         _ => (cpu_loop, 1),
     };
+    let thread = create(start, arg)?;
+    // Let it reach its read, or spin a while.
+    std::thread::sleep(Duration::from_millis(20));
+    let turns0 = LOOP_TURNS.load(Ordering::SeqCst);
+    let t0 = mark();
+    let joined = cancel_and_join(thread, grace)?;
+    let at = mono_ns();
+    let turns = LOOP_TURNS.load(Ordering::SeqCst).saturating_sub(turns0);
+    let mut figures = BTreeMap::new();
+    if c.method != Method::PthreadCancelBlocked {
+        figures.insert("loop_turns_after_cancel".into(), turns as f64);
+    }
+    if let Some(retval) = joined {
+        report_joined(c, figures, retval, at.saturating_sub(t0));
+        return Ok(0);
+    }
+    report_still_running(c, figures, grace, turns);
+    // The thread cannot be joined; end the process around it.
+    std::process::exit(0);
+}
+
+/// A raw pthread running `start` with a plain integer argument.
+fn create(start: Start, arg: usize) -> Result<libc::pthread_t> {
     let mut thread = std::mem::MaybeUninit::<libc::pthread_t>::uninit();
     // SAFETY: `start` has the start routine's signature; its argument is a
     // plain integer (an fd, or a flag), so no memory is shared with the thread.
@@ -88,12 +113,13 @@ pub(super) fn cancel(c: &Case, grace: Duration) -> Result<i32> {
         bail!("pthread_create: {}", std::io::Error::from_raw_os_error(rc));
     }
     // SAFETY: pthread_create succeeded, so it wrote the thread's id.
-    let thread = unsafe { thread.assume_init() };
-    // Let it reach its read, or spin a while.
-    std::thread::sleep(Duration::from_millis(20));
-    let turns0 = LOOP_TURNS.load(Ordering::SeqCst);
-    let t0 = mark();
-    // SAFETY: the thread was created above and has been neither joined nor detached.
+    Ok(unsafe { thread.assume_init() })
+}
+
+/// `pthread_cancel`, then tries to join the thread until the grace period
+/// ends: what it returned if it was joined (`None` if it was not).
+fn cancel_and_join(thread: libc::pthread_t, grace: Duration) -> Result<Option<usize>> {
+    // SAFETY: the thread was created by `create` and has been neither joined nor detached.
     let rc = unsafe { libc::pthread_cancel(thread) };
     if rc != 0 {
         bail!("pthread_cancel: {}", std::io::Error::from_raw_os_error(rc));
@@ -108,33 +134,33 @@ pub(super) fn cancel(c: &Case, grace: Duration) -> Result<i32> {
             _ => break false,
         }
     };
-    let at = mono_ns();
-    let turns = LOOP_TURNS.load(Ordering::SeqCst).saturating_sub(turns0);
-    let mut figures = BTreeMap::new();
-    if c.method != Method::PthreadCancelBlocked {
-        figures.insert("loop_turns_after_cancel".into(), turns as f64);
-    }
-    if joined {
-        let cancelled = retval as usize == PTHREAD_CANCELED;
-        figures.insert("joined_canceled".into(), f64::from(u8::from(cancelled)));
-        report(&Row {
-            outcome: if cancelled {
-                "cancelled: joined with PTHREAD_CANCELED".into()
-            } else {
-                "ended by itself (joined, not PTHREAD_CANCELED)".into()
-            },
-            status: "joined".into(),
-            survived: Some(true),
-            notice_ns: Some(at.saturating_sub(t0) as f64),
-            detail: "a raw pthread running a plain extern \"C\" function (no Rust frame to \
-                     unwind); time to notice = from pthread_cancel until it was joined"
-                .into(),
-            figures,
-            stop: Some(c.attempt(Observed::Ended)),
-            ..Row::default()
-        });
-        return Ok(0);
-    }
+    Ok(joined.then_some(retval as usize))
+}
+
+/// The thread was joined: cancelled, or ended by itself.
+fn report_joined(c: &Case, mut figures: BTreeMap<String, f64>, retval: usize, notice_ns: u64) {
+    let cancelled = retval == PTHREAD_CANCELED;
+    figures.insert("joined_canceled".into(), f64::from(u8::from(cancelled)));
+    report(&Row {
+        outcome: if cancelled {
+            "cancelled: joined with PTHREAD_CANCELED".into()
+        } else {
+            "ended by itself (joined, not PTHREAD_CANCELED)".into()
+        },
+        status: "joined".into(),
+        survived: Some(true),
+        notice_ns: Some(notice_ns as f64),
+        detail: "a raw pthread running a plain extern \"C\" function (no Rust frame to \
+                 unwind); time to notice = from pthread_cancel until it was joined"
+            .into(),
+        figures,
+        stop: Some(c.attempt(Observed::Ended)),
+        ..Row::default()
+    });
+}
+
+/// The thread was still blocked, or still running, after the grace period.
+fn report_still_running(c: &Case, figures: BTreeMap<String, f64>, grace: Duration, turns: u64) {
     report(&Row {
         outcome: format!(
             "not cancelled: still {} {} ms after pthread_cancel{}; ended only by ending its process",
@@ -160,6 +186,4 @@ pub(super) fn cancel(c: &Case, grace: Duration) -> Result<i32> {
         stop: Some(c.attempt(Observed::StillRunning)),
         ..Row::default()
     });
-    // The thread cannot be joined; end the process around it.
-    std::process::exit(0);
 }
