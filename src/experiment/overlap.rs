@@ -221,6 +221,76 @@ fn cpu_now() -> u64 {
 
 pub fn run(args: &OverlapArgs) -> Result<i32> {
     let c = &args.common;
+    let (settings, timeout) = prepare(args)?;
+    let (units, rounds, reps) = (settings.units, settings.rounds, settings.repetitions);
+    let mixes = settings.mixes.clone();
+    let runners = [Runner::Serial, Runner::ProcessesFork, Runner::Threads];
+    let variants: Vec<(usize, Runner)> = (0..mixes.len())
+        .flat_map(|m| runners.map(|r| (m, r)))
+        .collect();
+    let mut s: Session<'_, Settings, OverlapResult> = Session::new(
+        "overlap",
+        "units computing and waiting on I/O, at once vs one after another",
+        c,
+        settings,
+        variants.len() as u64 * reps as u64,
+    )?;
+    pin_to_one_cpu(&mut s);
+    let mut rows: Vec<Option<usize>> = vec![None; variants.len()];
+    for rep in 1..=reps {
+        for (i, &(m, runner)) in variants.iter().enumerate() {
+            let mix = &mixes[m];
+            let work = Work {
+                rounds,
+                iterations: mix.compute_iterations,
+                wait: Duration::from_nanos(mix.wait_ns),
+            };
+            let what = format!(
+                "{units} × {rounds} rounds, {}% waiting, {runner}",
+                mix.waiting_percent
+            );
+            s.start(&what)?;
+            let (wall, cpu, completed) = match measure_once(runner, units, &work, timeout) {
+                Ok(m) => m,
+                Err(e) => {
+                    s.failed(&what, e)?;
+                    continue;
+                }
+            };
+            // The serial row of this mix, for the speedup.
+            let serial_wall = variants
+                .iter()
+                .position(|&v| v == (m, Runner::Serial))
+                .and_then(|j| rows[j])
+                .map(|k| s.doc.results[k].wall_ns);
+            let mut row = match rows[i] {
+                Some(k) => s.doc.results[k].clone(),
+                None => first_row(mix, runner, units, completed),
+            };
+            row.completed = row.completed.min(completed);
+            row.add(rep, wall, cpu, serial_wall);
+            let k = *rows[i].get_or_insert(s.doc.results.len());
+            s.set(k, row)?;
+        }
+    }
+    if let Some(cpu) = s.doc.settings.cpu {
+        s.note(format!(
+            "every unit ran on CPU {cpu} (pinned): CPU use is at most 1 CPU, and a gain comes from filling idle time"
+        ));
+    }
+    s.note(format!(
+        "each unit: {rounds} rounds of a fixed amount of computing (calibrated on CPU time, alone), then a blocking read() of its own timerfd"
+    ));
+    s.note(format!(
+        "{reps} repetition(s) of every variant, interleaved (the first of each, then the second…); figures are medians"
+    ));
+    s.finish()
+}
+
+/// The settings from the command line, checked (one clear line for a bad
+/// value), and the timeout of one variant.
+fn prepare(args: &OverlapArgs) -> Result<(Settings, Duration)> {
+    let c = &args.common;
     let timeout = c.timeout()?;
     c.exports.check()?;
     let units = args.units.unwrap_or(4);
@@ -256,8 +326,23 @@ pub fn run(args: &OverlapArgs) -> Result<i32> {
     if reps == 0 || reps > 100 {
         return Err(usage(format!("invalid --reps '{reps}': from 1 to 100")));
     }
+    let settings = Settings {
+        units,
+        rounds,
+        round_ns: round.as_nanos() as u64,
+        mixes: mixes(&waiting, round),
+        repetitions: reps,
+        cpu: None,
+        timeout_s: timeout.as_secs_f64(),
+    };
+    Ok((settings, timeout))
+}
+
+/// One mix per waiting share: the round split into computing (in kernel
+/// iterations, calibrated once) and waiting.
+fn mixes(waiting: &[usize], round: Duration) -> Vec<Mix> {
     let per = super::responsive::ns_per_iteration();
-    let mixes: Vec<Mix> = waiting
+    waiting
         .iter()
         .map(|&p| {
             let wait = round * p as u32 / 100;
@@ -273,27 +358,12 @@ pub fn run(args: &OverlapArgs) -> Result<i32> {
                 },
             }
         })
-        .collect();
-    let settings = Settings {
-        units,
-        rounds,
-        round_ns: round.as_nanos() as u64,
-        mixes: mixes.clone(),
-        repetitions: reps,
-        cpu: None,
-        timeout_s: timeout.as_secs_f64(),
-    };
-    let runners = [Runner::Serial, Runner::ProcessesFork, Runner::Threads];
-    let variants: Vec<(usize, Runner)> = (0..mixes.len())
-        .flat_map(|m| runners.map(|r| (m, r)))
-        .collect();
-    let mut s: Session<'_, Settings, OverlapResult> = Session::new(
-        "overlap",
-        "units computing and waiting on I/O, at once vs one after another",
-        c,
-        settings,
-        variants.len() as u64 * reps as u64,
-    )?;
+        .collect()
+}
+
+/// Pins pingpong (and so every unit) to the first CPU it may use, or notes
+/// why not.
+fn pin_to_one_cpu(s: &mut Session<'_, Settings, OverlapResult>) {
     let first = crate::measure::placement::allowed_cpus()
         .first()
         .copied()
@@ -304,80 +374,47 @@ pub fn run(args: &OverlapArgs) -> Result<i32> {
             "the units could not be pinned to one CPU ({e:#}): they were free to use every CPU, so a gain may come from running on more CPUs as well as from filling idle time"
         )),
     }
-    let mut rows: Vec<Option<usize>> = vec![None; variants.len()];
-    for rep in 1..=reps {
-        for (i, &(m, runner)) in variants.iter().enumerate() {
-            let mix = &mixes[m];
-            let work = Work {
-                rounds,
-                iterations: mix.compute_iterations,
-                wait: Duration::from_nanos(mix.wait_ns),
-            };
-            let what = format!(
-                "{units} × {rounds} rounds, {}% waiting, {runner}",
-                mix.waiting_percent
-            );
-            s.start(&what)?;
-            if runner == Runner::ProcessesFork {
-                super::settle_to_one_thread(Duration::from_secs(1));
-            }
-            let d = Deadline::after(timeout);
-            let cpu0 = cpu_now();
-            let t0 = Instant::now();
-            let r = match runner {
-                Runner::Serial => serial(units, &work, &d),
-                Runner::Threads => threads(units, &work, &d),
-                Runner::ProcessesFork => processes(units, &work, &d),
-            };
-            let wall = t0.elapsed().as_nanos() as u64;
-            let cpu = cpu_now().saturating_sub(cpu0);
-            let completed = match r {
-                Ok(n) => n,
-                Err(e) => {
-                    s.failed(&what, e)?;
-                    continue;
-                }
-            };
-            // The serial row of this mix, for the speedup.
-            let serial_wall = variants
-                .iter()
-                .position(|&v| v == (m, Runner::Serial))
-                .and_then(|j| rows[j])
-                .map(|k| s.doc.results[k].wall_ns);
-            let mut row = match rows[i] {
-                Some(k) => s.doc.results[k].clone(),
-                None => OverlapResult {
-                    waiting_percent: mix.waiting_percent,
-                    unit: runner,
-                    units,
-                    wall_ns: f64::NAN,
-                    cpu_ns: f64::NAN,
-                    cpu_use: f64::NAN,
-                    speedup: None,
-                    rep_wall_ns: vec![],
-                    rep_cpu_ns: vec![],
-                    rep_numbers: vec![],
-                    completed,
-                },
-            };
-            row.completed = row.completed.min(completed);
-            row.add(rep, wall, cpu, serial_wall);
-            let k = *rows[i].get_or_insert(s.doc.results.len());
-            s.set(k, row)?;
-        }
+}
+
+/// One repetition of one variant: its wall time, its CPU time (this process
+/// and its reaped children), and how many units finished every round.
+fn measure_once(
+    runner: Runner,
+    units: usize,
+    work: &Work,
+    timeout: Duration,
+) -> Result<(u64, u64, usize)> {
+    if runner == Runner::ProcessesFork {
+        super::settle_to_one_thread(Duration::from_secs(1));
     }
-    if let Some(cpu) = s.doc.settings.cpu {
-        s.note(format!(
-            "every unit ran on CPU {cpu} (pinned): CPU use is at most 1 CPU, and a gain comes from filling idle time"
-        ));
+    let d = Deadline::after(timeout);
+    let cpu0 = cpu_now();
+    let t0 = Instant::now();
+    let r = match runner {
+        Runner::Serial => serial(units, work, &d),
+        Runner::Threads => threads(units, work, &d),
+        Runner::ProcessesFork => processes(units, work, &d),
+    };
+    let wall = t0.elapsed().as_nanos() as u64;
+    let cpu = cpu_now().saturating_sub(cpu0);
+    Ok((wall, cpu, r?))
+}
+
+/// A variant's row before its first repetition is added.
+fn first_row(mix: &Mix, runner: Runner, units: usize, completed: usize) -> OverlapResult {
+    OverlapResult {
+        waiting_percent: mix.waiting_percent,
+        unit: runner,
+        units,
+        wall_ns: f64::NAN,
+        cpu_ns: f64::NAN,
+        cpu_use: f64::NAN,
+        speedup: None,
+        rep_wall_ns: vec![],
+        rep_cpu_ns: vec![],
+        rep_numbers: vec![],
+        completed,
     }
-    s.note(format!(
-        "each unit: {rounds} rounds of a fixed amount of computing (calibrated on CPU time, alone), then a blocking read() of its own timerfd"
-    ));
-    s.note(format!(
-        "{reps} repetition(s) of every variant, interleaved (the first of each, then the second…); figures are medians"
-    ));
-    s.finish()
 }
 
 /// What one unit does.
