@@ -45,7 +45,7 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::thread::JoinHandleExt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The structure's size unless `--size` says otherwise.
 pub const DEFAULT_SIZE: usize = 1 << 20;
@@ -278,6 +278,71 @@ impl Witness for ReachDocument {
 
 pub fn run(args: &ReachArgs) -> Result<i32> {
     let c = &args.common;
+    let (settings, timeout) = prepare(args)?;
+    let (size, rounds, reps) = (settings.size_bytes, settings.rounds, settings.repetitions);
+    let (writer_cpu, reader_cpu) = (settings.writer_cpu, settings.reader_cpu);
+    let mut s = Session::new(
+        "reach",
+        "reaching another unit's data: in place, through a pipe, through shared memory",
+        c,
+        settings,
+        (Way::ALL.len() * reps as usize) as u64,
+    )?;
+    let cpus = (writer_cpu, reader_cpu);
+    let mut players = start_players(&mut s, size, cpus)?;
+    let mut sofar = SoFar::new();
+    let mut round = 0u64;
+    for rep in 0..=reps {
+        // Repetition 0 is the warm-up: untimed.
+        let block = if rep == 0 { WARMUP } else { rounds };
+        if rep > 0 {
+            s.start(&format!(
+                "{} ways of reaching {}, round by round (repetition {rep}/{reps})",
+                Way::ALL.len(),
+                format_size(size)
+            ))?;
+        }
+        let (times, bad) = play(
+            &mut s,
+            &mut players,
+            block,
+            &mut round,
+            timeout,
+            (rep, reps),
+        )?;
+        if rep == 0 {
+            continue;
+        }
+        sofar.record(&mut s, &players, &times, &bad, (size, rounds))?;
+    }
+    let d = Deadline::after(timeout);
+    for (i, p) in players.into_iter().enumerate() {
+        if let Some(p) = p {
+            if let Err(e) = p.finish(&d) {
+                s.failed(
+                    &format!("ending the players: {}", Way::ALL[i].describe()),
+                    e,
+                )?;
+            }
+        }
+    }
+    s.note(if writer_cpu == reader_cpu {
+        format!("writer and reader pinned to CPU {writer_cpu}")
+    } else {
+        format!("writer pinned to CPU {writer_cpu}, reader to CPU {reader_cpu}")
+    });
+    s.note(
+        "a reach: from the writer's note (or, through a pipe, the structure itself) to the \
+         reader's answer, the sum of every 64-bit word it read, checked by the writer; \
+         filling the structure is not timed; the shared memory is mapped before the timing",
+    );
+    s.finish()
+}
+
+/// The settings from the command line, checked (one clear line for a bad
+/// value), and the timeout of one round.
+fn prepare(args: &ReachArgs) -> Result<(Settings, Duration)> {
+    let c = &args.common;
     let timeout = c.timeout()?;
     let size = match &args.size {
         None => DEFAULT_SIZE,
@@ -315,19 +380,17 @@ pub fn run(args: &ReachArgs) -> Result<i32> {
         reader_cpu,
         timeout_s: timeout.as_secs_f64(),
     };
-    let mut s = Session::new(
-        "reach",
-        "reaching another unit's data: in place, through a pipe, through shared memory",
-        c,
-        settings,
-        (Way::ALL.len() * reps as usize) as u64,
-    )?;
-    let cpus = (writer_cpu, reader_cpu);
-    let mut per: Vec<Vec<f64>> = vec![Vec::new(); Way::ALL.len()];
-    let mut checked = vec![0u64; Way::ALL.len()];
-    let mut wrong = vec![0u64; Way::ALL.len()];
-    let mut row: Vec<Option<usize>> = vec![None; Way::ALL.len()];
-    // Processes first: forking needs a single-threaded pingpong.
+    Ok((settings, timeout))
+}
+
+/// Every way's players, alive for the whole run (None where they could not
+/// be started, which is reported). Processes first: forking needs a
+/// single-threaded pingpong.
+fn start_players(
+    s: &mut Session<'_, Settings, ReachResult>,
+    size: usize,
+    cpus: (usize, usize),
+) -> Result<Vec<Option<Players>>> {
     let mut players: Vec<Option<Players>> = Way::ALL.iter().map(|_| None).collect();
     let mut kept = Vec::new();
     for unit_is_thread in [false, true] {
@@ -346,41 +409,74 @@ pub fn run(args: &ReachArgs) -> Result<i32> {
             }
         }
     }
-    let mut round = 0u64;
-    for rep in 0..=reps {
-        // Repetition 0 is the warm-up: untimed.
-        let block = if rep == 0 { WARMUP } else { rounds };
-        let mut times: Vec<Vec<u64>> = vec![Vec::new(); players.len()];
-        let mut bad = vec![0u64; players.len()];
-        if rep > 0 {
-            s.start(&format!(
-                "{} ways of reaching {}, round by round (repetition {rep}/{reps})",
-                Way::ALL.len(),
-                format_size(size)
-            ))?;
-        }
-        for _ in 0..block {
-            for (i, slot) in players.iter_mut().enumerate() {
-                let Some(p) = slot.as_mut() else { continue };
-                round += 1;
-                match p.round(round, &Deadline::after(timeout)) {
-                    Ok((ns, ok)) => {
-                        times[i].push(ns);
-                        bad[i] += u64::from(!ok);
+    Ok(players)
+}
+
+/// Plays `block` rounds, every way in turn each round: each way's round
+/// times and how many answers were wrong. A way whose round fails is
+/// stopped and reported.
+fn play(
+    s: &mut Session<'_, Settings, ReachResult>,
+    players: &mut [Option<Players>],
+    block: u64,
+    round: &mut u64,
+    timeout: Duration,
+    (rep, reps): (u32, u32),
+) -> Result<(Vec<Vec<u64>>, Vec<u64>)> {
+    let mut times: Vec<Vec<u64>> = vec![Vec::new(); players.len()];
+    let mut bad = vec![0u64; players.len()];
+    for _ in 0..block {
+        for (i, slot) in players.iter_mut().enumerate() {
+            let Some(p) = slot.as_mut() else { continue };
+            *round += 1;
+            match p.round(*round, &Deadline::after(timeout)) {
+                Ok((ns, ok)) => {
+                    times[i].push(ns);
+                    bad[i] += u64::from(!ok);
+                }
+                Err(e) => {
+                    if let Some(p) = slot.take() {
+                        p.stop();
                     }
-                    Err(e) => {
-                        if let Some(p) = slot.take() {
-                            p.stop();
-                        }
-                        let what = format!("{} (repetition {rep}/{reps})", Way::ALL[i].describe());
-                        s.failed(&what, e)?;
-                    }
+                    let what = format!("{} (repetition {rep}/{reps})", Way::ALL[i].describe());
+                    s.failed(&what, e)?;
                 }
             }
         }
-        if rep == 0 {
-            continue;
+    }
+    Ok((times, bad))
+}
+
+/// What every way has measured so far, over the timed repetitions, and
+/// where its row is.
+struct SoFar {
+    /// The median round of each repetition.
+    per: Vec<Vec<f64>>,
+    checked: Vec<u64>,
+    wrong: Vec<u64>,
+    row: Vec<Option<usize>>,
+}
+
+impl SoFar {
+    fn new() -> SoFar {
+        SoFar {
+            per: vec![Vec::new(); Way::ALL.len()],
+            checked: vec![0u64; Way::ALL.len()],
+            wrong: vec![0u64; Way::ALL.len()],
+            row: vec![None; Way::ALL.len()],
         }
+    }
+
+    /// Adds one repetition's rounds to every way that played it, and
+    /// rewrites its row.
+    fn record(
+        &mut self,
+        s: &mut Session<'_, Settings, ReachResult>,
+        players: &[Option<Players>],
+        times: &[Vec<u64>],
+        bad: &[u64],
+        (size, rounds): (usize, u64),
+    ) -> Result<()> {
         for (i, &way) in Way::ALL.iter().enumerate() {
             if players[i].is_none() || times[i].is_empty() {
                 s.skip_step();
@@ -388,10 +484,10 @@ pub fn run(args: &ReachArgs) -> Result<i32> {
             }
             let mut t: Vec<f64> = times[i].iter().map(|&v| v as f64).collect();
             t.sort_by(f64::total_cmp);
-            per[i].push(crate::stats::median(&t));
-            checked[i] += times[i].len() as u64;
-            wrong[i] += bad[i];
-            let at = *row[i].get_or_insert(s.doc.results.len());
+            self.per[i].push(crate::stats::median(&t));
+            self.checked[i] += times[i].len() as u64;
+            self.wrong[i] += bad[i];
+            let at = *self.row[i].get_or_insert(s.doc.results.len());
             s.set(
                 at,
                 ReachResult {
@@ -400,36 +496,15 @@ pub fn run(args: &ReachArgs) -> Result<i32> {
                     copies: way.copies(),
                     size_bytes: size,
                     rounds,
-                    median_ns: crate::stats::median(&per[i]),
-                    rep_median_ns: per[i].clone(),
-                    checked: checked[i],
-                    wrong: wrong[i],
+                    median_ns: crate::stats::median(&self.per[i]),
+                    rep_median_ns: self.per[i].clone(),
+                    checked: self.checked[i],
+                    wrong: self.wrong[i],
                 },
             )?;
         }
+        Ok(())
     }
-    let d = Deadline::after(timeout);
-    for (i, p) in players.into_iter().enumerate() {
-        if let Some(p) = p {
-            if let Err(e) = p.finish(&d) {
-                s.failed(
-                    &format!("ending the players: {}", Way::ALL[i].describe()),
-                    e,
-                )?;
-            }
-        }
-    }
-    s.note(if writer_cpu == reader_cpu {
-        format!("writer and reader pinned to CPU {writer_cpu}")
-    } else {
-        format!("writer pinned to CPU {writer_cpu}, reader to CPU {reader_cpu}")
-    });
-    s.note(
-        "a reach: from the writer's note (or, through a pipe, the structure itself) to the \
-         reader's answer, the sum of every 64-bit word it read, checked by the writer; \
-         filling the structure is not timed; the shared memory is mapped before the timing",
-    );
-    s.finish()
 }
 
 /// `--cpus A,B`, each allowed.
