@@ -22,6 +22,7 @@ use crate::evidence::{Evidence, Figure, Unit, Witness};
 use crate::kinds::UnitKind;
 use anyhow::{bail, Context, Result};
 use clap::Args;
+use nix::unistd::Pid;
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -322,28 +323,10 @@ const THREAD_STACK: usize = 2 << 20;
 
 pub fn run(args: &MemoryArgs) -> Result<i32> {
     let c = &args.common;
-    let timeout = c.timeout()?;
-    c.exports.check()?;
-    let units = match &args.units {
-        Some(u) => crate::parse::parse_counts(u, "--units", 1)?,
-        None if c.quick => vec![1, 10, 100],
-        None => vec![1, 10, 100, 1000],
-    };
-    if let Some(&n) = units.iter().find(|&&n| n > 10_000) {
-        return Err(usage(format!("invalid --units '{n}': at most 10000")));
-    }
-    let reps = args.reps.unwrap_or(if c.quick { 2 } else { 3 });
-    if reps == 0 || reps > 100 {
-        return Err(usage(format!("invalid --reps '{reps}': from 1 to 100")));
-    }
-    let settings = Settings {
-        units: units.clone(),
-        repetitions: reps,
-        thread_stack_bytes: THREAD_STACK,
-        source: "/proc/PID/smaps_rollup and /proc/PID/status".into(),
-        timeout_s: timeout.as_secs_f64(),
-    };
-    let variants: Vec<(usize, UnitKind)> = units
+    let (settings, timeout) = prepare(args)?;
+    let reps = settings.repetitions;
+    let variants: Vec<(usize, UnitKind)> = settings
+        .units
         .iter()
         .flat_map(|&n| [UnitKind::Fork, UnitKind::Spawn, UnitKind::Thread].map(|k| (n, k)))
         .collect();
@@ -367,16 +350,7 @@ pub fn run(args: &MemoryArgs) -> Result<i32> {
         for (i, &(n, kind)) in variants.iter().enumerate() {
             let what = format!("{n} idle {kind}");
             s.start(&what)?;
-            let d = Deadline::after(timeout);
-            let r = match kind {
-                UnitKind::Thread => threads(n, stack_for(rep), &d),
-                UnitKind::Fork => {
-                    super::settle_to_one_thread(Duration::from_secs(1));
-                    processes(n, &d, true)
-                }
-                _ => processes(n, &d, false),
-            };
-            let (rep, counted) = match r {
+            let (rep, counted) = match measure_once(kind, n, rep, timeout) {
                 Ok(x) => x,
                 Err(e) => {
                     s.failed(&what, e)?;
@@ -391,26 +365,7 @@ pub fn run(args: &MemoryArgs) -> Result<i32> {
             }
             let mut row = match rows[i] {
                 Some(k) => s.doc.results[k].clone(),
-                None => MemoryResult {
-                    unit: kind,
-                    units: n,
-                    counted: if kind == UnitKind::Thread {
-                        "growth of pingpong".into()
-                    } else {
-                        "parent's change + every child".into()
-                    },
-                    pss_kib_per_unit: None,
-                    uss_kib_per_unit: None,
-                    rss_kib_per_unit: None,
-                    vsz_kib_per_unit: None,
-                    reps: Vec::new(),
-                    children_counted: counted,
-                    stack: if kind == UnitKind::Thread {
-                        format!("{} reserved", crate::format::format_size(THREAD_STACK))
-                    } else {
-                        "8 MiB max (RLIMIT_STACK), grows on use".into()
-                    },
-                },
+                None => first_row(kind, n, counted),
             };
             row.children_counted = row.children_counted.min(counted);
             row.add(rep);
@@ -418,6 +373,83 @@ pub fn run(args: &MemoryArgs) -> Result<i32> {
             s.set(k, row)?;
         }
     }
+    notes(&mut s, reps);
+    s.finish()
+}
+
+/// The settings from the command line, checked (one clear line for a bad
+/// value), and the timeout of one variant.
+fn prepare(args: &MemoryArgs) -> Result<(Settings, Duration)> {
+    let c = &args.common;
+    let timeout = c.timeout()?;
+    c.exports.check()?;
+    let units = match &args.units {
+        Some(u) => crate::parse::parse_counts(u, "--units", 1)?,
+        None if c.quick => vec![1, 10, 100],
+        None => vec![1, 10, 100, 1000],
+    };
+    if let Some(&n) = units.iter().find(|&&n| n > 10_000) {
+        return Err(usage(format!("invalid --units '{n}': at most 10000")));
+    }
+    let reps = args.reps.unwrap_or(if c.quick { 2 } else { 3 });
+    if reps == 0 || reps > 100 {
+        return Err(usage(format!("invalid --reps '{reps}': from 1 to 100")));
+    }
+    let settings = Settings {
+        units: units.clone(),
+        repetitions: reps,
+        thread_stack_bytes: THREAD_STACK,
+        source: "/proc/PID/smaps_rollup and /proc/PID/status".into(),
+        timeout_s: timeout.as_secs_f64(),
+    };
+    Ok((settings, timeout))
+}
+
+/// Repetition `rep` (from 0) of `n` idle units of `kind`: their memory, and
+/// how many were counted.
+fn measure_once(
+    kind: UnitKind,
+    n: usize,
+    rep: u32,
+    timeout: Duration,
+) -> Result<(RepMemory, usize)> {
+    let d = Deadline::after(timeout);
+    match kind {
+        UnitKind::Thread => threads(n, stack_for(rep), &d),
+        UnitKind::Fork => {
+            super::settle_to_one_thread(Duration::from_secs(1));
+            processes(n, &d, true)
+        }
+        _ => processes(n, &d, false),
+    }
+}
+
+/// A variant's row before its first repetition is added.
+fn first_row(kind: UnitKind, n: usize, counted: usize) -> MemoryResult {
+    MemoryResult {
+        unit: kind,
+        units: n,
+        counted: if kind == UnitKind::Thread {
+            "growth of pingpong".into()
+        } else {
+            "parent's change + every child".into()
+        },
+        pss_kib_per_unit: None,
+        uss_kib_per_unit: None,
+        rss_kib_per_unit: None,
+        vsz_kib_per_unit: None,
+        reps: Vec::new(),
+        children_counted: counted,
+        stack: if kind == UnitKind::Thread {
+            format!("{} reserved", crate::format::format_size(THREAD_STACK))
+        } else {
+            "8 MiB max (RLIMIT_STACK), grows on use".into()
+        },
+    }
+}
+
+/// What the figures count, and what they leave out.
+fn notes(s: &mut Session<'_, Settings, MemoryResult>, reps: u32) {
     s.note(
         "family PSS: processes, (parent's PSS after + every child's PSS − parent's PSS before) ÷ units, \
          since the parent's PSS falls by the pages it now shares; threads, the growth of pingpong ÷ units",
@@ -434,7 +466,6 @@ pub fn run(args: &MemoryArgs) -> Result<i32> {
     s.note(format!(
         "{reps} repetition(s) of every variant, interleaved (the first of each, then the second…); figures are medians (range over repetitions)"
     ));
-    s.finish()
 }
 
 fn per(total: Option<i64>, n: usize) -> Option<f64> {
@@ -537,62 +568,19 @@ fn processes(n: usize, d: &Deadline, fork: bool) -> Result<(RepMemory, usize)> {
     let mut kids = Children::default();
     let before = rollup("self").ok();
     for _ in 0..n {
-        if fork {
-            let (hr, hw, rw) = (hold_r.as_raw_fd(), hold_w.as_raw_fd(), ready_w.as_raw_fd());
-            let pid = super::fork_child(move || {
-                // SAFETY: plain system calls on descriptors this child inherited.
-                unsafe {
-                    nix::libc::close(hw);
-                    if nix::libc::write(rw, b"r".as_ptr().cast(), 1) != 1 {
-                        return false;
-                    }
-                    let mut b = [0u8; 16];
-                    loop {
-                        let r = nix::libc::read(hr, b.as_mut_ptr().cast(), b.len());
-                        if r == 0 {
-                            return true;
-                        }
-                        if r < 0
-                            && std::io::Error::last_os_error().kind()
-                                != std::io::ErrorKind::Interrupted
-                        {
-                            return false;
-                        }
-                    }
-                }
-            })?;
-            kids.0.push(pid);
+        let pid = if fork {
+            fork_idle(&hold_r, &hold_w, &ready_w)?
         } else {
-            let stdin: OwnedFd = hold_r.try_clone()?;
-            let stdout: OwnedFd = ready_w.try_clone()?;
-            let mut cmd = crate::subprocess::reexec::ourselves(IDLE)?;
-            cmd.stdin(stdin)
-                .stdout(stdout)
-                .stderr(std::process::Stdio::null());
-            let child = cmd
-                .spawn()
-                .context("re-executing pingpong as an idle child")?;
-            kids.0.push(nix::unistd::Pid::from_raw(child.id() as i32));
-        }
+            spawn_idle(&hold_r, &ready_w)?
+        };
+        kids.0.push(pid);
     }
     drop(ready_w);
     let mut buf = vec![0u8; n];
     super::read_within(ready_r.as_fd(), &mut buf, d, "the idle children's start")
         .map_err(super::or_killed)?;
     let after = rollup("self").ok();
-    let mut mems = Vec::with_capacity(n);
-    let mut vsz_total = 0i64;
-    let mut vsz_ok = true;
-    for pid in &kids.0 {
-        let p = pid.to_string();
-        if let Ok(m) = rollup(&p) {
-            mems.push(m);
-        }
-        match vsz_kib(&p) {
-            Some(v) => vsz_total += v as i64,
-            None => vsz_ok = false,
-        }
-    }
+    let (mems, vsz) = children_memory(&kids);
     drop(hold_w);
     drop(hold_r);
     let statuses = kids.reap_all(d, "an idle child")?;
@@ -618,11 +606,72 @@ fn processes(n: usize, d: &Deadline, fork: bool) -> Result<(RepMemory, usize)> {
             pss_kib_per_unit: per(family, n),
             uss_kib_per_unit: per(some(children.uss_kib), n),
             rss_kib_per_unit: per(some(children.rss_kib), n),
-            vsz_kib_per_unit: per(vsz_ok.then_some(vsz_total), n),
+            vsz_kib_per_unit: per(vsz, n),
             parent_pss_change_kib: parent_change,
         },
         counted,
     ))
+}
+
+/// A forked idle child: says it is ready on `ready_w`, then waits for the
+/// end of file on `hold_r`.
+fn fork_idle(hold_r: &OwnedFd, hold_w: &OwnedFd, ready_w: &OwnedFd) -> Result<Pid> {
+    let (hr, hw, rw) = (hold_r.as_raw_fd(), hold_w.as_raw_fd(), ready_w.as_raw_fd());
+    super::fork_child(move || {
+        // SAFETY: plain system calls on descriptors this child inherited.
+        unsafe {
+            nix::libc::close(hw);
+            if nix::libc::write(rw, b"r".as_ptr().cast(), 1) != 1 {
+                return false;
+            }
+            let mut b = [0u8; 16];
+            loop {
+                let r = nix::libc::read(hr, b.as_mut_ptr().cast(), b.len());
+                if r == 0 {
+                    return true;
+                }
+                if r < 0
+                    && std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted
+                {
+                    return false;
+                }
+            }
+        }
+    })
+}
+
+/// A re-executed idle child ([`idle_main`]): its stdin is `hold_r`, its
+/// stdout `ready_w`.
+fn spawn_idle(hold_r: &OwnedFd, ready_w: &OwnedFd) -> Result<Pid> {
+    let stdin: OwnedFd = hold_r.try_clone()?;
+    let stdout: OwnedFd = ready_w.try_clone()?;
+    let mut cmd = crate::subprocess::reexec::ourselves(IDLE)?;
+    cmd.stdin(stdin)
+        .stdout(stdout)
+        .stderr(std::process::Stdio::null());
+    let child = cmd
+        .spawn()
+        .context("re-executing pingpong as an idle child")?;
+    Ok(Pid::from_raw(child.id() as i32))
+}
+
+/// Every child's memory that could be read, and the sum of their virtual
+/// sizes (None if one could not be read).
+fn children_memory(kids: &Children) -> (Vec<Mem>, Option<i64>) {
+    let mut mems = Vec::with_capacity(kids.0.len());
+    let mut vsz_total = 0i64;
+    let mut vsz_ok = true;
+    for pid in &kids.0 {
+        let p = pid.to_string();
+        if let Ok(m) = rollup(&p) {
+            mems.push(m);
+        }
+        match vsz_kib(&p) {
+            Some(v) => vsz_total += v as i64,
+            None => vsz_ok = false,
+        }
+    }
+    (mems, vsz_ok.then_some(vsz_total))
 }
 
 #[cfg(test)]
