@@ -28,7 +28,7 @@ use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::Pid;
 use serde::{Deserialize, Serialize};
 use std::ffi::CString;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The hidden subcommand a re-executed child runs: exits at once.
 pub const NOOP: &str = "__exit";
@@ -216,53 +216,33 @@ impl Row for SpawnResult {
     }
 }
 
+/// Every method, measured with no heap of note.
+const PLAIN: [Method; 8] = [
+    Method::Fork,
+    Method::Vfork,
+    Method::PosixSpawn,
+    Method::Reexec,
+    Method::StdThread,
+    Method::Pthread,
+    Method::ScopedThread,
+    Method::TokioTask,
+];
+
+/// The methods measured again with a large resident heap (`--heap`).
+const HEAVY: [Method; 5] = [
+    Method::Fork,
+    Method::Vfork,
+    Method::PosixSpawn,
+    Method::Reexec,
+    Method::StdThread,
+];
+
 pub fn run(args: &SpawnArgs) -> Result<i32> {
     let c = &args.common;
-    let timeout = c.timeout()?;
-    c.exports.check()?;
-    let heap = match &args.heap {
-        Some(h) => crate::parse::parse_size(h).map_err(usage)?,
-        None if c.quick => 64 << 20,
-        None => 1 << 30,
-    };
-    if !(args.iterations > 0.0 && args.iterations <= 1000.0) {
-        return Err(usage(format!(
-            "invalid --iterations '{}': a factor above 0 and at most 1000",
-            args.iterations
-        )));
-    }
-    let factor = args.iterations * if c.quick { 0.1 } else { 1.0 };
-    let plain = [
-        Method::Fork,
-        Method::Vfork,
-        Method::PosixSpawn,
-        Method::Reexec,
-        Method::StdThread,
-        Method::Pthread,
-        Method::ScopedThread,
-        Method::TokioTask,
-    ];
-    let heavy = [
-        Method::Fork,
-        Method::Vfork,
-        Method::PosixSpawn,
-        Method::Reexec,
-        Method::StdThread,
-    ];
-    let steps = plain.len() + if heap > 0 { heavy.len() } else { 0 };
-    let thp = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| "unknown".into());
-    let settings = Settings {
-        heap_bytes: heap,
-        iteration_factor: factor,
-        tiny_program: TINY.into(),
-        thread_stack: std::env::var("RUST_MIN_STACK")
-            .map(|s| format!("{s} bytes (RUST_MIN_STACK)"))
-            .unwrap_or_else(|_| "2 MiB (Rust's default)".into()),
-        transparent_hugepages: thp.clone(),
-        timeout_s: timeout.as_secs_f64(),
-    };
+    let (settings, timeout) = prepare(args)?;
+    let (heap, factor) = (settings.heap_bytes, settings.iteration_factor);
+    let thp = settings.transparent_hugepages.clone();
+    let steps = PLAIN.len() + if heap > 0 { HEAVY.len() } else { 0 };
     let mut s = Session::new(
         "spawn",
         "creating and ending a unit (median of many)",
@@ -275,9 +255,9 @@ pub fn run(args: &SpawnArgs) -> Result<i32> {
             "{TINY} is missing: posix_spawn + exec was not measured"
         ));
     }
-    let mut rounds = vec![(0usize, &plain[..])];
+    let mut rounds = vec![(0usize, &PLAIN[..])];
     if heap > 0 {
-        rounds.push((heap, &heavy[..]));
+        rounds.push((heap, &HEAVY[..]));
     }
     for (round, methods) in rounds {
         let _held = if round > 0 {
@@ -315,10 +295,53 @@ pub fn run(args: &SpawnArgs) -> Result<i32> {
     s.finish()
 }
 
+/// The settings from the command line, checked (one clear line for a bad
+/// value), and the timeout of one method.
+fn prepare(args: &SpawnArgs) -> Result<(Settings, Duration)> {
+    let c = &args.common;
+    let timeout = c.timeout()?;
+    c.exports.check()?;
+    let heap = match &args.heap {
+        Some(h) => crate::parse::parse_size(h).map_err(usage)?,
+        None if c.quick => 64 << 20,
+        None => 1 << 30,
+    };
+    if !(args.iterations > 0.0 && args.iterations <= 1000.0) {
+        return Err(usage(format!(
+            "invalid --iterations '{}': a factor above 0 and at most 1000",
+            args.iterations
+        )));
+    }
+    let factor = args.iterations * if c.quick { 0.1 } else { 1.0 };
+    let thp = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into());
+    let settings = Settings {
+        heap_bytes: heap,
+        iteration_factor: factor,
+        tiny_program: TINY.into(),
+        thread_stack: std::env::var("RUST_MIN_STACK")
+            .map(|s| format!("{s} bytes (RUST_MIN_STACK)"))
+            .unwrap_or_else(|_| "2 MiB (Rust's default)".into()),
+        transparent_hugepages: thp,
+        timeout_s: timeout.as_secs_f64(),
+    };
+    Ok((settings, timeout))
+}
+
 struct Timings {
     create: Vec<u64>,
     total: Vec<u64>,
     clean: bool,
+}
+
+impl Timings {
+    /// One unit: started at `t0`, the creating call returned at `t1`, joined
+    /// or reaped at `t2`.
+    fn push(&mut self, t0: Instant, t1: Instant, t2: Instant) {
+        self.create.push((t1 - t0).as_nanos() as u64);
+        self.total.push((t2 - t0).as_nanos() as u64);
+    }
 }
 
 fn result(m: Method, heap: usize, t: Timings) -> SpawnResult {
@@ -352,113 +375,127 @@ fn measure(m: Method, n: u64, deadline: &Deadline) -> Result<Timings> {
         total: Vec::with_capacity(n as usize),
         clean: true,
     };
-    let what = m.describe();
     match m {
         Method::Fork | Method::Vfork | Method::PosixSpawn | Method::Reexec => {
-            if m == Method::Fork {
-                // The timed fork below is raw (its child only calls `_exit`),
-                // but the rule is the toolkit's: only while single-threaded.
-                crate::subprocess::fork::single_threaded()?;
-            }
-            let _alarm = Alarm::arm(deadline)?;
-            let program = Program::new(m)?;
-            for _ in 0..n {
-                deadline.check(what)?;
-                let t0 = Instant::now();
-                let pid = program.start()?;
-                let t1 = Instant::now();
-                let ok = wait_within(pid, deadline, what)?;
-                let t2 = Instant::now();
-                t.clean &= ok;
-                t.create.push((t1 - t0).as_nanos() as u64);
-                t.total.push((t2 - t0).as_nanos() as u64);
-            }
+            processes(m, n, deadline, &mut t)?
         }
-        Method::StdThread => {
-            for _ in 0..n {
-                deadline.check(what)?;
-                let t0 = Instant::now();
-                let h = std::thread::spawn(|| {});
-                let t1 = Instant::now();
-                t.clean &= h.join().is_ok();
-                let t2 = Instant::now();
-                t.create.push((t1 - t0).as_nanos() as u64);
-                t.total.push((t2 - t0).as_nanos() as u64);
-            }
-        }
-        Method::ScopedThread => {
-            for _ in 0..n {
-                deadline.check(what)?;
-                let t0 = Instant::now();
-                let mut t1 = t0;
-                std::thread::scope(|sc| {
-                    sc.spawn(|| {});
-                    t1 = Instant::now();
-                });
-                let t2 = Instant::now();
-                t.create.push((t1 - t0).as_nanos() as u64);
-                t.total.push((t2 - t0).as_nanos() as u64);
-            }
-        }
-        Method::Pthread => {
-            extern "C" fn nothing(_: *mut nix::libc::c_void) -> *mut nix::libc::c_void {
-                std::ptr::null_mut()
-            }
-            for _ in 0..n {
-                deadline.check(what)?;
-                let mut tid: nix::libc::pthread_t = 0;
-                let t0 = Instant::now();
-                // SAFETY: `tid` is a valid out-pointer; default attributes
-                // (null); `nothing` is a valid C function that touches no
-                // Rust state and never unwinds; its argument is unused.
-                let rc = unsafe {
-                    nix::libc::pthread_create(
-                        &mut tid,
-                        std::ptr::null(),
-                        nothing,
-                        std::ptr::null_mut(),
-                    )
-                };
-                let t1 = Instant::now();
-                if rc != 0 {
-                    bail!("pthread_create: {}", std::io::Error::from_raw_os_error(rc));
-                }
-                // SAFETY: `tid` was created just above, joinable, joined once.
-                let rc = unsafe { nix::libc::pthread_join(tid, std::ptr::null_mut()) };
-                let t2 = Instant::now();
-                t.clean &= rc == 0;
-                t.create.push((t1 - t0).as_nanos() as u64);
-                t.total.push((t2 - t0).as_nanos() as u64);
-            }
-        }
-        Method::TokioTask => {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(super::cpus())
-                .build()
-                .context("starting the tokio runtime")?;
-            let d = *deadline;
-            let r: Result<Timings> = rt.block_on(async move {
-                // Warm the workers up so the first spawns do not time their start.
-                for _ in 0..10 {
-                    let _ = tokio::spawn(async {}).await;
-                }
-                for _ in 0..n {
-                    d.check(what)?;
-                    let t0 = Instant::now();
-                    let h = tokio::spawn(async {});
-                    let t1 = Instant::now();
-                    t.clean &= h.await.is_ok();
-                    let t2 = Instant::now();
-                    t.create.push((t1 - t0).as_nanos() as u64);
-                    t.total.push((t2 - t0).as_nanos() as u64);
-                }
-                Ok(t)
-            });
-            rt.shutdown_timeout(deadline.remaining());
-            return r;
-        }
+        Method::StdThread => std_threads(m, n, deadline, &mut t)?,
+        Method::ScopedThread => scoped_threads(m, n, deadline, &mut t)?,
+        Method::Pthread => pthreads(m, n, deadline, &mut t)?,
+        Method::TokioTask => return tokio_tasks(m, n, deadline, t),
     }
     Ok(t)
+}
+
+/// `n` child processes made by `m` (fork, vfork, posix_spawn or re-exec),
+/// each reaped before the next.
+fn processes(m: Method, n: u64, deadline: &Deadline, t: &mut Timings) -> Result<()> {
+    let what = m.describe();
+    if m == Method::Fork {
+        // The timed fork below is raw (its child only calls `_exit`),
+        // but the rule is the toolkit's: only while single-threaded.
+        crate::subprocess::fork::single_threaded()?;
+    }
+    let _alarm = Alarm::arm(deadline)?;
+    let program = Program::new(m)?;
+    for _ in 0..n {
+        deadline.check(what)?;
+        let t0 = Instant::now();
+        let pid = program.start()?;
+        let t1 = Instant::now();
+        let ok = wait_within(pid, deadline, what)?;
+        let t2 = Instant::now();
+        t.clean &= ok;
+        t.push(t0, t1, t2);
+    }
+    Ok(())
+}
+
+/// `n` `std::thread`s, each joined before the next.
+fn std_threads(m: Method, n: u64, deadline: &Deadline, t: &mut Timings) -> Result<()> {
+    for _ in 0..n {
+        deadline.check(m.describe())?;
+        let t0 = Instant::now();
+        let h = std::thread::spawn(|| {});
+        let t1 = Instant::now();
+        t.clean &= h.join().is_ok();
+        let t2 = Instant::now();
+        t.push(t0, t1, t2);
+    }
+    Ok(())
+}
+
+/// `n` scoped threads, each scope ended (its thread joined) before the next.
+fn scoped_threads(m: Method, n: u64, deadline: &Deadline, t: &mut Timings) -> Result<()> {
+    for _ in 0..n {
+        deadline.check(m.describe())?;
+        let t0 = Instant::now();
+        let mut t1 = t0;
+        std::thread::scope(|sc| {
+            sc.spawn(|| {});
+            t1 = Instant::now();
+        });
+        let t2 = Instant::now();
+        t.push(t0, t1, t2);
+    }
+    Ok(())
+}
+
+/// `n` raw pthreads, each joined before the next.
+fn pthreads(m: Method, n: u64, deadline: &Deadline, t: &mut Timings) -> Result<()> {
+    extern "C" fn nothing(_: *mut nix::libc::c_void) -> *mut nix::libc::c_void {
+        std::ptr::null_mut()
+    }
+    for _ in 0..n {
+        deadline.check(m.describe())?;
+        let mut tid: nix::libc::pthread_t = 0;
+        let t0 = Instant::now();
+        // SAFETY: `tid` is a valid out-pointer; default attributes
+        // (null); `nothing` is a valid C function that touches no
+        // Rust state and never unwinds; its argument is unused.
+        let rc = unsafe {
+            nix::libc::pthread_create(&mut tid, std::ptr::null(), nothing, std::ptr::null_mut())
+        };
+        let t1 = Instant::now();
+        if rc != 0 {
+            bail!("pthread_create: {}", std::io::Error::from_raw_os_error(rc));
+        }
+        // SAFETY: `tid` was created just above, joinable, joined once.
+        let rc = unsafe { nix::libc::pthread_join(tid, std::ptr::null_mut()) };
+        let t2 = Instant::now();
+        t.clean &= rc == 0;
+        t.push(t0, t1, t2);
+    }
+    Ok(())
+}
+
+/// `n` tokio tasks on a runtime with a worker per CPU, each awaited before
+/// the next.
+fn tokio_tasks(m: Method, n: u64, deadline: &Deadline, mut t: Timings) -> Result<Timings> {
+    let what = m.describe();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(super::cpus())
+        .build()
+        .context("starting the tokio runtime")?;
+    let d = *deadline;
+    let r: Result<Timings> = rt.block_on(async move {
+        // Warm the workers up so the first spawns do not time their start.
+        for _ in 0..10 {
+            let _ = tokio::spawn(async {}).await;
+        }
+        for _ in 0..n {
+            d.check(what)?;
+            let t0 = Instant::now();
+            let h = tokio::spawn(async {});
+            let t1 = Instant::now();
+            t.clean &= h.await.is_ok();
+            let t2 = Instant::now();
+            t.push(t0, t1, t2);
+        }
+        Ok(t)
+    });
+    rt.shutdown_timeout(deadline.remaining());
+    r
 }
 
 /// What a process method starts: prepared once, outside the timed loop.
