@@ -235,6 +235,69 @@ const CHANNELS_MEASURED: u64 = 256;
 
 pub fn run(args: &ContentionArgs) -> Result<i32> {
     let c = &args.common;
+    let (settings, timeout) = prepare(args)?;
+    let (workers, adds, reps) = (
+        settings.workers,
+        settings.adds_per_worker,
+        settings.repetitions,
+    );
+    let expected = settings.expected_total;
+    // Processes first in each round: they are forked while pingpong is
+    // single-threaded.
+    let variants: Vec<(UnitKind, Method)> = PROCESS_METHODS
+        .iter()
+        .map(|&m| (UnitKind::Fork, m))
+        .chain(THREAD_METHODS.iter().map(|&m| (UnitKind::Thread, m)))
+        .collect();
+    let mut s: Session<'_, Settings, ContentionResult> = Session::new(
+        "contention",
+        "N workers adding to one total",
+        c,
+        settings,
+        variants.len() as u64 * reps as u64,
+    )?;
+    // Measured before any worker runs, on this one thread.
+    let channel = channel_footprint();
+    if channel.is_none() {
+        s.unavailable(
+            "a channel's memory: this C library has no mallinfo2 (glibc 2.33 or later), so its heap growth is not measured",
+        );
+    }
+    let mut rows: Vec<Option<usize>> = vec![None; variants.len()];
+    for _ in 0..reps {
+        for (i, &(unit, m)) in variants.iter().enumerate() {
+            let what = format!("{unit}, {m}, {workers} workers");
+            s.start(&what)?;
+            let (wall, cpu, total) = match measure_once(unit, m, workers, adds, timeout) {
+                Ok(x) => x,
+                Err(e) => {
+                    s.failed(&what, e)?;
+                    continue;
+                }
+            };
+            if total != expected {
+                s.note(format!("{what}: WRONG TOTAL {total}, expected {expected}"));
+            }
+            let mut row = match rows[i] {
+                Some(k) => s.doc.results[k].clone(),
+                None => {
+                    let footprint = footprint(unit, m, channel.as_ref());
+                    first_row(unit, m, workers, adds, expected, footprint)
+                }
+            };
+            row.add(wall, cpu, total);
+            let k = *rows[i].get_or_insert(s.doc.results.len());
+            s.set(k, row)?;
+        }
+    }
+    notes(&mut s, reps, channel.as_ref());
+    s.finish()
+}
+
+/// The settings from the command line, checked (one clear line for a bad
+/// value), and the timeout of one variant.
+fn prepare(args: &ContentionArgs) -> Result<(Settings, Duration)> {
+    let c = &args.common;
     let timeout = c.timeout()?;
     c.exports.check()?;
     let workers = args.workers.unwrap_or_else(super::cpus);
@@ -262,73 +325,55 @@ pub fn run(args: &ContentionArgs) -> Result<i32> {
         repetitions: reps,
         timeout_s: timeout.as_secs_f64(),
     };
-    // Processes first in each round: they are forked while pingpong is
-    // single-threaded.
-    let variants: Vec<(UnitKind, Method)> = PROCESS_METHODS
-        .iter()
-        .map(|&m| (UnitKind::Fork, m))
-        .chain(THREAD_METHODS.iter().map(|&m| (UnitKind::Thread, m)))
-        .collect();
-    let mut s: Session<'_, Settings, ContentionResult> = Session::new(
-        "contention",
-        "N workers adding to one total",
-        c,
-        settings,
-        variants.len() as u64 * reps as u64,
-    )?;
-    // Measured before any worker runs, on this one thread.
-    let channel = channel_footprint();
-    if channel.is_none() {
-        s.unavailable(
-            "a channel's memory: this C library has no mallinfo2 (glibc 2.33 or later), so its heap growth is not measured",
-        );
+    Ok((settings, timeout))
+}
+
+/// One repetition of one variant: wall time, CPU time and the total.
+fn measure_once(
+    unit: UnitKind,
+    m: Method,
+    workers: usize,
+    adds: u64,
+    timeout: Duration,
+) -> Result<(u64, u64, u64)> {
+    let d = Deadline::after(timeout);
+    if unit == UnitKind::Thread {
+        threads(m, workers, adds, &d)
+    } else {
+        super::settle_to_one_thread(Duration::from_secs(1));
+        processes(m, workers, adds, &d)
     }
-    let mut rows: Vec<Option<usize>> = vec![None; variants.len()];
-    for _ in 0..reps {
-        for (i, &(unit, m)) in variants.iter().enumerate() {
-            let what = format!("{unit}, {m}, {workers} workers");
-            s.start(&what)?;
-            let d = Deadline::after(timeout);
-            let r = if unit == UnitKind::Thread {
-                threads(m, workers, adds, &d)
-            } else {
-                super::settle_to_one_thread(Duration::from_secs(1));
-                processes(m, workers, adds, &d)
-            };
-            let (wall, cpu, total) = match r {
-                Ok(x) => x,
-                Err(e) => {
-                    s.failed(&what, e)?;
-                    continue;
-                }
-            };
-            if total != expected {
-                s.note(format!("{what}: WRONG TOTAL {total}, expected {expected}"));
-            }
-            let mut row = match rows[i] {
-                Some(k) => s.doc.results[k].clone(),
-                None => ContentionResult {
-                    unit,
-                    method: m,
-                    workers,
-                    adds: workers as u64 * adds,
-                    wall_ns: f64::NAN,
-                    cpu_ns: f64::NAN,
-                    adds_per_s: f64::NAN,
-                    cpu_per_add_ns: f64::NAN,
-                    rep_wall_ns: vec![],
-                    rep_cpu_ns: vec![],
-                    totals: vec![],
-                    expected,
-                    verified: false,
-                    footprint: footprint(unit, m, channel.as_ref()),
-                },
-            };
-            row.add(wall, cpu, total);
-            let k = *rows[i].get_or_insert(s.doc.results.len());
-            s.set(k, row)?;
-        }
+}
+
+/// A variant's row before its first repetition is added.
+fn first_row(
+    unit: UnitKind,
+    m: Method,
+    workers: usize,
+    adds: u64,
+    expected: u64,
+    footprint: Option<Footprint>,
+) -> ContentionResult {
+    ContentionResult {
+        unit,
+        method: m,
+        workers,
+        adds: workers as u64 * adds,
+        wall_ns: f64::NAN,
+        cpu_ns: f64::NAN,
+        adds_per_s: f64::NAN,
+        cpu_per_add_ns: f64::NAN,
+        rep_wall_ns: vec![],
+        rep_cpu_ns: vec![],
+        totals: vec![],
+        expected,
+        verified: false,
+        footprint,
     }
+}
+
+/// What was not measured, and how the figures were.
+fn notes(s: &mut Session<'_, Settings, ContentionResult>, reps: u32, channel: Option<&Footprint>) {
     s.unavailable(
         "rwlock and channel between processes: no standard process-shared form (a channel between processes is `pingpong run`)",
     );
@@ -340,12 +385,11 @@ pub fn run(args: &ContentionArgs) -> Result<i32> {
         "extra bytes: beyond the u64 total guarded or carried; locks and atomics by size_of (they live inline), \
          a channel by the heap growth of making channels that each carried one value, plus its two handles",
     );
-    if let Some(q) = channel.as_ref().and_then(|c| c.per_queued_value_bytes) {
+    if let Some(q) = channel.and_then(|c| c.per_queued_value_bytes) {
         s.note(format!(
             "a channel also holds {q:.1} B of heap per value waiting in it, so a collector that falls behind costs more"
         ));
     }
-    s.finish()
 }
 
 /// What `pingpong contention --json` writes.
@@ -525,94 +569,128 @@ fn check(i: u64) -> bool {
     i & 0xFFF == 0
 }
 
+/// What the adding threads share: the flag that tells them to stop, and
+/// the total each method adds to.
+struct Shared {
+    stop: AtomicBool,
+    atomic: AtomicU64,
+    mutex: Mutex<u64>,
+    rwlock: RwLock<u64>,
+}
+
 fn threads(method: Method, workers: usize, adds: u64, d: &Deadline) -> Result<(u64, u64, u64)> {
-    let stop = AtomicBool::new(false);
-    let atomic = AtomicU64::new(0);
-    let mutex = Mutex::new(0u64);
-    let rwlock = RwLock::new(0u64);
+    let shared = Shared {
+        stop: AtomicBool::new(false),
+        atomic: AtomicU64::new(0),
+        mutex: Mutex::new(0u64),
+        rwlock: RwLock::new(0u64),
+    };
     let (done_tx, done_rx) = std::sync::mpsc::channel::<Option<u64>>();
     let (val_tx, val_rx) = std::sync::mpsc::channel::<u64>();
     let cpu0 = crate::measure::rusage::process_cpu_ns();
     let t0 = Instant::now();
     let outcome: Result<u64> = std::thread::scope(|sc| {
         let collector = (method == Method::Channel).then(|| {
-            let stop = &stop;
-            sc.spawn(move || {
-                let mut sum = 0u64;
-                while let Ok(v) = val_rx.recv() {
-                    sum = sum.wrapping_add(v);
-                    if stop.load(Ordering::Relaxed) {
-                        break;
-                    }
-                }
-                sum
-            })
+            let stop = &shared.stop;
+            sc.spawn(move || collect(val_rx, stop))
         });
         for _ in 0..workers {
-            let (stop, atomic, mutex, rwlock) = (&stop, &atomic, &mutex, &rwlock);
+            let shared = &shared;
             let done = done_tx.clone();
             let vals = val_tx.clone();
-            sc.spawn(move || {
-                let mut local = 0u64;
-                for i in 1..=adds {
-                    if check(i) && stop.load(Ordering::Relaxed) {
-                        let _ = done.send(None);
-                        return;
-                    }
-                    let v = std::hint::black_box(i);
-                    match method {
-                        Method::PerWorker => local = local.wrapping_add(v),
-                        Method::Atomic => {
-                            atomic.fetch_add(v, Ordering::Relaxed);
-                        }
-                        Method::Mutex => {
-                            let mut g = mutex.lock().unwrap_or_else(|e| e.into_inner());
-                            *g = g.wrapping_add(v);
-                        }
-                        Method::Rwlock => {
-                            let mut g = rwlock.write().unwrap_or_else(|e| e.into_inner());
-                            *g = g.wrapping_add(v);
-                        }
-                        _ => {
-                            let _ = vals.send(v);
-                        }
-                    }
-                }
-                let _ = done.send(Some(local));
-            });
+            sc.spawn(move || add(method, adds, shared, done, vals));
         }
         drop(val_tx);
         drop(done_tx);
-        let mut merged = 0u64;
-        let mut failure = None;
-        for _ in 0..workers {
-            match done_rx.recv_timeout(d.remaining()) {
-                Ok(Some(v)) => merged = merged.wrapping_add(v),
-                _ => {
-                    failure = Some(anyhow!(
-                        "the {method} workers did not finish within {}; told to stop",
-                        d.describe()
-                    ));
-                    stop.store(true, Ordering::Relaxed);
-                    break;
-                }
-            }
-        }
+        let merged = merge(&done_rx, workers, d, method, &shared.stop);
         let from_collector = collector.map(|h| h.join().unwrap_or(0));
-        if let Some(e) = failure {
-            return Err(e);
-        }
+        let merged = merged?;
         Ok(match method {
             Method::PerWorker => merged,
-            Method::Atomic => atomic.load(Ordering::Relaxed),
-            Method::Mutex => *mutex.lock().unwrap_or_else(|e| e.into_inner()),
-            Method::Rwlock => *rwlock.read().unwrap_or_else(|e| e.into_inner()),
+            Method::Atomic => shared.atomic.load(Ordering::Relaxed),
+            Method::Mutex => *shared.mutex.lock().unwrap_or_else(|e| e.into_inner()),
+            Method::Rwlock => *shared.rwlock.read().unwrap_or_else(|e| e.into_inner()),
             _ => from_collector.unwrap_or(0),
         })
     });
     let wall = t0.elapsed().as_nanos() as u64;
     let cpu = crate::measure::rusage::process_cpu_ns().saturating_sub(cpu0);
     Ok((wall, cpu, outcome?))
+}
+
+/// The channel's collector: sums what the workers send until they are all
+/// gone, or told to stop.
+fn collect(val_rx: std::sync::mpsc::Receiver<u64>, stop: &AtomicBool) -> u64 {
+    let mut sum = 0u64;
+    while let Ok(v) = val_rx.recv() {
+        sum = sum.wrapping_add(v);
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+    }
+    sum
+}
+
+/// One adding thread: `adds` additions by `method`; then its own sum (per
+/// worker) on `done`, or None if it was told to stop.
+fn add(
+    method: Method,
+    adds: u64,
+    shared: &Shared,
+    done: std::sync::mpsc::Sender<Option<u64>>,
+    vals: std::sync::mpsc::Sender<u64>,
+) {
+    let mut local = 0u64;
+    for i in 1..=adds {
+        if check(i) && shared.stop.load(Ordering::Relaxed) {
+            let _ = done.send(None);
+            return;
+        }
+        let v = std::hint::black_box(i);
+        match method {
+            Method::PerWorker => local = local.wrapping_add(v),
+            Method::Atomic => {
+                shared.atomic.fetch_add(v, Ordering::Relaxed);
+            }
+            Method::Mutex => {
+                let mut g = shared.mutex.lock().unwrap_or_else(|e| e.into_inner());
+                *g = g.wrapping_add(v);
+            }
+            Method::Rwlock => {
+                let mut g = shared.rwlock.write().unwrap_or_else(|e| e.into_inner());
+                *g = g.wrapping_add(v);
+            }
+            _ => {
+                let _ = vals.send(v);
+            }
+        }
+    }
+    let _ = done.send(Some(local));
+}
+
+/// Waits for every worker's word within the deadline, merging their own
+/// sums; past the deadline, tells them to stop.
+fn merge(
+    done_rx: &std::sync::mpsc::Receiver<Option<u64>>,
+    workers: usize,
+    d: &Deadline,
+    method: Method,
+    stop: &AtomicBool,
+) -> Result<u64> {
+    let mut merged = 0u64;
+    for _ in 0..workers {
+        match done_rx.recv_timeout(d.remaining()) {
+            Ok(Some(v)) => merged = merged.wrapping_add(v),
+            _ => {
+                stop.store(true, Ordering::Relaxed);
+                return Err(anyhow!(
+                    "the {method} workers did not finish within {}; told to stop",
+                    d.describe()
+                ));
+            }
+        }
+    }
+    Ok(merged)
 }
 
 /// A pthread mutex in shared memory, usable across `fork`.
