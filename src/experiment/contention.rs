@@ -834,22 +834,8 @@ mod tests {
     }
 
     fn row(unit: UnitKind, method: Method, cpu: &[u64], total: u64) -> ContentionResult {
-        let mut r = ContentionResult {
-            unit,
-            method,
-            workers: 2,
-            adds: 1000,
-            wall_ns: f64::NAN,
-            cpu_ns: f64::NAN,
-            adds_per_s: f64::NAN,
-            cpu_per_add_ns: f64::NAN,
-            rep_wall_ns: vec![],
-            rep_cpu_ns: vec![],
-            totals: vec![],
-            expected: 7,
-            verified: false,
-            footprint: footprint(unit, method, None),
-        };
+        // Two workers, 500 additions each.
+        let mut r = first_row(unit, method, 2, 500, 7, footprint(unit, method, None));
         for &c in cpu {
             r.add(c * 2, c, total);
         }

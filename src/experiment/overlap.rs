@@ -682,30 +682,18 @@ mod tests {
     #[test]
     fn the_witness_gives_speedup_and_cpu_use_per_mix_over_repetitions() {
         use crate::evidence::Spread;
-        let row = |p, unit, walls: &[u64], cpus: &[u64]| {
-            let mut r = OverlapResult {
-                waiting_percent: p,
-                unit,
-                units: 4,
-                wall_ns: f64::NAN,
-                cpu_ns: f64::NAN,
-                cpu_use: f64::NAN,
-                speedup: None,
-                rep_wall_ns: vec![],
-                rep_cpu_ns: vec![],
-                rep_numbers: vec![],
-                completed: 4,
-            };
-            for (k, (&w, &c)) in walls.iter().zip(cpus).enumerate() {
-                r.add(k as u32 + 1, w, c, Some(80.0));
-            }
-            r
-        };
         let mix = |p| Mix {
             waiting_percent: p,
             compute_ns: 1,
             wait_ns: 4,
             compute_iterations: 1,
+        };
+        let row = |p, unit, walls: &[u64], cpus: &[u64]| {
+            let mut r = first_row(&mix(p), unit, 4, 4);
+            for (k, (&w, &c)) in walls.iter().zip(cpus).enumerate() {
+                r.add(k as u32 + 1, w, c, Some(80.0));
+            }
+            r
         };
         let doc = OverlapDocument {
             header: crate::results::Header::new("overlap"),
