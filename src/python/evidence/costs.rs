@@ -39,6 +39,13 @@ impl Column<'_> {
                 ),
             );
         }
+        self.scale_speedups(ev, &rows);
+        self.scale_single_and_pinned(ev, &rows);
+    }
+
+    /// For each kernel, unit and placement: the speedup of the most workers
+    /// that fit the CPUs over one, and (free placement) how many ran at once.
+    fn scale_speedups(&self, ev: &mut Evidence, rows: &[&ScaleRow]) {
         let fit = self.cpus.max(2) as u32;
         for kernel in Kernel::ALL.iter().copied() {
             for unit in PyUnit::ALL.iter().copied() {
@@ -89,6 +96,11 @@ impl Column<'_> {
                 }
             }
         }
+    }
+
+    /// The pure-Python loop's time per iteration on one thread, and whether
+    /// the runs pinned to one CPU gave the right answer.
+    fn scale_single_and_pinned(&self, ev: &mut Evidence, rows: &[&ScaleRow]) {
         if let Some(ns) = rows
             .iter()
             .find(|r| {
@@ -185,8 +197,23 @@ impl Column<'_> {
                 _ => None,
             })
             .collect();
-        let mut moved = Vec::new();
-        for (_, r) in &rows {
+        self.rally_medians(ev, &rows);
+        let moved = self.rally_ratios(ev, &rows);
+        if !moved.is_empty() {
+            self.miss(
+                ev,
+                "rally.moved",
+                format!(
+                    "a pinned player ran elsewhere than pinned ({}): not compared",
+                    moved.join(", ")
+                ),
+            );
+        }
+    }
+
+    /// Every rally's round trip, over its repetitions.
+    fn rally_medians(&self, ev: &mut Evidence, rows: &[(&PyResult, &RallyRow)]) {
+        for (_, r) in rows {
             if let Some(f) = self.reps(
                 &r.reps.reps,
                 Unit::Ns,
@@ -207,6 +234,12 @@ impl Column<'_> {
                 self.put(ev, &key::rally_median(r.placement, r.mechanism, r.unit), f);
             }
         }
+    }
+
+    /// Processes ÷ threads, mechanism by mechanism, placement by placement;
+    /// the pairs not compared because a player moved.
+    fn rally_ratios(&self, ev: &mut Evidence, rows: &[(&PyResult, &RallyRow)]) -> Vec<String> {
+        let mut moved = Vec::new();
         // Like with like: processes ÷ threads only where both were pinned
         // alike and stayed where they were pinned; repetitions alternate
         // T P T P, so each repetition gives a ratio of its own.
@@ -249,16 +282,7 @@ impl Column<'_> {
                 }
             }
         }
-        if !moved.is_empty() {
-            self.miss(
-                ev,
-                "rally.moved",
-                format!(
-                    "a pinned player ran elsewhere than pinned ({}): not compared",
-                    moved.join(", ")
-                ),
-            );
-        }
+        moved
     }
 
     pub(super) fn pickling(&self, ev: &mut Evidence) {

@@ -61,44 +61,7 @@ impl Column<'_> {
             match &r.row {
                 PyRow::Stop(StopRow::Thread(t)) => {
                     no_api = Some(t.kill_api.clone());
-                    if r.verified != Some(true) {
-                        self.miss(
-                            ev,
-                            &key::uninterrupted(t.target),
-                            format!("the thread ({}) had not started its work when SetAsyncExc was called", t.target),
-                        );
-                        continue;
-                    }
-                    let doing = match t.target {
-                        StopTarget::PythonLoop => "running a pure-Python loop",
-                        StopTarget::TimeSleep => "blocked in time.sleep",
-                        StopTarget::OsRead => "blocked in os.read on an empty pipe",
-                    };
-                    let escaped = if t.escaped_handler {
-                        " (the exception escaped the thread's own handler, python/cpython#139622)"
-                    } else {
-                        ""
-                    };
-                    self.show(
-                        ev,
-                        &key::uninterrupted(t.target),
-                        t.outcome != ThreadStopOutcome::Interrupted,
-                        format!(
-                            "PyThreadState_SetAsyncExc on a thread {doing}: {} within {:.0} ms{escaped}",
-                            t.outcome, t.window_ms
-                        ),
-                    );
-                    if let (ThreadStopOutcome::Interrupted, Some(ns)) = (t.outcome, r.value) {
-                        self.put(
-                            ev,
-                            &key::interrupt_ns(t.target),
-                            self.exact(
-                                ns,
-                                Unit::Ns,
-                                format!("from SetAsyncExc to the exception in a thread {doing}"),
-                            ),
-                        );
-                    }
+                    self.stop_thread(ev, r, t);
                 }
                 PyRow::Stop(StopRow::Process(p)) => processes.push((r, p)),
                 _ => {}
@@ -139,6 +102,52 @@ impl Column<'_> {
                 .collect::<Vec<_>>()
                 .join("; ");
             self.show(ev, key::PROCESS_KILLED, stopped, shown);
+        }
+    }
+
+    /// `PyThreadState_SetAsyncExc` on one thread: whether it was
+    /// interrupted, and how soon.
+    fn stop_thread(&self, ev: &mut Evidence, r: &PyResult, t: &ThreadStopRow) {
+        if r.verified != Some(true) {
+            self.miss(
+                ev,
+                &key::uninterrupted(t.target),
+                format!(
+                    "the thread ({}) had not started its work when SetAsyncExc was called",
+                    t.target
+                ),
+            );
+            return;
+        }
+        let doing = match t.target {
+            StopTarget::PythonLoop => "running a pure-Python loop",
+            StopTarget::TimeSleep => "blocked in time.sleep",
+            StopTarget::OsRead => "blocked in os.read on an empty pipe",
+        };
+        let escaped = if t.escaped_handler {
+            " (the exception escaped the thread's own handler, python/cpython#139622)"
+        } else {
+            ""
+        };
+        self.show(
+            ev,
+            &key::uninterrupted(t.target),
+            t.outcome != ThreadStopOutcome::Interrupted,
+            format!(
+                "PyThreadState_SetAsyncExc on a thread {doing}: {} within {:.0} ms{escaped}",
+                t.outcome, t.window_ms
+            ),
+        );
+        if let (ThreadStopOutcome::Interrupted, Some(ns)) = (t.outcome, r.value) {
+            self.put(
+                ev,
+                &key::interrupt_ns(t.target),
+                self.exact(
+                    ns,
+                    Unit::Ns,
+                    format!("from SetAsyncExc to the exception in a thread {doing}"),
+                ),
+            );
         }
     }
 
@@ -193,6 +202,15 @@ impl Column<'_> {
                 _ => None,
             })
             .collect();
+        self.lock_counters(ev);
+        for c in &costs {
+            self.lock_cost(ev, c, &costs);
+        }
+    }
+
+    /// The shared counter under each thread API and lock: exact, or how
+    /// many updates were lost.
+    fn lock_counters(&self, ev: &mut Evidence) {
         for r in &self.rows {
             let PyRow::Locks(LocksRow::Counter(c)) = &r.row else {
                 continue;
@@ -220,60 +238,63 @@ impl Column<'_> {
                 ),
             );
         }
-        for c in &costs {
-            let lock = match c.lock {
-                LockVariant::None => "no lock",
-                LockVariant::ThreadingLock => "threading.Lock",
-                LockVariant::ThreadAllocateLock => "_thread.allocate_lock",
-            };
-            if let Some(f) = self.reps(
-                &c.reps.reps,
-                Unit::Ns,
-                format!(
-                    "wall time per counter increment, {lock}, {} threads",
-                    c.threads
+    }
+
+    /// What one lock costs per increment, its size, and its time over no
+    /// lock's with as many threads.
+    fn lock_cost(&self, ev: &mut Evidence, c: &CostRow, costs: &[&CostRow]) {
+        let lock = match c.lock {
+            LockVariant::None => "no lock",
+            LockVariant::ThreadingLock => "threading.Lock",
+            LockVariant::ThreadAllocateLock => "_thread.allocate_lock",
+        };
+        if let Some(f) = self.reps(
+            &c.reps.reps,
+            Unit::Ns,
+            format!(
+                "wall time per counter increment, {lock}, {} threads",
+                c.threads
+            ),
+        ) {
+            self.put(ev, &key::lock_cost(c.lock, c.threads), f);
+        }
+        if let Some(b) = c.lock_bytes {
+            self.put(
+                ev,
+                &key::lock_bytes(c.lock),
+                self.exact(
+                    b as f64,
+                    Unit::Bytes,
+                    format!("sys.getsizeof of one {lock}"),
                 ),
-            ) {
-                self.put(ev, &key::lock_cost(c.lock, c.threads), f);
-            }
-            if let Some(b) = c.lock_bytes {
-                self.put(
-                    ev,
-                    &key::lock_bytes(c.lock),
-                    self.exact(
-                        b as f64,
-                        Unit::Bytes,
-                        format!("sys.getsizeof of one {lock}"),
-                    ),
-                );
-            }
-            if c.lock == LockVariant::None {
-                continue;
-            }
-            let Some(none) = costs
-                .iter()
-                .find(|n| n.lock == LockVariant::None && n.threads == c.threads)
-            else {
-                continue;
-            };
-            let ratios: Vec<f64> = c
-                .reps
-                .reps
-                .iter()
-                .zip(&none.reps.reps)
-                .filter(|(_, n)| **n > 0.0)
-                .map(|(l, n)| l / n)
-                .collect();
-            if let Some(f) = self.reps(
-                &ratios,
-                Unit::Ratio,
-                format!(
-                    "time per increment with {lock} ÷ with none, {} threads, per interleaved repetition",
-                    c.threads
-                ),
-            ) {
-                self.put(ev, &key::lock_cost_ratio(c.lock, c.threads), f);
-            }
+            );
+        }
+        if c.lock == LockVariant::None {
+            return;
+        }
+        let Some(none) = costs
+            .iter()
+            .find(|n| n.lock == LockVariant::None && n.threads == c.threads)
+        else {
+            return;
+        };
+        let ratios: Vec<f64> = c
+            .reps
+            .reps
+            .iter()
+            .zip(&none.reps.reps)
+            .filter(|(_, n)| **n > 0.0)
+            .map(|(l, n)| l / n)
+            .collect();
+        if let Some(f) = self.reps(
+            &ratios,
+            Unit::Ratio,
+            format!(
+                "time per increment with {lock} ÷ with none, {} threads, per interleaved repetition",
+                c.threads
+            ),
+        ) {
+            self.put(ev, &key::lock_cost_ratio(c.lock, c.threads), f);
         }
     }
 
