@@ -18,18 +18,22 @@
 //! waiting. Reported for every repetition, the repetitions interleaved
 //! across the variants: wall time, CPU time (this process and its reaped
 //! children), and CPU utilisation = CPU time ÷ wall time, in CPUs.
+//!
+//! This file holds the experiment (its arguments, its document and what it
+//! shows, the run); what a unit does, and the three ways of running units
+//! (serial, threads, forked processes), are in `units.rs`.
 
-use super::{Children, CommonArgs, Deadline, Row, Session};
+mod units;
+
+use super::{CommonArgs, Deadline, Row, Session};
 use crate::error::usage;
 use crate::evidence::{Evidence, Figure, Unit, Witness};
-use crate::experiment::scale::kernel;
 use crate::format::ns;
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::Result;
 use clap::Args;
 use serde::{Deserialize, Serialize};
-use std::os::fd::{AsFd, AsRawFd};
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
+use units::{processes, serial, threads, Work};
 
 /// The longest wait of one unit (a sleep is not interrupted by Ctrl-C).
 const MAX_WAIT: Duration = Duration::from_secs(10);
@@ -417,142 +421,6 @@ fn first_row(mix: &Mix, runner: Runner, units: usize, completed: usize) -> Overl
     }
 }
 
-/// What one unit does.
-#[derive(Clone, Copy, Debug)]
-struct Work {
-    rounds: u32,
-    iterations: u64,
-    wait: Duration,
-}
-
-/// A blocking wait of `wait` on a timer's descriptor: the unit sleeps in
-/// `read` until the kernel's timer fires, as it would for any I/O.
-fn wait_on_timer(wait: Duration) -> std::io::Result<()> {
-    use rustix::time::{
-        timerfd_create, timerfd_settime, Itimerspec, TimerfdClockId, TimerfdFlags,
-        TimerfdTimerFlags, Timespec,
-    };
-    if wait.is_zero() {
-        return Ok(());
-    }
-    let fd = timerfd_create(TimerfdClockId::Monotonic, TimerfdFlags::CLOEXEC)?;
-    let zero = Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    let spec = Itimerspec {
-        it_interval: zero,
-        it_value: Timespec {
-            tv_sec: wait.as_secs() as _,
-            tv_nsec: wait.subsec_nanos() as _,
-        },
-    };
-    timerfd_settime(&fd, TimerfdTimerFlags::empty(), &spec)?;
-    let mut buf = [0u8; 8];
-    loop {
-        match rustix::io::read(&fd, &mut buf) {
-            Ok(8) => return Ok(()),
-            Ok(_) => return Err(std::io::Error::other("short read of a timerfd")),
-            Err(rustix::io::Errno::INTR) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-}
-
-/// One unit's rounds; false if the deadline passed or a wait failed.
-fn unit(work: &Work, d: &Deadline) -> bool {
-    let never = AtomicBool::new(false);
-    let mut base = 0u64;
-    for _ in 0..work.rounds {
-        if d.passed() {
-            return false;
-        }
-        std::hint::black_box(kernel(base, base + work.iterations, &never));
-        base = base.wrapping_add(work.iterations);
-        if wait_on_timer(work.wait).is_err() {
-            return false;
-        }
-    }
-    true
-}
-
-/// One unit after another, on this thread: returns the units completed.
-fn serial(n: usize, work: &Work, d: &Deadline) -> Result<usize> {
-    for _ in 0..n {
-        if !unit(work, d) {
-            d.check("the serial units")?;
-            bail!("a serial unit's wait failed");
-        }
-    }
-    Ok(n)
-}
-
-fn threads(n: usize, work: &Work, d: &Deadline) -> Result<usize> {
-    let (tx, rx) = std::sync::mpsc::channel::<bool>();
-    let mut hs = Vec::with_capacity(n);
-    for _ in 0..n {
-        let (tx, work, dl) = (tx.clone(), *work, *d);
-        hs.push(
-            std::thread::Builder::new()
-                .spawn(move || {
-                    let _ = tx.send(unit(&work, &dl));
-                })
-                .context("starting a thread")?,
-        );
-    }
-    drop(tx);
-    let mut done = 0;
-    let mut failure = None;
-    for _ in 0..n {
-        match rx.recv_timeout(d.remaining()) {
-            Ok(true) => done += 1,
-            Ok(false) => failure = Some(anyhow!("a thread's rounds failed or ran out of time")),
-            Err(_) => {
-                failure = Some(anyhow!(
-                    "the threads did not finish within {}",
-                    d.describe()
-                ));
-                break;
-            }
-        }
-    }
-    for h in hs {
-        let _ = h.join();
-    }
-    match failure {
-        Some(e) => Err(e),
-        None => Ok(done),
-    }
-}
-
-fn processes(n: usize, work: &Work, d: &Deadline) -> Result<usize> {
-    let (done_r, done_w) = super::pipe()?;
-    let dw = done_w.as_raw_fd();
-    let mut kids = Children::default();
-    for _ in 0..n {
-        let (work, dl) = (*work, *d);
-        kids.0.push(super::fork_child(move || {
-            if !unit(&work, &dl) {
-                return false;
-            }
-            // SAFETY: a one-byte write from a live buffer.
-            unsafe { nix::libc::write(dw, b"d".as_ptr().cast(), 1) == 1 }
-        })?);
-    }
-    drop(done_w);
-    let mut buf = vec![0u8; n];
-    super::read_within(done_r.as_fd(), &mut buf, d, "the working processes")
-        .map_err(super::or_killed)?;
-    let statuses = kids.reap_all(d, "a working process")?;
-    if !statuses
-        .iter()
-        .all(|s| matches!(s, nix::sys::wait::WaitStatus::Exited(_, 0)))
-    {
-        bail!("a working process did not exit cleanly: {statuses:?}");
-    }
-    Ok(n)
-}
-
 /// What `pingpong overlap --json` writes.
 pub type OverlapDocument = super::ExperimentDocument<Settings, OverlapResult>;
 
@@ -658,26 +526,6 @@ impl Witness for OverlapDocument {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_timer_wait_blocks_for_about_its_time() {
-        let t0 = Instant::now();
-        wait_on_timer(Duration::from_millis(5)).unwrap();
-        assert!(t0.elapsed() >= Duration::from_millis(5));
-        wait_on_timer(Duration::ZERO).unwrap();
-    }
-
-    #[test]
-    fn every_runner_completes_every_unit() {
-        let work = Work {
-            rounds: 2,
-            iterations: 1000,
-            wait: Duration::from_millis(1),
-        };
-        let d = Deadline::after(Duration::from_secs(30));
-        assert_eq!(serial(3, &work, &d).unwrap(), 3);
-        assert_eq!(threads(3, &work, &d).unwrap(), 3);
-    }
 
     #[test]
     fn the_witness_gives_speedup_and_cpu_use_per_mix_over_repetitions() {
