@@ -10,12 +10,12 @@
 //! progress (a process stopped by SIGSTOP is named as such), instead of
 //! waiting for the match's deadline (30 s and more).
 
-use crate::channel::{Channel, Pair, Setup};
+use crate::channel::{Channel, EndpointSpec, Pair, Setup};
 use crate::error::Interrupted;
 use crate::kinds::{Placement, Role, UnitKind};
 use crate::measure::load::{self, Load};
 use crate::player::board::{Board, Phase};
-use crate::player::control::{self, Msg, SupervisorLine};
+use crate::player::control::{self, Msg, PlayerLine, SupervisorLine};
 use crate::player::hits::Hit;
 use crate::player::report::PlayerReport;
 use crate::player::{Kit, PlayerSpec, Script};
@@ -93,39 +93,9 @@ pub fn play(m: &Match, on_hit: Option<&mut dyn FnMut(Hit) -> Result<()>>) -> Res
     let board = Board::new()?;
     let (sup_ping, line_ping) = control::line()?;
     let (sup_pong, line_pong) = control::line()?;
-    let (events_rx, events_tx) = if m.script.pace.is_some() || on_hit.is_some() {
-        let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
-        rustix::fs::fcntl_setfl(&r, rustix::fs::OFlags::NONBLOCK)?;
-        (Some(r), Some(w))
-    } else {
-        (None, None)
-    };
-    let dup = |fd: &Option<OwnedFd>| -> Result<Option<OwnedFd>> {
-        Ok(match fd {
-            Some(f) => Some(rustix::io::fcntl_dupfd_cloexec(f, 0)?),
-            None => None,
-        })
-    };
-    let spec = |role| PlayerSpec {
-        role,
-        cpu: m.placement.cpu(role),
-        script: m.script.clone(),
-        deadline: Some(m.timeout),
-    };
-    let ping_kit = Kit {
-        spec: spec(Role::Ping),
-        endpoint: ping,
-        line: line_ping,
-        board: board.share()?,
-        events: dup(&events_tx)?,
-    };
-    let pong_kit = Kit {
-        spec: spec(Role::Pong),
-        endpoint: pong,
-        line: line_pong,
-        board: board.share()?,
-        events: dup(&events_tx)?,
-    };
+    let (events_rx, events_tx) = events(m.script.pace.is_some() || on_hit.is_some())?;
+    let ping_kit = kit(m, Role::Ping, ping, line_ping, &board, &events_tx)?;
+    let pong_kit = kit(m, Role::Pong, pong, line_pong, &board, &events_tx)?;
     drop(events_tx);
 
     // What a forked player must close: everything that is not its own.
@@ -152,17 +122,11 @@ pub fn play(m: &Match, on_hit: Option<&mut dyn FnMut(Hit) -> Result<()>>) -> Res
     };
 
     crate::interrupt::reset_abort();
-    let mut seats: Vec<Seat> = Vec::with_capacity(2);
-    let ping_unit = crate::unit::start(m.unit, ping_kit, &borrow(&foreign_to_ping))?;
-    seats.push(Seat::new(Role::Ping, ping_unit, sup_ping));
-    let pong_unit = match crate::unit::start(m.unit, pong_kit, &borrow(&foreign_to_pong)) {
-        Ok(u) => u,
-        Err(e) => {
-            seats[0].unit.stop();
-            return Err(e);
-        }
-    };
-    seats.push(Seat::new(Role::Pong, pong_unit, sup_pong));
+    let seats = start_players(
+        m.unit,
+        (ping_kit, sup_ping, &borrow(&foreign_to_ping)),
+        (pong_kit, sup_pong, &borrow(&foreign_to_pong)),
+    )?;
 
     let mut sup = Supervisor {
         seats,
@@ -184,6 +148,71 @@ pub fn play(m: &Match, on_hit: Option<&mut dyn FnMut(Hit) -> Result<()>>) -> Res
     drop(sup);
     drop(dir);
     result
+}
+
+/// The pipe both players log their hits to (demo mode, or a paced match):
+/// its read end, non-blocking, and its write end; or neither.
+fn events(wanted: bool) -> Result<(Option<OwnedFd>, Option<OwnedFd>)> {
+    Ok(if wanted {
+        let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
+        rustix::fs::fcntl_setfl(&r, rustix::fs::OFlags::NONBLOCK)?;
+        (Some(r), Some(w))
+    } else {
+        (None, None)
+    })
+}
+
+/// What one player is started with: its part of the match, its end of the
+/// channel and of its control line, the board, and its own copy of the
+/// events pipe's write end.
+fn kit(
+    m: &Match,
+    role: Role,
+    endpoint: EndpointSpec,
+    line: PlayerLine,
+    board: &Board,
+    events_tx: &Option<OwnedFd>,
+) -> Result<Kit> {
+    let dup = |fd: &Option<OwnedFd>| -> Result<Option<OwnedFd>> {
+        Ok(match fd {
+            Some(f) => Some(rustix::io::fcntl_dupfd_cloexec(f, 0)?),
+            None => None,
+        })
+    };
+    let spec = |role| PlayerSpec {
+        role,
+        cpu: m.placement.cpu(role),
+        script: m.script.clone(),
+        deadline: Some(m.timeout),
+    };
+    Ok(Kit {
+        spec: spec(role),
+        endpoint,
+        line,
+        board: board.share()?,
+        events: dup(events_tx)?,
+    })
+}
+
+/// Starts ping, then pong, each with its kit, its supervisor line and the
+/// descriptors it must close; if pong cannot start, ping is stopped.
+fn start_players(
+    unit: UnitKind,
+    (ping_kit, sup_ping, ping_foreign): (Kit, SupervisorLine, &[BorrowedFd<'_>]),
+    (pong_kit, sup_pong, pong_foreign): (Kit, SupervisorLine, &[BorrowedFd<'_>]),
+) -> Result<Vec<Seat>> {
+    let mut seats: Vec<Seat> = Vec::with_capacity(2);
+    let ping_unit = crate::unit::start(unit, ping_kit, ping_foreign)?;
+    seats.push(Seat::new(Role::Ping, ping_unit, sup_ping));
+    let pong_unit = match crate::unit::start(unit, pong_kit, pong_foreign) {
+        Ok(u) => u,
+        Err(e) => {
+            seats[0].unit.stop();
+            return Err(e);
+        }
+    };
+    seats.push(Seat::new(Role::Pong, pong_unit, sup_pong));
+    Ok(seats)
 }
 
 impl Seat {

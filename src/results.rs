@@ -612,13 +612,20 @@ impl RunDocument {
     /// A rally between hosts: the round trip, what became of the balls,
     /// the matches that failed, and how many machines the endpoints were on.
     fn testify_hosts(&self, ev: &mut crate::evidence::Evidence, command: &str) {
-        use crate::evidence::{Figure, Unit};
-        use crate::format::format_size;
         let at = self
             .peer
             .as_ref()
             .map(|p| format!(" with pingpong serve at {}", p.address))
             .unwrap_or_default();
+        for ch in self.channels() {
+            self.testify_host_round_trip(ev, command, ch, &at);
+            self.testify_host_matches(ev, command, ch, &at);
+        }
+        self.testify_host_machines(ev, command);
+    }
+
+    /// Every channel measured or failed, in the order first seen.
+    fn channels(&self) -> Vec<&str> {
         let mut channels: Vec<&str> = Vec::new();
         for c in self
             .measurements
@@ -630,81 +637,109 @@ impl RunDocument {
                 channels.push(&c.channel);
             }
         }
-        for ch in channels {
-            if let Some(c) = self.combined.iter().find(|c| c.combo.channel == ch) {
-                ev.put(
-                    key::hosts(ch),
-                    Figure::ci95(
-                        c.latency.median,
-                        c.latency.median_ci,
-                        Unit::Ns,
-                        format!(
-                            "median round trip between hosts over {ch} ({}){at}, verified balls, 95% confidence interval",
-                            format_size(c.combo.size)
-                        ),
-                        command,
+        channels
+    }
+
+    /// The median round trip between hosts over `ch`, verified balls.
+    fn testify_host_round_trip(
+        &self,
+        ev: &mut crate::evidence::Evidence,
+        command: &str,
+        ch: &str,
+        at: &str,
+    ) {
+        use crate::evidence::{Figure, Unit};
+        use crate::format::format_size;
+        if let Some(c) = self.combined.iter().find(|c| c.combo.channel == ch) {
+            ev.put(
+                key::hosts(ch),
+                Figure::ci95(
+                    c.latency.median,
+                    c.latency.median_ci,
+                    Unit::Ns,
+                    format!(
+                        "median round trip between hosts over {ch} ({}){at}, verified balls, 95% confidence interval",
+                        format_size(c.combo.size)
                     ),
-                );
-            }
-            let ms: Vec<&Measurement> = self
-                .measurements
-                .iter()
-                .filter(|m| m.combo.channel == ch)
-                .collect();
-            let sum = |f: &dyn Fn(&Verification) -> u64| -> f64 {
-                ms.iter().map(|m| f(&m.verification)).sum::<u64>() as f64
-            };
-            let lost = sum(&|v| v.lost);
-            let reordered = sum(&|v| v.stale + v.out_of_order);
-            let corrupted = sum(&|v| v.corrupted);
-            let intact = (sum(&|v| v.balls_checked) - reordered - corrupted).max(0.0);
-            let n = ms.len();
-            let mut count = |k: String, v: f64, what: String| {
-                ev.put(k, Figure::exact(v, Unit::Count, what, command));
-            };
-            // Balls are counted only where a match was played: over a
-            // channel no match got through, only the failures show.
-            if n > 0 {
-                count(
-                    key::hosts_intact(ch),
-                    intact,
-                    format!("balls checked and intact over {ch}{at}, both ways, {n} match(es)"),
-                );
-                count(
-                    key::hosts_lost(ch),
-                    lost,
-                    format!("balls lost over {ch}{at}, {n} match(es)"),
-                );
-                count(
-                    key::hosts_reordered(ch),
-                    reordered,
-                    format!("balls that came twice, late or out of turn over {ch}{at}"),
-                );
-                count(
-                    key::hosts_corrupted(ch),
-                    corrupted,
-                    format!("balls whose content did not match their checksum over {ch}{at}"),
-                );
-            }
-            let failed: Vec<&Failure> = self
-                .errors
-                .iter()
-                .filter(|e| e.combo.channel == ch)
-                .collect();
-            count(
-                key::hosts_failed(ch),
-                failed.len() as f64,
-                match failed.first() {
-                    Some(f) => format!(
-                        "matches over {ch} that failed ({} of {}): {}",
-                        failed.len(),
-                        failed.len() + n,
-                        f.error
-                    ),
-                    None => format!("matches over {ch} that failed (none of {n})"),
-                },
+                    command,
+                ),
             );
         }
+    }
+
+    /// What became of the balls over `ch` (where a match was played), and
+    /// the matches over it that failed.
+    fn testify_host_matches(
+        &self,
+        ev: &mut crate::evidence::Evidence,
+        command: &str,
+        ch: &str,
+        at: &str,
+    ) {
+        use crate::evidence::{Figure, Unit};
+        let ms: Vec<&Measurement> = self
+            .measurements
+            .iter()
+            .filter(|m| m.combo.channel == ch)
+            .collect();
+        let sum = |f: &dyn Fn(&Verification) -> u64| -> f64 {
+            ms.iter().map(|m| f(&m.verification)).sum::<u64>() as f64
+        };
+        let lost = sum(&|v| v.lost);
+        let reordered = sum(&|v| v.stale + v.out_of_order);
+        let corrupted = sum(&|v| v.corrupted);
+        let intact = (sum(&|v| v.balls_checked) - reordered - corrupted).max(0.0);
+        let n = ms.len();
+        let mut count = |k: String, v: f64, what: String| {
+            ev.put(k, Figure::exact(v, Unit::Count, what, command));
+        };
+        // Balls are counted only where a match was played: over a
+        // channel no match got through, only the failures show.
+        if n > 0 {
+            count(
+                key::hosts_intact(ch),
+                intact,
+                format!("balls checked and intact over {ch}{at}, both ways, {n} match(es)"),
+            );
+            count(
+                key::hosts_lost(ch),
+                lost,
+                format!("balls lost over {ch}{at}, {n} match(es)"),
+            );
+            count(
+                key::hosts_reordered(ch),
+                reordered,
+                format!("balls that came twice, late or out of turn over {ch}{at}"),
+            );
+            count(
+                key::hosts_corrupted(ch),
+                corrupted,
+                format!("balls whose content did not match their checksum over {ch}{at}"),
+            );
+        }
+        let failed: Vec<&Failure> = self
+            .errors
+            .iter()
+            .filter(|e| e.combo.channel == ch)
+            .collect();
+        count(
+            key::hosts_failed(ch),
+            failed.len() as f64,
+            match failed.first() {
+                Some(f) => format!(
+                    "matches over {ch} that failed ({} of {}): {}",
+                    failed.len(),
+                    failed.len() + n,
+                    f.error
+                ),
+                None => format!("matches over {ch} that failed (none of {n})"),
+            },
+        );
+    }
+
+    /// How many machines the two endpoints ran on, where the peer says.
+    fn testify_host_machines(&self, ev: &mut crate::evidence::Evidence, command: &str) {
+        use crate::evidence::{Figure, Unit};
         if let Some(p) = &self.peer {
             let (machines, how) = match p.endpoints(&self.header.machine) {
                 Endpoints::Loopback => (

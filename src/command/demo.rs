@@ -50,6 +50,56 @@ impl Referee {
 }
 
 pub fn run(a: &DemoArgs) -> Result<()> {
+    let (m, pace) = prepare(a)?;
+    let (unit, chan) = (m.unit, m.channel);
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{} hits each, between {} via {} ({}), one every {}:",
+        a.hits,
+        unit.name(),
+        chan.name(),
+        unit.summary(),
+        humantime::format_duration(pace)
+    )?;
+    let mut referee = Referee::default();
+    let mut first: Option<u64> = None;
+    let mut on_hit = |hit: Hit| -> Result<()> {
+        referee.call(&hit)?;
+        let t0 = *first.get_or_insert(hit.monotonic_ns);
+        let indent = if hit.role == Role::Ping {
+            ""
+        } else {
+            "          "
+        };
+        writeln!(
+            out,
+            "{indent}{} #{:<3} {:>9.3} ms   pid {:<7} tid {}",
+            hit.role.name(),
+            hit.number,
+            (hit.monotonic_ns - t0) as f64 / 1e6,
+            hit.pid,
+            hit.tid
+        )?;
+        out.flush()?;
+        Ok(())
+    };
+    engine::play(&m, Some(&mut on_hit))?;
+    let hits = referee.hits;
+    if hits != 2 * a.hits {
+        bail!(
+            "the demo ended after {hits} hits where {} were due",
+            2 * a.hits
+        );
+    }
+    println!("{hits} hits in strict turns: never two pings or two pongs in a row.");
+    Ok(())
+}
+
+/// The match the command line asks for, checked (one clear line for a bad
+/// value): one unit, one channel, a paced rally of `--hits` balls; and the
+/// pace.
+fn prepare(a: &DemoArgs) -> Result<(Match<'static>, Duration)> {
     let units = parse_units(&a.between)?;
     let [unit] = units[..] else {
         return Err(usage("demo plays one unit at a time: give one --between"));
@@ -99,48 +149,7 @@ pub fn run(a: &DemoArgs) -> Result<()> {
         timeout,
         loss_timeout: Duration::from_secs(2),
     };
-    let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "{} hits each, between {} via {} ({}), one every {}:",
-        a.hits,
-        unit.name(),
-        chan.name(),
-        unit.summary(),
-        humantime::format_duration(pace)
-    )?;
-    let mut referee = Referee::default();
-    let mut first: Option<u64> = None;
-    let mut on_hit = |hit: Hit| -> Result<()> {
-        referee.call(&hit)?;
-        let t0 = *first.get_or_insert(hit.monotonic_ns);
-        let indent = if hit.role == Role::Ping {
-            ""
-        } else {
-            "          "
-        };
-        writeln!(
-            out,
-            "{indent}{} #{:<3} {:>9.3} ms   pid {:<7} tid {}",
-            hit.role.name(),
-            hit.number,
-            (hit.monotonic_ns - t0) as f64 / 1e6,
-            hit.pid,
-            hit.tid
-        )?;
-        out.flush()?;
-        Ok(())
-    };
-    engine::play(&m, Some(&mut on_hit))?;
-    let hits = referee.hits;
-    if hits != 2 * a.hits {
-        bail!(
-            "the demo ended after {hits} hits where {} were due",
-            2 * a.hits
-        );
-    }
-    println!("{hits} hits in strict turns: never two pings or two pongs in a row.");
-    Ok(())
+    Ok((m, pace))
 }
 
 #[cfg(test)]

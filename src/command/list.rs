@@ -40,8 +40,27 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 pub fn render() -> String {
-    let mut reasons: Vec<String> = Vec::new();
     let mut out = String::new();
+    let reasons = channels(&mut out);
+    let _ = writeln!(out, "\n✓ valid · not valid, because:");
+    for (i, why) in reasons.iter().enumerate() {
+        for (j, line) in wrap(why, WIDTH - 5).iter().enumerate() {
+            if j == 0 {
+                let _ = writeln!(out, "{:>3}  {line}", i + 1);
+            } else {
+                let _ = writeln!(out, "     {line}");
+            }
+        }
+    }
+    units(&mut out);
+    out
+}
+
+/// The table of channels: each one's largest ball, a mark for each unit
+/// (valid, or the number of the reason it is not), and what it is. The
+/// reasons, in the order numbered.
+fn channels(out: &mut String) -> Vec<String> {
+    let mut reasons: Vec<String> = Vec::new();
     let marks_width = UnitKind::ALL.len() * 5;
     let lead = 13 + 1 + 8 + 2 + marks_width + 1;
     let _ = write!(out, "{:<13} {:>8}  ", "channel", "largest");
@@ -79,16 +98,11 @@ pub fn render() -> String {
             let _ = writeln!(out, " {line}");
         }
     }
-    let _ = writeln!(out, "\n✓ valid · not valid, because:");
-    for (i, why) in reasons.iter().enumerate() {
-        for (j, line) in wrap(why, WIDTH - 5).iter().enumerate() {
-            if j == 0 {
-                let _ = writeln!(out, "{:>3}  {line}", i + 1);
-            } else {
-                let _ = writeln!(out, "     {line}");
-            }
-        }
-    }
+    reasons
+}
+
+/// The units `--between` takes, each with what it is.
+fn units(out: &mut String) {
     let _ = writeln!(out, "\nunits (--between):");
     let mut unit = |name: &str, head: &str, what: &str| {
         let label = if head.is_empty() {
@@ -118,7 +132,6 @@ pub fn render() -> String {
         }
     );
     unit("ranks", "", &ranks);
-    out
 }
 
 #[cfg(test)]

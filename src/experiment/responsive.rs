@@ -166,48 +166,15 @@ impl HeavyWork {
 
 pub fn run(args: &ResponsiveArgs) -> Result<i32> {
     let c = &args.common;
-    let timeout = c.timeout()?;
-    c.exports.check()?;
-    let every = crate::bounds::parse_time(&args.every, "--every", crate::bounds::LONGEST_WAIT)?;
-    let duration = match &args.duration {
-        Some(d) => crate::bounds::parse_time(d, "--duration", MAX_DURATION)?,
-        None if c.quick => Duration::from_millis(80),
-        None => Duration::from_millis(120),
-    };
-    let chunks = crate::parse::split_list(&args.chunks)
-        .into_iter()
-        .map(|t| crate::bounds::parse_time(t, "--chunks", crate::bounds::LONGEST_CHUNK))
-        .collect::<Result<Vec<Duration>>>()?;
-    if every.is_zero()
-        || duration < every
-        || chunks.is_empty()
-        || chunks.iter().any(|c| c.is_zero())
-    {
-        return Err(usage(
-            "--every, --chunks and --duration must be positive, and --duration at least --every",
-        ));
-    }
-    let reps = args.reps.unwrap_or(if c.quick { 2 } else { 3 });
-    if reps == 0 || reps > 100 {
-        return Err(usage(format!("invalid --reps '{reps}': from 1 to 100")));
-    }
-    let workers = args.workers.unwrap_or_else(super::cpus);
-    if workers == 0 || workers > 256 {
-        return Err(usage(format!(
-            "invalid --workers '{workers}': from 1 to 256"
-        )));
-    }
-    let per = ns_per_iteration();
-    let chunk_iterations: Vec<u64> = chunks.iter().map(|&c| iterations_for(c, per)).collect();
-    let settings = Settings {
-        ping_every_ns: every.as_nanos() as u64,
-        duration_ns: duration.as_nanos() as u64,
-        workers,
-        chunks_ns: chunks.iter().map(|c| c.as_nanos() as u64).collect(),
-        chunk_iterations: chunk_iterations.clone(),
-        repetitions: reps,
-        timeout_s: timeout.as_secs_f64(),
-    };
+    let (settings, asked) = prepare(args)?;
+    let Asked {
+        timeout,
+        every,
+        duration,
+        chunks,
+    } = asked;
+    let (workers, reps) = (settings.workers, settings.repetitions);
+    let chunk_iterations = settings.chunk_iterations.clone();
     let mut variants: Vec<(HeavyWork, Option<usize>)> = vec![(HeavyWork::None, None)];
     variants.extend((0..chunks.len()).map(|i| (HeavyWork::SameThread, Some(i))));
     variants.push((HeavyWork::OtherThread, None));
@@ -249,29 +216,12 @@ pub fn run(args: &ResponsiveArgs) -> Result<i32> {
                     continue;
                 }
             };
-            let rep = Summary::of_samples(&lat);
             samples[i].extend_from_slice(&lat);
             let mut row = match rows[i] {
                 Some(k) => s.doc.results[k].clone(),
-                None => ResponsiveResult {
-                    key: heavy,
-                    heavy_work: heavy.words().into(),
-                    chunk_ns: chunk.map(|k| chunks[k].as_nanos() as u64),
-                    workers: if heavy == HeavyWork::None { 0 } else { workers },
-                    pings: 0,
-                    answered: 0,
-                    latency: Summary::default(),
-                    rep_median_ns: vec![],
-                    rep_p99_ns: vec![],
-                },
+                None => first_row(heavy, chunk.map(|k| chunks[k]), workers),
             };
-            row.pings += pings;
-            row.answered += lat.len() as u64;
-            if rep.count > 0 {
-                row.rep_median_ns.push(rep.median);
-                row.rep_p99_ns.push(rep.p99);
-            }
-            row.latency = Summary::of_samples(&samples[i]);
+            row.add(pings, &lat, &samples[i]);
             let k = *rows[i].get_or_insert(s.doc.results.len());
             s.set(k, row)?;
         }
@@ -285,6 +235,99 @@ pub fn run(args: &ResponsiveArgs) -> Result<i32> {
         humantime::format_duration(duration)
     ));
     s.finish()
+}
+
+/// The times asked on the command line, as durations.
+struct Asked {
+    timeout: Duration,
+    every: Duration,
+    duration: Duration,
+    chunks: Vec<Duration>,
+}
+
+/// The settings from the command line, checked (one clear line for a bad
+/// value), with the chunks calibrated into kernel iterations.
+fn prepare(args: &ResponsiveArgs) -> Result<(Settings, Asked)> {
+    let c = &args.common;
+    let timeout = c.timeout()?;
+    c.exports.check()?;
+    let every = crate::bounds::parse_time(&args.every, "--every", crate::bounds::LONGEST_WAIT)?;
+    let duration = match &args.duration {
+        Some(d) => crate::bounds::parse_time(d, "--duration", MAX_DURATION)?,
+        None if c.quick => Duration::from_millis(80),
+        None => Duration::from_millis(120),
+    };
+    let chunks = crate::parse::split_list(&args.chunks)
+        .into_iter()
+        .map(|t| crate::bounds::parse_time(t, "--chunks", crate::bounds::LONGEST_CHUNK))
+        .collect::<Result<Vec<Duration>>>()?;
+    if every.is_zero()
+        || duration < every
+        || chunks.is_empty()
+        || chunks.iter().any(|c| c.is_zero())
+    {
+        return Err(usage(
+            "--every, --chunks and --duration must be positive, and --duration at least --every",
+        ));
+    }
+    let reps = args.reps.unwrap_or(if c.quick { 2 } else { 3 });
+    if reps == 0 || reps > 100 {
+        return Err(usage(format!("invalid --reps '{reps}': from 1 to 100")));
+    }
+    let workers = args.workers.unwrap_or_else(super::cpus);
+    if workers == 0 || workers > 256 {
+        return Err(usage(format!(
+            "invalid --workers '{workers}': from 1 to 256"
+        )));
+    }
+    let per = ns_per_iteration();
+    let chunk_iterations: Vec<u64> = chunks.iter().map(|&c| iterations_for(c, per)).collect();
+    let settings = Settings {
+        ping_every_ns: every.as_nanos() as u64,
+        duration_ns: duration.as_nanos() as u64,
+        workers,
+        chunks_ns: chunks.iter().map(|c| c.as_nanos() as u64).collect(),
+        chunk_iterations,
+        repetitions: reps,
+        timeout_s: timeout.as_secs_f64(),
+    };
+    let asked = Asked {
+        timeout,
+        every,
+        duration,
+        chunks,
+    };
+    Ok((settings, asked))
+}
+
+/// A placement's row before its first repetition is added.
+fn first_row(heavy: HeavyWork, chunk: Option<Duration>, workers: usize) -> ResponsiveResult {
+    ResponsiveResult {
+        key: heavy,
+        heavy_work: heavy.words().into(),
+        chunk_ns: chunk.map(|c| c.as_nanos() as u64),
+        workers: if heavy == HeavyWork::None { 0 } else { workers },
+        pings: 0,
+        answered: 0,
+        latency: Summary::default(),
+        rep_median_ns: vec![],
+        rep_p99_ns: vec![],
+    }
+}
+
+impl ResponsiveResult {
+    /// Adds a repetition: its pings, its latencies `lat`, and the summary
+    /// over every latency so far (`samples`).
+    fn add(&mut self, pings: u64, lat: &[u64], samples: &[u64]) {
+        let rep = Summary::of_samples(lat);
+        self.pings += pings;
+        self.answered += lat.len() as u64;
+        if rep.count > 0 {
+            self.rep_median_ns.push(rep.median);
+            self.rep_p99_ns.push(rep.p99);
+        }
+        self.latency = Summary::of_samples(samples);
+    }
 }
 
 /// What `pingpong responsive --json` writes.

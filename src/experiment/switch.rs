@@ -25,7 +25,7 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::thread::JoinHandleExt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The largest working set each player touches (it allocates one each).
 const MAX_WORKING_SET: usize = 1 << 30;
@@ -256,57 +256,9 @@ fn lines(via: Via) -> Result<(Line, Line)> {
 
 pub fn run(args: &SwitchArgs) -> Result<i32> {
     let c = &args.common;
-    let timeout = c.timeout()?;
-    c.exports.check()?;
-    let rounds = args.rounds.unwrap_or(if c.quick { 2000 } else { 20_000 });
-    if rounds == 0 {
-        return Err(usage("invalid --rounds '0': at least 1"));
-    }
-    crate::bounds::count(rounds, "--rounds", crate::bounds::MOST_ROUNDS)?;
-    let reps = args.reps.unwrap_or(if c.quick { 1 } else { 3 });
-    if reps == 0 {
-        return Err(usage("invalid --reps '0': at least 1"));
-    }
-    crate::bounds::count(reps as u64, "--reps", crate::bounds::MOST_REPS)?;
-    let mut sets = Vec::new();
-    for x in crate::parse::split_list(&args.working_set) {
-        let ws = crate::parse::parse_size(x).map_err(usage)?;
-        sets.push(crate::bounds::count(ws, "--working-set", MAX_WORKING_SET)?);
-    }
-    if sets.is_empty() {
-        return Err(usage(
-            "--working-set is empty: give 0 or sizes such as 64KiB",
-        ));
-    }
-    let allowed = crate::measure::placement::allowed_cpus();
-    let cpu = match args.cpu {
-        Some(c) if !allowed.contains(&c) => {
-            return Err(usage(format!(
-                "invalid --cpu {c}: pingpong may use CPUs {}",
-                crate::measure::placement::cpu_list(&allowed)
-            )))
-        }
-        Some(c) => c,
-        None => allowed.first().copied().unwrap_or(0),
-    };
-    let combos: Vec<(UnitKind, Via, usize)> = sets
-        .iter()
-        .flat_map(|&ws| {
-            [
-                (UnitKind::Fork, Via::Pipe, ws),
-                (UnitKind::Thread, Via::Pipe, ws),
-                (UnitKind::Fork, Via::Futex, ws),
-                (UnitKind::Thread, Via::Futex, ws),
-            ]
-        })
-        .collect();
-    let settings = Settings {
-        rounds,
-        repetitions: reps,
-        working_sets: sets.clone(),
-        cpu,
-        timeout_s: timeout.as_secs_f64(),
-    };
+    let (settings, timeout) = prepare(args)?;
+    let (rounds, reps, cpu) = (settings.rounds, settings.repetitions, settings.cpu);
+    let combos = combos(&settings.working_sets);
     let mut s = Session::new(
         "switch",
         "context switches: a blocking rally pinned to one CPU",
@@ -368,6 +320,68 @@ pub fn run(args: &SwitchArgs) -> Result<i32> {
         "both players pinned to CPU {cpu}; a round trip is two switches, each with one hit (a pipe write + read, or a futex flip + wake)"
     ));
     s.finish()
+}
+
+/// The settings from the command line, checked (one clear line for a bad
+/// value), and the timeout of one combination.
+fn prepare(args: &SwitchArgs) -> Result<(Settings, Duration)> {
+    let c = &args.common;
+    let timeout = c.timeout()?;
+    c.exports.check()?;
+    let rounds = args.rounds.unwrap_or(if c.quick { 2000 } else { 20_000 });
+    if rounds == 0 {
+        return Err(usage("invalid --rounds '0': at least 1"));
+    }
+    crate::bounds::count(rounds, "--rounds", crate::bounds::MOST_ROUNDS)?;
+    let reps = args.reps.unwrap_or(if c.quick { 1 } else { 3 });
+    if reps == 0 {
+        return Err(usage("invalid --reps '0': at least 1"));
+    }
+    crate::bounds::count(reps as u64, "--reps", crate::bounds::MOST_REPS)?;
+    let mut sets = Vec::new();
+    for x in crate::parse::split_list(&args.working_set) {
+        let ws = crate::parse::parse_size(x).map_err(usage)?;
+        sets.push(crate::bounds::count(ws, "--working-set", MAX_WORKING_SET)?);
+    }
+    if sets.is_empty() {
+        return Err(usage(
+            "--working-set is empty: give 0 or sizes such as 64KiB",
+        ));
+    }
+    let allowed = crate::measure::placement::allowed_cpus();
+    let cpu = match args.cpu {
+        Some(c) if !allowed.contains(&c) => {
+            return Err(usage(format!(
+                "invalid --cpu {c}: pingpong may use CPUs {}",
+                crate::measure::placement::cpu_list(&allowed)
+            )))
+        }
+        Some(c) => c,
+        None => allowed.first().copied().unwrap_or(0),
+    };
+    let settings = Settings {
+        rounds,
+        repetitions: reps,
+        working_sets: sets,
+        cpu,
+        timeout_s: timeout.as_secs_f64(),
+    };
+    Ok((settings, timeout))
+}
+
+/// Every combination measured, in order: for each working set, processes
+/// and threads, through a pipe then a futex.
+fn combos(sets: &[usize]) -> Vec<(UnitKind, Via, usize)> {
+    sets.iter()
+        .flat_map(|&ws| {
+            [
+                (UnitKind::Fork, Via::Pipe, ws),
+                (UnitKind::Thread, Via::Pipe, ws),
+                (UnitKind::Fork, Via::Futex, ws),
+                (UnitKind::Thread, Via::Futex, ws),
+            ]
+        })
+        .collect()
 }
 
 fn threads(via: Via, rounds: u64, ws: usize, cpu: usize, d: &Deadline) -> Result<u64> {

@@ -110,25 +110,7 @@ impl Witness for FaultsDocument {
     fn testify(&self, ev: &mut Evidence, cmd: &str) {
         let rows = &self.rows;
         let shown = |s: String| format!("{s} (`{cmd}`)");
-        let of = |e: &'static str| rows.iter().filter(move |r| r.experiment == e);
-        let find = |e: &'static str, c: &str| of(e).find(|r| r.case == c);
-
-        let fatal = |unit: &str| -> Vec<&Row> {
-            of("crash")
-                .filter(|r| r.unit == unit && FATAL.contains(&r.case.as_str()))
-                .collect()
-        };
-        let (threads, procs) = (fatal("thread"), fatal("process"));
-        if !threads.is_empty() {
-            let all = threads
-                .iter()
-                .all(|r| matches!(r.observed, Observed::ProgramEnded { hung: false, .. }));
-            ev.show(key::THREAD_CRASH_KILLS_PROGRAM, all, shown(lines(&threads)));
-        }
-        if !procs.is_empty() {
-            let all = procs.iter().all(|r| r.observed == Observed::Contained);
-            ev.show(key::PROCESS_CRASH_CONTAINED, all, shown(lines(&procs)));
-        }
+        crashes(rows, ev, &shown);
 
         // T11 and P6 read the typed attempts of `faults stop` (`Row::stop`).
         for (k, f) in super::stop::findings(rows) {
@@ -141,79 +123,129 @@ impl Witness for FaultsDocument {
             ev.show(key::LOCKS_BOTH_APIS, d.shows_claim, shown(d.shown));
         }
 
-        if let Some(r) = find("deadlock", "two locks, opposite order") {
-            ev.show(
-                key::DEADLOCK_DETECTED,
-                r.observed == Observed::Deadlock { detected: true },
-                shown(format!("{}: {}", line(r), r.detail)),
-            );
-        }
-        if let Some(r) = find("race", "load then store") {
-            let lost =
-                matches!(r.observed, Observed::Updates { expected, total } if total < expected);
-            ev.show(key::RACE_LOSES_UPDATES, lost, shown(line(r)));
-        }
-        if let Some(r) = find("isolation", "write from a thread") {
-            ev.show(
-                key::THREAD_WRITE_VISIBLE,
-                r.observed
-                    == Observed::Write {
-                        seen_by_other: true,
-                    },
+        deadlock_and_race(rows, ev, &shown);
+        isolation(rows, ev, &shown);
+        pool(rows, ev, &shown);
+        zombies(rows, ev, &shown);
+    }
+}
+
+/// The rows of experiment `e`.
+fn of<'a>(rows: &'a [Row], e: &'static str) -> impl Iterator<Item = &'a Row> {
+    rows.iter().filter(move |r| r.experiment == e)
+}
+
+/// The row of experiment `e` for case `c`.
+fn find<'a>(rows: &'a [Row], e: &'static str, c: &str) -> Option<&'a Row> {
+    of(rows, e).find(|r| r.case == c)
+}
+
+/// A fatal fault in a thread kills the whole program; in a process it is contained.
+fn crashes(rows: &[Row], ev: &mut Evidence, shown: &impl Fn(String) -> String) {
+    let fatal = |unit: &str| -> Vec<&Row> {
+        of(rows, "crash")
+            .filter(|r| r.unit == unit && FATAL.contains(&r.case.as_str()))
+            .collect()
+    };
+    let (threads, procs) = (fatal("thread"), fatal("process"));
+    if !threads.is_empty() {
+        let all = threads
+            .iter()
+            .all(|r| matches!(r.observed, Observed::ProgramEnded { hung: false, .. }));
+        ev.show(key::THREAD_CRASH_KILLS_PROGRAM, all, shown(lines(&threads)));
+    }
+    if !procs.is_empty() {
+        let all = procs.iter().all(|r| r.observed == Observed::Contained);
+        ev.show(key::PROCESS_CRASH_CONTAINED, all, shown(lines(&procs)));
+    }
+}
+
+/// The deadlock was detected; the racing load-then-store lost updates.
+fn deadlock_and_race(rows: &[Row], ev: &mut Evidence, shown: &impl Fn(String) -> String) {
+    if let Some(r) = find(rows, "deadlock", "two locks, opposite order") {
+        ev.show(
+            key::DEADLOCK_DETECTED,
+            r.observed == Observed::Deadlock { detected: true },
+            shown(format!("{}: {}", line(r), r.detail)),
+        );
+    }
+    if let Some(r) = find(rows, "race", "load then store") {
+        let lost = matches!(r.observed, Observed::Updates { expected, total } if total < expected);
+        ev.show(key::RACE_LOSES_UPDATES, lost, shown(line(r)));
+    }
+}
+
+/// A thread's write is seen by the others, a forked child's is not; another
+/// process's memory is refused to an unprivileged reader.
+fn isolation(rows: &[Row], ev: &mut Evidence, shown: &impl Fn(String) -> String) {
+    if let Some(r) = find(rows, "isolation", "write from a thread") {
+        ev.show(
+            key::THREAD_WRITE_VISIBLE,
+            r.observed
+                == Observed::Write {
+                    seen_by_other: true,
+                },
+            shown(line(r)),
+        );
+    }
+    if let Some(r) = find(rows, "isolation", "write after fork") {
+        ev.show(
+            key::FORK_WRITE_INVISIBLE,
+            r.observed
+                == Observed::Write {
+                    seen_by_other: false,
+                },
+            shown(line(r)),
+        );
+    }
+    if let Some(r) = find(rows, "isolation", "read another's memory, unprivileged") {
+        ev.show(
+            key::FOREIGN_READ_REFUSED,
+            r.observed == Observed::ForeignRead { refused: true },
+            shown(line(r)),
+        );
+    }
+}
+
+/// A process pool recovers from a dead worker, delivering every answer once.
+fn pool(rows: &[Row], ev: &mut Evidence, shown: &impl Fn(String) -> String) {
+    if let Some(r) = of(rows, "pool").find(|r| r.unit == "processes") {
+        match r.observed {
+            // A pool that never lost a worker shows nothing about recovery.
+            Observed::Pool {
+                fault_happened: false,
+                ..
+            } => ev.miss(
+                key::PROCESS_POOL_RECOVERS,
+                shown(format!("the worker's fault did not happen: {}", line(r))),
+            ),
+            Observed::Pool {
+                jobs,
+                delivered,
+                exactly_once,
+                ..
+            } => ev.show(
+                key::PROCESS_POOL_RECOVERS,
+                exactly_once && delivered == jobs,
                 shown(line(r)),
-            );
+            ),
+            _ => ev.show(key::PROCESS_POOL_RECOVERS, false, shown(line(r))),
         }
-        if let Some(r) = find("isolation", "write after fork") {
-            ev.show(
-                key::FORK_WRITE_INVISIBLE,
-                r.observed
-                    == Observed::Write {
-                        seen_by_other: false,
-                    },
-                shown(line(r)),
-            );
-        }
-        if let Some(r) = find("isolation", "read another's memory, unprivileged") {
-            ev.show(
-                key::FOREIGN_READ_REFUSED,
-                r.observed == Observed::ForeignRead { refused: true },
-                shown(line(r)),
-            );
-        }
-        if let Some(r) = of("pool").find(|r| r.unit == "processes") {
-            match r.observed {
-                // A pool that never lost a worker shows nothing about recovery.
-                Observed::Pool {
-                    fault_happened: false,
-                    ..
-                } => ev.miss(
-                    key::PROCESS_POOL_RECOVERS,
-                    shown(format!("the worker's fault did not happen: {}", line(r))),
-                ),
-                Observed::Pool {
-                    jobs,
-                    delivered,
-                    exactly_once,
-                    ..
-                } => ev.show(
-                    key::PROCESS_POOL_RECOVERS,
-                    exactly_once && delivered == jobs,
-                    shown(line(r)),
-                ),
-                _ => ev.show(key::PROCESS_POOL_RECOVERS, false, shown(line(r))),
-            }
-        }
-        if let Some(r) = find("zombies", "unreaped child") {
-            ev.show(
-                key::ZOMBIE_UNTIL_REAPED,
-                r.observed
-                    == Observed::Zombie {
-                        seen: true,
-                        gone_after_wait: true,
-                    },
-                shown(line(r)),
-            );
-        }
+    }
+}
+
+/// An unreaped child is a zombie until reaped, and gone after.
+fn zombies(rows: &[Row], ev: &mut Evidence, shown: &impl Fn(String) -> String) {
+    if let Some(r) = find(rows, "zombies", "unreaped child") {
+        ev.show(
+            key::ZOMBIE_UNTIL_REAPED,
+            r.observed
+                == Observed::Zombie {
+                    seen: true,
+                    gone_after_wait: true,
+                },
+            shown(line(r)),
+        );
     }
 }
 

@@ -103,7 +103,15 @@ fn attempt(pid: Pid, addr: usize, len: usize) -> Attempt {
 }
 
 fn all() -> Result<i32> {
-    // 1. A write after fork: the child has its own copy.
+    write_after_fork()?;
+    read_another_process()?;
+    // Last, as it makes a thread.
+    write_from_thread();
+    Ok(0)
+}
+
+/// A write after fork: the child has its own copy.
+fn write_after_fork() -> Result<()> {
     let mut value = Box::new(1u64);
     let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
     // The child writes to its copy and reports it through the pipe.
@@ -139,8 +147,12 @@ fn all() -> Result<i32> {
         detail: "after fork the child's pages are copies: a write makes its own".into(),
         ..Row::default()
     });
+    Ok(())
+}
 
-    // 3. Reading another process's memory.
+/// Reading another process's memory: a target process holds a secret; an
+/// unprivileged sibling, then the target's parent, try to read it.
+fn read_another_process() -> Result<()> {
     let mut cmd = command(&["isolation".into(), "target".into()])?;
     cmd.stdin(Stdio::piped()).stdout(Stdio::piped());
     let mut target = cmd.spawn().context("starting the target process")?;
@@ -160,8 +172,15 @@ fn all() -> Result<i32> {
     let yama = std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope")
         .map(|s| s.trim().to_string())
         .unwrap_or_else(|_| "absent".into());
+    read_unprivileged(tpid, addr, len, root, &yama)?;
+    read_privileged(tpid, addr, len, root);
+    drop(target.stdin.take());
+    let _ = wait_until(tpid, Duration::from_secs(5));
+    Ok(())
+}
 
-    // 3a. By an unprivileged sibling (forked: still single-threaded here).
+/// By an unprivileged sibling (forked: still single-threaded here).
+fn read_unprivileged(tpid: Pid, addr: usize, len: usize, root: bool, yama: &str) -> Result<()> {
     let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
     // The child drops privilege, tries the reads and reports through the pipe.
     let child = fork_child(|| {
@@ -207,8 +226,11 @@ fn all() -> Result<i32> {
         ),
         ..Row::default()
     });
+    Ok(())
+}
 
-    // 3b. By the target's parent, with pingpong's own privileges.
+/// By the target's parent, with pingpong's own privileges.
+fn read_privileged(tpid: Pid, addr: usize, len: usize, root: bool) {
     let mine = attempt(tpid, addr, len);
     report(&Row {
         case: "read its child's memory, privileged".into(),
@@ -234,10 +256,10 @@ fn all() -> Result<i32> {
         ),
         ..Row::default()
     });
-    drop(target.stdin.take());
-    let _ = wait_until(tpid, Duration::from_secs(5));
+}
 
-    // 2. (last, as it makes a thread) The same write from a thread: one memory, one variable.
+/// The same write from a thread: one memory, one variable.
+fn write_from_thread() {
     let shared = AtomicU64::new(1);
     std::thread::scope(|s| {
         s.spawn(|| shared.store(2, Ordering::SeqCst));
@@ -262,6 +284,4 @@ fn all() -> Result<i32> {
         detail: "threads share one address space: any thread can change any shared data".into(),
         ..Row::default()
     });
-
-    Ok(0)
 }

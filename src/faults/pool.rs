@@ -139,48 +139,9 @@ impl Tally {
         stderr: String,
     ) -> Row {
         let end = mono_ns();
-        let mut f = BTreeMap::new();
-        let rate = |n: usize, from: u64, to: u64| {
-            if to > from {
-                n as f64 * 1e9 / (to - from) as f64
-            } else {
-                f64::NAN
-            }
-        };
-        f.insert("jobs".into(), self.m as f64);
-        f.insert("delivered".into(), self.count as f64);
-        f.insert("lost".into(), (self.m - self.count) as f64);
-        f.insert("duplicates_suppressed".into(), self.duplicates as f64);
-        f.insert("wrong".into(), self.wrong as f64);
-        f.insert(
-            "rate_overall_per_s".into(),
-            rate(self.times.len(), self.start, end),
-        );
-        if mark > 0 {
-            let before = self.times.iter().filter(|&&t| t < mark).count();
-            f.insert(
-                "rate_before_fault_per_s".into(),
-                rate(before, self.start, mark),
-            );
-            if let Some(r) = recovered {
-                let during = self.times.iter().filter(|&&t| t >= mark && t <= r).count();
-                f.insert("recovery_ns".into(), r.saturating_sub(mark) as f64);
-                f.insert("rate_during_recovery_per_s".into(), rate(during, mark, r));
-            }
-        }
+        let f = self.figures(end, mark, recovered);
         let once = self.done() && self.duplicates == 0 && self.wrong == 0;
-        let per_s = |k: &str| {
-            f.get(k)
-                .filter(|v| v.is_finite())
-                .map(|v| format!("{v:.0}/s"))
-                .unwrap_or_else(|| "–".into())
-        };
-        let dip = format!(
-            "throughput {} before the fault, {} during recovery, {} overall",
-            per_s("rate_before_fault_per_s"),
-            per_s("rate_during_recovery_per_s"),
-            per_s("rate_overall_per_s")
-        );
+        let dip = throughput(&f);
         let fault_happened = death.is_some();
         let (status, noticed) = death.unwrap_or_else(|| ("no fault".into(), 0));
         Row {
@@ -211,6 +172,57 @@ impl Tally {
             ..Row::default()
         }
     }
+
+    /// The counts, and the throughput overall, before the fault and during
+    /// the recovery (answers per second).
+    fn figures(&self, end: u64, mark: u64, recovered: Option<u64>) -> BTreeMap<String, f64> {
+        let mut f = BTreeMap::new();
+        let rate = |n: usize, from: u64, to: u64| {
+            if to > from {
+                n as f64 * 1e9 / (to - from) as f64
+            } else {
+                f64::NAN
+            }
+        };
+        f.insert("jobs".into(), self.m as f64);
+        f.insert("delivered".into(), self.count as f64);
+        f.insert("lost".into(), (self.m - self.count) as f64);
+        f.insert("duplicates_suppressed".into(), self.duplicates as f64);
+        f.insert("wrong".into(), self.wrong as f64);
+        f.insert(
+            "rate_overall_per_s".into(),
+            rate(self.times.len(), self.start, end),
+        );
+        if mark > 0 {
+            let before = self.times.iter().filter(|&&t| t < mark).count();
+            f.insert(
+                "rate_before_fault_per_s".into(),
+                rate(before, self.start, mark),
+            );
+            if let Some(r) = recovered {
+                let during = self.times.iter().filter(|&&t| t >= mark && t <= r).count();
+                f.insert("recovery_ns".into(), r.saturating_sub(mark) as f64);
+                f.insert("rate_during_recovery_per_s".into(), rate(during, mark, r));
+            }
+        }
+        f
+    }
+}
+
+/// "throughput 1200/s before the fault, 300/s during recovery, 1100/s overall".
+fn throughput(f: &BTreeMap<String, f64>) -> String {
+    let per_s = |k: &str| {
+        f.get(k)
+            .filter(|v| v.is_finite())
+            .map(|v| format!("{v:.0}/s"))
+            .unwrap_or_else(|| "–".into())
+    };
+    format!(
+        "throughput {} before the fault, {} during recovery, {} overall",
+        per_s("rate_before_fault_per_s"),
+        per_s("rate_during_recovery_per_s"),
+        per_s("rate_overall_per_s")
+    )
 }
 
 fn args(rest: &[String]) -> (usize, u64, u64) {
@@ -290,69 +302,17 @@ fn processes(rest: &[String]) -> Result<i32> {
     let (mut mark_ns, mut recovered, mut death) = (0u64, None, None);
     let deadline = Instant::now() + Duration::from_secs(50);
     while !tally.done() && Instant::now() < deadline {
-        for w in workers.iter_mut().filter(|w| w.alive && w.held.is_none()) {
-            let Some(j) = queue.pop_front() else { break };
-            w.held = Some(j);
-            if let Some(s) = w.stdin.as_mut() {
-                let _ = writeln!(s, "{j}");
-            }
-        }
-        let ready: Vec<usize> = {
-            use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-            let idx: Vec<usize> = (0..workers.len()).filter(|&i| workers[i].alive).collect();
-            let mut fds: Vec<PollFd> = idx
-                .iter()
-                .map(|&i| PollFd::new(workers[i].stdout.as_fd(), PollFlags::POLLIN))
-                .collect();
-            match poll(&mut fds, PollTimeout::from(100u16)) {
-                Ok(_) => idx
-                    .iter()
-                    .zip(&fds)
-                    .filter(|(_, f)| f.revents().is_some_and(|r| !r.is_empty()))
-                    .map(|(i, _)| *i)
-                    .collect(),
-                Err(_) => Vec::new(),
-            }
-        };
-        for i in ready {
+        hand_out(&mut workers, &mut queue);
+        for i in ready(&workers) {
             let mut chunk = [0u8; 4096];
             let got = rustix::io::read(workers[i].stdout.as_fd(), &mut chunk).unwrap_or(0);
             if got == 0 {
-                // End of file: the worker died. Reap, requeue, replace.
-                let noticed = mono_ns();
-                let w = &mut workers[i];
-                w.alive = false;
-                w.stdin = None;
-                let pid = Pid::from_raw(w.child.id() as i32);
-                let (ws, _) = wait_until(pid, Duration::from_secs(5))?;
-                if let Some(j) = w.held.take() {
-                    queue.push_front(j);
-                }
-                death = Some((super::describe(&ws).0, noticed));
-                workers.push(start(0, work, true)?);
+                death = Some(replace(&mut workers, i, &mut queue, work)?);
                 continue;
             }
             let w = &mut workers[i];
             w.buf.extend_from_slice(&chunk[..got]);
-            while let Some(nl) = w.buf.iter().position(|&b| b == b'\n') {
-                let line: Vec<u8> = w.buf.drain(..=nl).collect();
-                let line = String::from_utf8_lossy(&line);
-                let mut it = line.split_whitespace();
-                match (it.next(), it.next()) {
-                    (Some("MARK"), Some(t)) => mark_ns = t.parse().unwrap_or(0),
-                    (Some(j), Some(a)) => {
-                        if let (Ok(j), Ok(a)) = (j.parse(), a.parse()) {
-                            if w.held == Some(j) {
-                                w.held = None;
-                            }
-                            if tally.take(j, a) && w.replacement && recovered.is_none() {
-                                recovered = Some(mono_ns());
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-            }
+            take_answers(w, &mut tally, &mut mark_ns, &mut recovered);
         }
     }
     for w in workers.iter_mut().filter(|w| w.alive) {
@@ -369,19 +329,106 @@ fn processes(rest: &[String]) -> Result<i32> {
     Ok(0)
 }
 
-fn threads(rest: &[String], panic: bool) -> Result<i32> {
-    let (n, m, work) = args(rest);
-    let fault_on = (m / (3 * n as u64)).max(1);
-    let mut tally = Tally::new(m, work);
-    let queue = Arc::new(Mutex::new((0..m).collect::<VecDeque<u64>>()));
-    let (tx, rx) = mpsc::channel::<(usize, u64, u64)>();
-    type Slot = (
-        Option<std::thread::JoinHandle<()>>,
-        Arc<Mutex<Option<u64>>>,
-        bool,
-    );
-    let spawn = |id: usize, fault_on: u64, replacement: bool| -> Result<Slot> {
-        let (queue, tx) = (queue.clone(), tx.clone());
+/// Gives each idle living worker the next job in the queue.
+fn hand_out(workers: &mut [Worker], queue: &mut VecDeque<u64>) {
+    for w in workers.iter_mut().filter(|w| w.alive && w.held.is_none()) {
+        let Some(j) = queue.pop_front() else { break };
+        w.held = Some(j);
+        if let Some(s) = w.stdin.as_mut() {
+            let _ = writeln!(s, "{j}");
+        }
+    }
+}
+
+/// The living workers with something to read (or an end of file), waiting
+/// at most 100 ms.
+fn ready(workers: &[Worker]) -> Vec<usize> {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    let idx: Vec<usize> = (0..workers.len()).filter(|&i| workers[i].alive).collect();
+    let mut fds: Vec<PollFd> = idx
+        .iter()
+        .map(|&i| PollFd::new(workers[i].stdout.as_fd(), PollFlags::POLLIN))
+        .collect();
+    match poll(&mut fds, PollTimeout::from(100u16)) {
+        Ok(_) => idx
+            .iter()
+            .zip(&fds)
+            .filter(|(_, f)| f.revents().is_some_and(|r| !r.is_empty()))
+            .map(|(i, _)| *i)
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// End of file: worker `i` died. Reap, requeue, replace; its death as the
+/// status seen and when it was noticed.
+fn replace(
+    workers: &mut Vec<Worker>,
+    i: usize,
+    queue: &mut VecDeque<u64>,
+    work: u64,
+) -> Result<(String, u64)> {
+    let noticed = mono_ns();
+    let w = &mut workers[i];
+    w.alive = false;
+    w.stdin = None;
+    let pid = Pid::from_raw(w.child.id() as i32);
+    let (ws, _) = wait_until(pid, Duration::from_secs(5))?;
+    if let Some(j) = w.held.take() {
+        queue.push_front(j);
+    }
+    let death = (super::describe(&ws).0, noticed);
+    workers.push(start(0, work, true)?);
+    Ok(death)
+}
+
+/// Takes every whole line a worker sent: its MARK, or an answer to check
+/// and deliver (the first from a replacement marks the recovery).
+fn take_answers(w: &mut Worker, tally: &mut Tally, mark_ns: &mut u64, recovered: &mut Option<u64>) {
+    while let Some(nl) = w.buf.iter().position(|&b| b == b'\n') {
+        let line: Vec<u8> = w.buf.drain(..=nl).collect();
+        let line = String::from_utf8_lossy(&line);
+        let mut it = line.split_whitespace();
+        match (it.next(), it.next()) {
+            (Some("MARK"), Some(t)) => *mark_ns = t.parse().unwrap_or(0),
+            (Some(j), Some(a)) => {
+                if let (Ok(j), Ok(a)) = (j.parse(), a.parse()) {
+                    if w.held == Some(j) {
+                        w.held = None;
+                    }
+                    if tally.take(j, a) && w.replacement && recovered.is_none() {
+                        *recovered = Some(mono_ns());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A worker thread: its handle (taken when joined), the job it holds, and
+/// whether it is a replacement.
+type Slot = (
+    Option<std::thread::JoinHandle<()>>,
+    Arc<Mutex<Option<u64>>>,
+    bool,
+);
+
+/// What every worker thread shares: the queue, where answers go, the work
+/// per job, and whether the fault is a panic (or an abort).
+struct ThreadPool {
+    queue: Arc<Mutex<VecDeque<u64>>>,
+    tx: mpsc::Sender<(usize, u64, u64)>,
+    work: u64,
+    panic: bool,
+}
+
+impl ThreadPool {
+    /// Starts worker thread `id`, which faults on its `fault_on`-th job if
+    /// that is not 0.
+    fn spawn(&self, id: usize, fault_on: u64, replacement: bool) -> Result<Slot> {
+        let (queue, tx) = (self.queue.clone(), self.tx.clone());
+        let (work, panic) = (self.work, self.panic);
         let held = Arc::new(Mutex::new(None));
         let h2 = held.clone();
         let handle = std::thread::Builder::new()
@@ -406,19 +453,15 @@ fn threads(rest: &[String], panic: bool) -> Result<i32> {
                 }
             })?;
         Ok((Some(handle), held, replacement))
-    };
-    let mut workers: Vec<Slot> = Vec::new();
-    for i in 0..n {
-        workers.push(spawn(i, if i == 0 { fault_on } else { 0 }, false)?);
     }
-    let (mut recovered, mut death) = (None, None);
-    let deadline = Instant::now() + Duration::from_secs(50);
-    while !tally.done() && Instant::now() < deadline {
-        if let Ok((id, j, a)) = rx.recv_timeout(Duration::from_millis(2)) {
-            if tally.take(j, a) && workers[id].2 && recovered.is_none() {
-                recovered = Some(mono_ns());
-            }
-        }
+
+    /// Joins every worker that finished; one that panicked has its job
+    /// requeued and a replacement started, and is the death seen.
+    fn replace_finished(
+        &self,
+        workers: &mut Vec<Slot>,
+        death: &mut Option<(String, u64)>,
+    ) -> Result<()> {
         for i in 0..workers.len() {
             if !workers[i].0.as_ref().is_some_and(|h| h.is_finished()) {
                 continue;
@@ -432,16 +475,45 @@ fn threads(rest: &[String], panic: bool) -> Result<i32> {
                     .unwrap_or_else(|p| p.into_inner())
                     .take()
                 {
-                    queue
+                    self.queue
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
                         .push_front(j);
                 }
-                death = Some(("panic (joined)".to_string(), noticed));
+                *death = Some(("panic (joined)".to_string(), noticed));
                 let id = workers.len();
-                workers.push(spawn(id, 0, true)?);
+                workers.push(self.spawn(id, 0, true)?);
             }
         }
+        Ok(())
+    }
+}
+
+fn threads(rest: &[String], panic: bool) -> Result<i32> {
+    let (n, m, work) = args(rest);
+    let fault_on = (m / (3 * n as u64)).max(1);
+    let mut tally = Tally::new(m, work);
+    let queue = Arc::new(Mutex::new((0..m).collect::<VecDeque<u64>>()));
+    let (tx, rx) = mpsc::channel::<(usize, u64, u64)>();
+    let pool = ThreadPool {
+        queue: queue.clone(),
+        tx,
+        work,
+        panic,
+    };
+    let mut workers: Vec<Slot> = Vec::new();
+    for i in 0..n {
+        workers.push(pool.spawn(i, if i == 0 { fault_on } else { 0 }, false)?);
+    }
+    let (mut recovered, mut death) = (None, None);
+    let deadline = Instant::now() + Duration::from_secs(50);
+    while !tally.done() && Instant::now() < deadline {
+        if let Ok((id, j, a)) = rx.recv_timeout(Duration::from_millis(2)) {
+            if tally.take(j, a) && workers[id].2 && recovered.is_none() {
+                recovered = Some(mono_ns());
+            }
+        }
+        pool.replace_finished(&mut workers, &mut death)?;
     }
     queue.lock().unwrap_or_else(|p| p.into_inner()).clear();
     for w in &mut workers {

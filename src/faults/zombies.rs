@@ -36,6 +36,13 @@ pub fn child(arg: &str) -> Result<i32> {
         "zombie" => {}
         _ => return Ok(0), // "exit": a child that ends at once
     }
+    zombie_process()?;
+    finished_thread();
+    Ok(0)
+}
+
+/// A child process that ended: a zombie until its parent reaps it.
+fn zombie_process() -> Result<()> {
     let mut cmd = command(&["zombies".into(), "exit".into()])?;
     cmd.stdin(Stdio::null()).stdout(Stdio::null());
     let child = cmd.spawn().context("starting a child")?;
@@ -83,8 +90,11 @@ pub fn child(arg: &str) -> Result<i32> {
         figures,
         ..Row::default()
     });
+    Ok(())
+}
 
-    // A thread: its task vanishes by itself once it has finished.
+/// A thread: its task vanishes by itself once it has finished.
+fn finished_thread() {
     let tid = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let t = tid.clone();
     let h = std::thread::spawn(move || {
@@ -122,5 +132,4 @@ pub fn child(arg: &str) -> Result<i32> {
         detail: "the kernel reaps a finished thread itself; only its result waits for join".into(),
         ..Row::default()
     });
-    Ok(0)
 }

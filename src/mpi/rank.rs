@@ -209,6 +209,44 @@ fn conduct(
     dog: &Watchdog,
 ) -> Result<bool> {
     dog.arm("waiting for rank 1 to start", plan.timeout);
+    let (host, pid, machine) = greet(world)?;
+    let here = host_name();
+    let pids: Vec<u32> = if host == here {
+        vec![std::process::id(), pid]
+    } else {
+        vec![std::process::id()]
+    };
+    let notes = notes(plan, &here, &host);
+    let (ping_cpu, pong_cpu) = match plan.placement {
+        Placement::Pinned { ping, pong } => (Some(ping), Some(pong)),
+        Placement::Free => (None, None),
+    };
+    let peer = Peer {
+        address: format!("MPI rank 1 on {host} (pid {pid})"),
+        protocol_version: PROTOCOL,
+        machine: *machine,
+    };
+    let progress = Progress::new(plan.cells.len() as u64 * plan.reps as u64);
+    let doc = rally::measure_with(plan, &progress, &mut |_cell, script, doc| {
+        if doc.peer.is_none() {
+            doc.peer = Some(peer.clone());
+            doc.notes.extend(notes.iter().cloned());
+        }
+        if let Some(cpu) = ping_cpu {
+            placement::pin_to(cpu).context("rank 0 (ping)")?;
+        }
+        play_match(plan, world, board, dog, script, &pids, pong_cpu)
+    });
+    progress.finish();
+    if !matches!(&doc, Err(e) if e.chain().any(|c| c.is::<EndsRun>())) {
+        send(world, 1, &Order::Quit)?;
+    }
+    rally::finish(&doc?)
+}
+
+/// Rank 1's hello: its host, its pid and its machine, once its protocol is
+/// known to be this rank's (else it is told to quit).
+fn greet(world: &SimpleCommunicator) -> Result<(String, u32, Box<Machine>)> {
     let hello: Answer = receive(world, 1)?;
     let Answer::Hello {
         protocol,
@@ -228,12 +266,12 @@ fn conduct(
             env!("CARGO_PKG_VERSION")
         );
     }
-    let here = host_name();
-    let pids: Vec<u32> = if host == here {
-        vec![std::process::id(), pid]
-    } else {
-        vec![std::process::id()]
-    };
+    Ok((host, pid, machine))
+}
+
+/// The document's notes: which MPI library, where each rank ran, and what
+/// polling ranks on one CPU mean.
+fn notes(plan: &RunPlan, here: &str, host: &str) -> Vec<String> {
     let library = mpi::environment::library_version()
         .ok()
         .and_then(|v| v.lines().next().map(|l| l.trim().to_string()))
@@ -250,73 +288,63 @@ fn conduct(
                 .into(),
         );
     }
-    let (ping_cpu, pong_cpu) = match plan.placement {
-        Placement::Pinned { ping, pong } => (Some(ping), Some(pong)),
-        Placement::Free => (None, None),
-    };
-    let peer = Peer {
-        address: format!("MPI rank 1 on {host} (pid {pid})"),
-        protocol_version: PROTOCOL,
-        machine: *machine,
-    };
-    let progress = Progress::new(plan.cells.len() as u64 * plan.reps as u64);
-    let doc = rally::measure_with(plan, &progress, &mut |_cell, script, doc| {
-        if doc.peer.is_none() {
-            doc.peer = Some(peer.clone());
-            doc.notes.extend(notes.iter().cloned());
+    notes
+}
+
+/// One match: rank 1 is told to play pong (pinned to `pong_cpu` if given),
+/// this rank plays ping, and pong's report comes back.
+fn play_match(
+    plan: &RunPlan,
+    world: &SimpleCommunicator,
+    board: &Board,
+    dog: &Watchdog,
+    script: &Script,
+    pids: &[u32],
+    pong_cpu: Option<usize>,
+) -> Result<Played> {
+    dog.arm("starting a match", plan.timeout);
+    send(
+        world,
+        1,
+        &Order::Play {
+            script: script.clone(),
+            cpu: pong_cpu,
+        },
+    )?;
+    // From here on, rank 1 follows this match: any failure leaves the
+    // ranks out of step, except pong's refusal before the first ball.
+    let ready: Answer = receive(world, 1).map_err(|e| out_of_step(format!("{e:#}")))?;
+    match ready {
+        Answer::Ready => {}
+        Answer::Failed { error } => bail!("rank 1 (pong): {error}"),
+        other => {
+            return Err(out_of_step(format!(
+                "rank 1 answered {other:?} where ready was expected"
+            )))
         }
-        if let Some(cpu) = ping_cpu {
-            placement::pin_to(cpu).context("rank 0 (ping)")?;
-        }
-        dog.arm("starting a match", plan.timeout);
-        send(
-            world,
-            1,
-            &Order::Play {
-                script: script.clone(),
-                cpu: pong_cpu,
-            },
-        )?;
-        // From here on, rank 1 follows this match: any failure leaves the
-        // ranks out of step, except pong's refusal before the first ball.
-        let ready: Answer = receive(world, 1).map_err(|e| out_of_step(format!("{e:#}")))?;
-        match ready {
-            Answer::Ready => {}
-            Answer::Failed { error } => bail!("rank 1 (pong): {error}"),
-            other => {
-                return Err(out_of_step(format!(
-                    "rank 1 answered {other:?} where ready was expected"
-                )))
-            }
-        }
-        let mut ep = script.payload.wrap(MpiEndpoint::to(1));
-        let before = load::snapshot(&pids);
-        dog.arm_rally("the rally", plan.timeout);
-        let ping = player::play_over(Role::Ping, script, ep.as_mut(), board)
-            .map_err(|e| out_of_step(format!("rank 0 ({e})")))?;
-        let after = load::snapshot(&pids);
-        dog.arm("waiting for pong's report", plan.timeout);
-        let report: Answer = receive(world, 1).map_err(|e| out_of_step(format!("{e:#}")))?;
-        let pong = match report {
-            Answer::Report(r) => *r,
-            Answer::Failed { error } => return Err(out_of_step(format!("rank 1 (pong): {error}"))),
-            other => {
-                return Err(out_of_step(format!(
-                    "rank 1 answered {other:?} where its report was expected"
-                )))
-            }
-        };
-        Ok(Played {
-            ping,
-            pong,
-            load: load::between(&before, &after),
-        })
-    });
-    progress.finish();
-    if !matches!(&doc, Err(e) if e.chain().any(|c| c.is::<EndsRun>())) {
-        send(world, 1, &Order::Quit)?;
     }
-    rally::finish(&doc?)
+    let mut ep = script.payload.wrap(MpiEndpoint::to(1));
+    let before = load::snapshot(pids);
+    dog.arm_rally("the rally", plan.timeout);
+    let ping = player::play_over(Role::Ping, script, ep.as_mut(), board)
+        .map_err(|e| out_of_step(format!("rank 0 ({e})")))?;
+    let after = load::snapshot(pids);
+    dog.arm("waiting for pong's report", plan.timeout);
+    let report: Answer = receive(world, 1).map_err(|e| out_of_step(format!("{e:#}")))?;
+    let pong = match report {
+        Answer::Report(r) => *r,
+        Answer::Failed { error } => return Err(out_of_step(format!("rank 1 (pong): {error}"))),
+        other => {
+            return Err(out_of_step(format!(
+                "rank 1 answered {other:?} where its report was expected"
+            )))
+        }
+    };
+    Ok(Played {
+        ping,
+        pong,
+        load: load::between(&before, &after),
+    })
 }
 
 /// Rank 1: plays pong to each script rank 0 sends, until told to quit.

@@ -15,6 +15,7 @@ use crate::error::usage;
 use crate::kinds::Placement;
 use crate::kinds::Role;
 use crate::measure::load;
+use crate::measure::machine::Machine;
 use crate::output::progress::Progress;
 use crate::plan::{Cell, RunPlan};
 use crate::player::board::Board;
@@ -142,62 +143,18 @@ fn session(
     stream.set_nodelay(true)?;
     stream.set_write_timeout(Some(HANDSHAKE))?;
     let handshake = Instant::now() + HANDSHAKE;
-    send(
-        &mut stream,
-        &Hello {
-            magic: MAGIC.into(),
-            version: VERSION,
-            token: token.map(str::to_string),
-            via: via.into(),
-            script: script.clone(),
-            loss_timeout_ms: plan.loss_timeout.as_millis() as u64,
-            timeout_ms: plan.timeout.as_millis() as u64,
-            machine: doc.header.machine.clone(),
-        },
-    )?;
-    let (machine, udp_port) = match receive::<Reply>(
-        &mut stream,
-        handshake,
-        "waiting for the server's welcome",
-    )? {
-        Reply::Refused { version, reason } => {
-            bail!("the server at {addr} (protocol version {version}) refused: {reason}")
-        }
-        Reply::Welcome {
-            version,
-            machine,
-            udp_port,
-            ..
-        } => {
-            if version != VERSION {
-                bail!("protocol version mismatch: this client speaks version {VERSION}, the server at {addr} version {version}");
-            }
-            (machine, udp_port)
-        }
+    let hello = Hello {
+        magic: MAGIC.into(),
+        version: VERSION,
+        token: token.map(str::to_string),
+        via: via.into(),
+        script: script.clone(),
+        loss_timeout_ms: plan.loss_timeout.as_millis() as u64,
+        timeout_ms: plan.timeout.as_millis() as u64,
+        machine: doc.header.machine.clone(),
     };
-    let mut ep: Box<dyn Endpoint> = if via == "udp" {
-        let port = udp_port.ok_or_else(|| anyhow!("the server sent no UDP port"))?;
-        let local = stream.local_addr()?;
-        let socket = UdpSocket::bind((local.ip(), 0)).context("binding a UDP socket")?;
-        socket
-            .connect((addr.ip(), port))
-            .with_context(|| format!("connecting UDP to {}:{port}", addr.ip()))?;
-        sockopt::set_socket_timeout(&socket, Timeout::Recv, Some(plan.loss_timeout))?;
-        let buf = script.size.saturating_mul(64).clamp(212_992, 8 << 20);
-        let _ = sockopt::set_socket_recv_buffer_size(&socket, buf);
-        let _ = sockopt::set_socket_send_buffer_size(&socket, buf);
-        send(
-            &mut stream,
-            &Client::UdpPort {
-                port: socket.local_addr()?.port(),
-            },
-        )?;
-        Box::new(DatagramEndpoint::new(OwnedFd::from(socket)))
-    } else {
-        let data = stream.try_clone()?;
-        data.set_read_timeout(Some(plan.timeout))?;
-        Box::new(StreamEndpoint::new(OwnedFd::from(data), None))
-    };
+    let (machine, udp_port) = greet(&mut stream, addr, &hello, handshake)?;
+    let mut ep = endpoint(&mut stream, addr, via, udp_port, plan, script)?;
     match receive::<Server>(&mut stream, handshake, "waiting for the server to be ready")? {
         Server::Ready => {}
         Server::Failed { error } => bail!("the server at {addr} failed: {error}"),
@@ -226,5 +183,69 @@ fn session(
         ping,
         pong,
         load: load::between(&before, &after),
+    })
+}
+
+/// Says hello and reads the server's welcome within the handshake: the
+/// server's machine, and its UDP port (udp only).
+fn greet(
+    stream: &mut TcpStream,
+    addr: SocketAddr,
+    hello: &Hello,
+    handshake: Instant,
+) -> Result<(Box<Machine>, Option<u16>)> {
+    send(stream, hello)?;
+    Ok(
+        match receive::<Reply>(stream, handshake, "waiting for the server's welcome")? {
+            Reply::Refused { version, reason } => {
+                bail!("the server at {addr} (protocol version {version}) refused: {reason}")
+            }
+            Reply::Welcome {
+                version,
+                machine,
+                udp_port,
+                ..
+            } => {
+                if version != VERSION {
+                    bail!("protocol version mismatch: this client speaks version {VERSION}, the server at {addr} version {version}");
+                }
+                (machine, udp_port)
+            }
+        },
+    )
+}
+
+/// Where the balls travel: over UDP, to the server's port (ours sent back),
+/// or over the control connection itself.
+fn endpoint(
+    stream: &mut TcpStream,
+    addr: SocketAddr,
+    via: &str,
+    udp_port: Option<u16>,
+    plan: &RunPlan,
+    script: &Script,
+) -> Result<Box<dyn Endpoint>> {
+    Ok(if via == "udp" {
+        let port = udp_port.ok_or_else(|| anyhow!("the server sent no UDP port"))?;
+        let local = stream.local_addr()?;
+        let socket = UdpSocket::bind((local.ip(), 0)).context("binding a UDP socket")?;
+        socket
+            .connect((addr.ip(), port))
+            .with_context(|| format!("connecting UDP to {}:{port}", addr.ip()))?;
+        sockopt::set_socket_timeout(&socket, Timeout::Recv, Some(plan.loss_timeout))?;
+        let buf = script.size.saturating_mul(64).clamp(212_992, 8 << 20);
+        let _ = sockopt::set_socket_recv_buffer_size(&socket, buf);
+        let _ = sockopt::set_socket_send_buffer_size(&socket, buf);
+        send(
+            stream,
+            &Client::UdpPort {
+                port: socket.local_addr()?.port(),
+            },
+        )?;
+        Box::new(DatagramEndpoint::new(OwnedFd::from(socket)))
+    } else {
+        let data = stream.try_clone()?;
+        data.set_read_timeout(Some(plan.timeout))?;
+        Box::new(StreamEndpoint::new(OwnedFd::from(data), None))
     })
 }

@@ -346,49 +346,7 @@ fn session(mut stream: TcpStream, peer: SocketAddr, opts: &Options) -> Result<St
     stream
         .set_write_timeout(Some(WRITE))
         .map_err(|e| e.to_string())?;
-    let payload = frame::read_frame(&mut stream, handshake).map_err(|e| match e {
-        FrameError::Closed => "closed before saying hello".to_string(),
-        FrameError::Deadline => format!(
-            "no hello within {} (silent or slow client)",
-            humantime::format_duration(HANDSHAKE)
-        ),
-        e => format!("reading the hello: {e}"),
-    })?;
-    // Until the token is checked, the log says why a client is refused and
-    // nothing it sent: the client itself is told the details.
-    if let Err(why) = protocol::check_version(&payload) {
-        let _ = send(&mut stream, &refused(&why));
-        return Err(format!("refused: {}", refusal_for_the_log(&why)));
-    }
-    let hello: Hello = match protocol::parse(&payload) {
-        Ok(h) => h,
-        Err(why) => {
-            let _ = send(&mut stream, &refused(&why));
-            return Err("refused: malformed hello".into());
-        }
-    };
-    if let Some(secret) = &opts.token {
-        let ok = hello
-            .token
-            .as_deref()
-            .is_some_and(|t| protocol::same_secret(t.as_bytes(), secret.as_bytes()));
-        if !ok {
-            let why = if hello.token.is_none() {
-                "this server needs a token: pass --token SECRET"
-            } else {
-                "wrong token"
-            };
-            let _ = send(&mut stream, &refused(why));
-            return Err(format!("refused: {why}"));
-        }
-    }
-    let (script, udp) = match check_hello(&hello, opts) {
-        Ok(v) => v,
-        Err(why) => {
-            let _ = send(&mut stream, &refused(&why));
-            return Err(why);
-        }
-    };
+    let (hello, script, udp) = read_hello(&mut stream, handshake, opts)?;
     // The client's times are capped by the server's own limits.
     let limit = opts
         .session_limit
@@ -414,47 +372,10 @@ fn session(mut stream: TcpStream, peer: SocketAddr, opts: &Options) -> Result<St
         session_limit_ms: limit.as_millis() as u64,
     };
     send(&mut stream, &welcome)?;
-    log(
-        opts,
-        peer,
-        &format!(
-            "hello: {} {} balls over {}, {}",
-            match script.pattern {
-                Pattern::Rally => "rally of".to_string(),
-                Pattern::Stream { window } => format!("stream (window {window}) of"),
-            },
-            crate::format::format_size(script.size),
-            hello.via,
-            peer_text(&hello.machine.one_line(), LOG_TEXT)
-        ),
-    );
+    log(opts, peer, &hello_line(&hello, &script));
     let board = Board::new().map_err(|e| format!("{e:#}"))?;
     let control = stream.try_clone().map_err(|e| e.to_string())?;
-    let inner: Box<dyn Endpoint> = match socket {
-        Some(socket) => {
-            let Client::UdpPort { port } =
-                receive(&mut stream, handshake, "waiting for the UDP port")?
-            else {
-                return Err("expected the client's UDP port".into());
-            };
-            // Balls go only to the address the control connection came from.
-            socket
-                .connect((peer.ip(), port))
-                .map_err(|e| format!("connecting UDP to {}:{port}: {e}", peer.ip()))?;
-            sockopt::set_socket_timeout(&socket, Timeout::Recv, Some(loss))
-                .map_err(|e| e.to_string())?;
-            let buf = script.size.saturating_mul(64).clamp(212_992, 8 << 20);
-            let _ = sockopt::set_socket_recv_buffer_size(&socket, buf);
-            let _ = sockopt::set_socket_send_buffer_size(&socket, buf);
-            Box::new(DatagramEndpoint::new(OwnedFd::from(socket)))
-        }
-        None => {
-            let data = stream.try_clone().map_err(|e| e.to_string())?;
-            data.set_read_timeout(Some(IDLE))
-                .map_err(|e| e.to_string())?;
-            Box::new(StreamEndpoint::new(OwnedFd::from(data), None))
-        }
-    };
+    let inner = endpoint(&mut stream, socket, peer, handshake, loss, &script)?;
     let mut ep = Guarded {
         inner,
         deadline,
@@ -495,6 +416,111 @@ fn session(mut stream: TcpStream, peer: SocketAddr, opts: &Options) -> Result<St
             Err(error)
         }
     }
+}
+
+/// Reads the client's hello within the handshake and checks it: its
+/// version, its form, its token, and what it asks ([`check_hello`]). A
+/// client refused is told why; the log is told only what it may see.
+fn read_hello(
+    stream: &mut TcpStream,
+    handshake: Instant,
+    opts: &Options,
+) -> Result<(Hello, Script, bool), String> {
+    let payload = frame::read_frame(stream, handshake).map_err(|e| match e {
+        FrameError::Closed => "closed before saying hello".to_string(),
+        FrameError::Deadline => format!(
+            "no hello within {} (silent or slow client)",
+            humantime::format_duration(HANDSHAKE)
+        ),
+        e => format!("reading the hello: {e}"),
+    })?;
+    // Until the token is checked, the log says why a client is refused and
+    // nothing it sent: the client itself is told the details.
+    if let Err(why) = protocol::check_version(&payload) {
+        let _ = send(stream, &refused(&why));
+        return Err(format!("refused: {}", refusal_for_the_log(&why)));
+    }
+    let hello: Hello = match protocol::parse(&payload) {
+        Ok(h) => h,
+        Err(why) => {
+            let _ = send(stream, &refused(&why));
+            return Err("refused: malformed hello".into());
+        }
+    };
+    if let Some(secret) = &opts.token {
+        let ok = hello
+            .token
+            .as_deref()
+            .is_some_and(|t| protocol::same_secret(t.as_bytes(), secret.as_bytes()));
+        if !ok {
+            let why = if hello.token.is_none() {
+                "this server needs a token: pass --token SECRET"
+            } else {
+                "wrong token"
+            };
+            let _ = send(stream, &refused(why));
+            return Err(format!("refused: {why}"));
+        }
+    }
+    match check_hello(&hello, opts) {
+        Ok((script, udp)) => Ok((hello, script, udp)),
+        Err(why) => {
+            let _ = send(stream, &refused(&why));
+            Err(why)
+        }
+    }
+}
+
+/// The log's line for an accepted hello: what will be played, over what,
+/// with whom.
+fn hello_line(hello: &Hello, script: &Script) -> String {
+    format!(
+        "hello: {} {} balls over {}, {}",
+        match script.pattern {
+            Pattern::Rally => "rally of".to_string(),
+            Pattern::Stream { window } => format!("stream (window {window}) of"),
+        },
+        crate::format::format_size(script.size),
+        hello.via,
+        peer_text(&hello.machine.one_line(), LOG_TEXT)
+    )
+}
+
+/// Where the balls travel: over UDP, to the port the client names (and only
+/// to the address the control connection came from), or over the control
+/// connection itself.
+fn endpoint(
+    stream: &mut TcpStream,
+    socket: Option<UdpSocket>,
+    peer: SocketAddr,
+    handshake: Instant,
+    loss: Duration,
+    script: &Script,
+) -> Result<Box<dyn Endpoint>, String> {
+    Ok(match socket {
+        Some(socket) => {
+            let Client::UdpPort { port } = receive(stream, handshake, "waiting for the UDP port")?
+            else {
+                return Err("expected the client's UDP port".into());
+            };
+            // Balls go only to the address the control connection came from.
+            socket
+                .connect((peer.ip(), port))
+                .map_err(|e| format!("connecting UDP to {}:{port}: {e}", peer.ip()))?;
+            sockopt::set_socket_timeout(&socket, Timeout::Recv, Some(loss))
+                .map_err(|e| e.to_string())?;
+            let buf = script.size.saturating_mul(64).clamp(212_992, 8 << 20);
+            let _ = sockopt::set_socket_recv_buffer_size(&socket, buf);
+            let _ = sockopt::set_socket_send_buffer_size(&socket, buf);
+            Box::new(DatagramEndpoint::new(OwnedFd::from(socket)))
+        }
+        None => {
+            let data = stream.try_clone().map_err(|e| e.to_string())?;
+            data.set_read_timeout(Some(IDLE))
+                .map_err(|e| e.to_string())?;
+            Box::new(StreamEndpoint::new(OwnedFd::from(data), None))
+        }
+    })
 }
 
 /// Checks what a client asks for against the server's bounds; returns the

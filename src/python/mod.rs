@@ -22,7 +22,8 @@ use clap::Args;
 use interpreter::Interpreter;
 pub use rows::*;
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 #[derive(Debug, Args)]
 pub struct PythonArgs {
@@ -197,41 +198,9 @@ impl Row for PyResult {
 pub fn run(a: &PythonArgs) -> Result<i32> {
     let timeout = a.common.timeout()?;
     a.common.exports.check()?;
-    let names: Vec<Experiment> = if a.names.is_empty() {
-        Experiment::ALL.to_vec()
-    } else {
-        experiments(&a.names)?
-    };
-    let ft_names: Vec<Experiment> = match &a.ft_experiments {
-        None => names.clone(),
-        Some(list) => {
-            let chosen = experiments(&crate::parse::split_list(list))?;
-            names
-                .iter()
-                .copied()
-                .filter(|e| chosen.contains(e))
-                .collect()
-        }
-    };
-    let quick_for = match &a.quick_for {
-        None => Vec::new(),
-        Some(list) => experiments(&crate::parse::split_list(list))?,
-    };
+    let (names, ft_names, quick_for) = chosen(a)?;
     let dir = programs::write_all()?;
-    let main = interpreter::main_interpreter(a.python.as_deref(), dir.path())?;
-    let ft = interpreter::free_threaded(a.python_ft.as_deref(), dir.path(), &main)?;
-    let free_threaded = match &ft {
-        Some(i) => format!("{} ({})", i.path.display(), i.version),
-        None if main.free_threaded_build => format!(
-            "{} ({}) is itself free-threaded: its rows are the free-threaded column's",
-            main.path.display(),
-            main.version
-        ),
-        None => "no free-threaded CPython found".into(),
-    };
-    let one_free_threaded = main.free_threaded_build && a.python_ft.is_some();
-    let mut interpreters = vec![main];
-    interpreters.extend(ft);
+    let (interpreters, free_threaded, one_free_threaded) = interpreters(a, dir.path())?;
     let allowed_cpus = crate::experiment::cpus();
     let cpus = allowed_cpus.max(2);
     let settings = Settings {
@@ -276,58 +245,122 @@ pub fn run(a: &PythonArgs) -> Result<i32> {
     for (n, i) in interpreters.iter().enumerate() {
         let names = if n == 0 { &names } else { &ft_names };
         for name in names {
-            let what = format!("{} {} {name}", i.label, i.version);
-            s.start(&what)?;
-            let mut args = vec![
-                name.to_string(),
-                "--cpus".into(),
-                cpus.to_string(),
-                "--timeout".into(),
-                timeout.as_secs_f64().to_string(),
-            ];
-            if a.common.quick || quick_for.contains(name) {
-                args.push("--quick".into());
-            }
-            let got = child::run(&i.path, dir.path(), &args, timeout)
-                .and_then(|out| child::json(&out, &what))
-                .and_then(|v| rows(&v, i.label));
-            match got {
-                Ok((rows, notes)) => {
-                    for n in notes {
-                        s.note(format!("{}: {n}", i.label));
-                    }
-                    // Recorded together, exported once, one step done.
-                    let mut rows = rows;
-                    match rows.pop() {
-                        Some(last) => {
-                            s.doc.results.extend(rows);
-                            s.push(last)?;
-                        }
-                        None => {
-                            s.doc.settings.failures.push(Failure {
-                                interpreter: i.label,
-                                experiment: *name,
-                                why: format!("`{what}` gave no rows"),
-                            });
-                            s.skip_step()
-                        }
-                    }
-                }
-                Err(e) => {
-                    s.doc.settings.failures.push(Failure {
-                        interpreter: i.label,
-                        experiment: *name,
-                        why: format!("{e:#}"),
-                    });
-                    s.failed(&what, e)?
-                }
-            }
+            let quick = a.common.quick || quick_for.contains(name);
+            run_one(&mut s, i, *name, dir.path(), cpus, timeout, quick)?;
         }
     }
     if let Some(n) = single_thread_slowdown(&s.doc.results) {
         s.note(n);
     }
     s.finish()
+}
+
+/// The experiments asked: for the main interpreter, for the free-threaded
+/// one (`--ft-experiments`, among the first), and those run at their quick
+/// size (`--quick-for`).
+fn chosen(a: &PythonArgs) -> Result<(Vec<Experiment>, Vec<Experiment>, Vec<Experiment>)> {
+    let names: Vec<Experiment> = if a.names.is_empty() {
+        Experiment::ALL.to_vec()
+    } else {
+        experiments(&a.names)?
+    };
+    let ft_names: Vec<Experiment> = match &a.ft_experiments {
+        None => names.clone(),
+        Some(list) => {
+            let chosen = experiments(&crate::parse::split_list(list))?;
+            names
+                .iter()
+                .copied()
+                .filter(|e| chosen.contains(e))
+                .collect()
+        }
+    };
+    let quick_for = match &a.quick_for {
+        None => Vec::new(),
+        Some(list) => experiments(&crate::parse::split_list(list))?,
+    };
+    Ok((names, ft_names, quick_for))
+}
+
+/// The interpreters to run, each a column (the main one first, then a
+/// free-threaded one if found); which free-threaded CPython ran, in words;
+/// and whether `--python-ft` was not run because `--python` already is.
+fn interpreters(a: &PythonArgs, dir: &Path) -> Result<(Vec<Interpreter>, String, bool)> {
+    let main = interpreter::main_interpreter(a.python.as_deref(), dir)?;
+    let ft = interpreter::free_threaded(a.python_ft.as_deref(), dir, &main)?;
+    let free_threaded = match &ft {
+        Some(i) => format!("{} ({})", i.path.display(), i.version),
+        None if main.free_threaded_build => format!(
+            "{} ({}) is itself free-threaded: its rows are the free-threaded column's",
+            main.path.display(),
+            main.version
+        ),
+        None => "no free-threaded CPython found".into(),
+    };
+    let one_free_threaded = main.free_threaded_build && a.python_ft.is_some();
+    let mut interpreters = vec![main];
+    interpreters.extend(ft);
+    Ok((interpreters, free_threaded, one_free_threaded))
+}
+
+/// Runs one experiment on one interpreter and records its rows (together,
+/// exported once, one step done), or why it gave none.
+fn run_one(
+    s: &mut Session<'_, Settings, PyResult>,
+    i: &Interpreter,
+    name: Experiment,
+    dir: &Path,
+    cpus: usize,
+    timeout: Duration,
+    quick: bool,
+) -> Result<()> {
+    let what = format!("{} {} {name}", i.label, i.version);
+    s.start(&what)?;
+    let mut args = vec![
+        name.to_string(),
+        "--cpus".into(),
+        cpus.to_string(),
+        "--timeout".into(),
+        timeout.as_secs_f64().to_string(),
+    ];
+    if quick {
+        args.push("--quick".into());
+    }
+    let got = child::run(&i.path, dir, &args, timeout)
+        .and_then(|out| child::json(&out, &what))
+        .and_then(|v| rows(&v, i.label));
+    match got {
+        Ok((rows, notes)) => {
+            for n in notes {
+                s.note(format!("{}: {n}", i.label));
+            }
+            // Recorded together, exported once, one step done.
+            let mut rows = rows;
+            match rows.pop() {
+                Some(last) => {
+                    s.doc.results.extend(rows);
+                    s.push(last)?;
+                }
+                None => {
+                    s.doc.settings.failures.push(Failure {
+                        interpreter: i.label,
+                        experiment: name,
+                        why: format!("`{what}` gave no rows"),
+                    });
+                    s.skip_step()
+                }
+            }
+        }
+        Err(e) => {
+            s.doc.settings.failures.push(Failure {
+                interpreter: i.label,
+                experiment: name,
+                why: format!("{e:#}"),
+            });
+            s.failed(&what, e)?
+        }
+    }
+    Ok(())
 }
 
 /// The 1-thread pure-Python loop's wall ns per iteration, for one build:

@@ -12,7 +12,7 @@
 //! nodes are read from /sys and kept beside the figures.
 
 use crate::ball::Verify;
-use crate::engine::{self, Match};
+use crate::engine::{self, Match, Played};
 use crate::kinds::Placement;
 use crate::kinds::{Length, Pattern};
 use crate::measure::placement;
@@ -90,13 +90,7 @@ pub fn measure(
     let cell = plan.cells[0];
     let cpus = placement::allowed_cpus();
     let labels: Vec<CpuLabel> = cpus.iter().map(|&c| label(c)).collect();
-    let pairs: Vec<(usize, usize)> = (0..cpus.len())
-        .flat_map(|i| {
-            (0..cpus.len())
-                .filter(move |&j| j != i)
-                .map(move |j| (i, j))
-        })
-        .collect();
+    let pairs = pairs(cpus.len());
     let share = if pairs.is_empty() {
         MAX_PER_PAIR
     } else {
@@ -112,43 +106,13 @@ pub fn measure(
             break;
         }
         on_pair(a, b);
-        let m = Match {
-            unit: cell.unit,
-            channel: cell.channel,
-            script: Script {
-                size: cell.size,
-                pattern: Pattern::Rally,
-                length: Length::Time(share),
-                warmup_rounds: WARMUP,
-                verify: plan.verify.unwrap_or(Verify::All),
-                batch: plan.batch,
-                clock_cost_ns,
-                lossy: false,
-                fault: None,
-                pace: None,
-                payload: plan.payload,
-            },
-            placement: Placement::Pinned { ping: a, pong: b },
-            timeout: share + Duration::from_secs(10),
-            loss_timeout: plan.loss_timeout,
-        };
+        let m = pair_match(plan, share, clock_cost_ns, a, b);
         let rel = relation(&labels[i], &labels[j]);
         match engine::play(&m, None) {
             Ok(played) => {
-                let timing = played.ping.timing.clone().unwrap_or_default();
-                let h = crate::stats::histogram_from(&timing.samples);
-                let ok = played.ping.tally.corrupted + played.pong.tally.corrupted == 0
-                    && played.ping.tally.out_of_order == 0;
-                let med = (!h.is_empty() && ok).then(|| h.value_at_quantile(0.5) as f64);
-                median[i][j] = med;
-                cells.push(MatrixCell {
-                    ping: a,
-                    pong: b,
-                    relation: rel.into(),
-                    median_ns: med,
-                    rounds: timing.rounds,
-                    verified: ok,
-                });
+                let c = matrix_cell(&played, a, b, rel);
+                median[i][j] = c.median_ns;
+                cells.push(c);
             }
             Err(e) => {
                 if crate::error::exit_code(&e) != 1 {
@@ -158,24 +122,7 @@ pub fn measure(
             }
         }
     }
-    let mut notes = Vec::new();
-    if cpus.len() == 2 {
-        notes.push(format!(
-            "this machine lets pingpong use 2 CPUs ({}): the matrix is the one pair, both ways",
-            placement::cpu_list(&cpus)
-        ));
-    }
-    if cpus.len() < 2 {
-        notes.push("pingpong may use only one CPU here: there is no pair to measure".into());
-    }
-    if cells.len() < pairs.len() {
-        notes.push(format!(
-            "the {}s budget ran out: {} of {} pairs measured, the rest are null",
-            BUDGET.as_secs(),
-            cells.len(),
-            pairs.len()
-        ));
-    }
+    let notes = notes(&cpus, cells.len(), pairs.len());
     Ok(CpuMatrix {
         unit: cell.unit.name().into(),
         channel: cell.channel.name().into(),
@@ -191,6 +138,87 @@ pub fn measure(
         errors,
         notes,
     })
+}
+
+/// Every ordered pair of `n` CPUs (by index), a CPU never with itself.
+fn pairs(n: usize) -> Vec<(usize, usize)> {
+    (0..n)
+        .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
+        .collect()
+}
+
+/// The match of one pair: a rally of the plan's first cell for `share`,
+/// ping pinned to CPU `a` and pong to CPU `b`.
+fn pair_match(
+    plan: &RunPlan,
+    share: Duration,
+    clock_cost_ns: f64,
+    a: usize,
+    b: usize,
+) -> Match<'_> {
+    let cell = plan.cells[0];
+    Match {
+        unit: cell.unit,
+        channel: cell.channel,
+        script: Script {
+            size: cell.size,
+            pattern: Pattern::Rally,
+            length: Length::Time(share),
+            warmup_rounds: WARMUP,
+            verify: plan.verify.unwrap_or(Verify::All),
+            batch: plan.batch,
+            clock_cost_ns,
+            lossy: false,
+            fault: None,
+            pace: None,
+            payload: plan.payload,
+        },
+        placement: Placement::Pinned { ping: a, pong: b },
+        timeout: share + Duration::from_secs(10),
+        loss_timeout: plan.loss_timeout,
+    }
+}
+
+/// The cell of one pair from its match: the median round trip, if every
+/// ball came back intact and in turn.
+fn matrix_cell(played: &Played, a: usize, b: usize, rel: &str) -> MatrixCell {
+    let timing = played.ping.timing.clone().unwrap_or_default();
+    let h = crate::stats::histogram_from(&timing.samples);
+    let ok = played.ping.tally.corrupted + played.pong.tally.corrupted == 0
+        && played.ping.tally.out_of_order == 0;
+    let med = (!h.is_empty() && ok).then(|| h.value_at_quantile(0.5) as f64);
+    MatrixCell {
+        ping: a,
+        pong: b,
+        relation: rel.into(),
+        median_ns: med,
+        rounds: timing.rounds,
+        verified: ok,
+    }
+}
+
+/// What the matrix leaves out: the pairs a machine of one or two CPUs
+/// has, and the pairs the budget did not reach.
+fn notes(cpus: &[usize], measured: usize, total: usize) -> Vec<String> {
+    let mut notes = Vec::new();
+    if cpus.len() == 2 {
+        notes.push(format!(
+            "this machine lets pingpong use 2 CPUs ({}): the matrix is the one pair, both ways",
+            placement::cpu_list(cpus)
+        ));
+    }
+    if cpus.len() < 2 {
+        notes.push("pingpong may use only one CPU here: there is no pair to measure".into());
+    }
+    if measured < total {
+        notes.push(format!(
+            "the {}s budget ran out: {} of {} pairs measured, the rest are null",
+            BUDGET.as_secs(),
+            measured,
+            total
+        ));
+    }
+    notes
 }
 
 /// The matrix as text: rows are ping's CPU, columns pong's.

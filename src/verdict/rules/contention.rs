@@ -10,7 +10,7 @@
 //! depend on the mechanism.
 
 use super::{missing, Judgement, Word, MARGIN};
-use crate::evidence::{against, show, Compared, Evidence};
+use crate::evidence::{against, show, Compared, Evidence, Figure};
 use crate::experiment::contention::{key, Method};
 
 /// What one mechanism costs against per-worker sums.
@@ -39,43 +39,14 @@ pub fn contention(ev: &Evidence) -> Judgement {
         let k = key::cpu_per_add(m);
         let Some(f) = ev.figure(&k) else { continue };
         keys.push(k);
-        let r = f.over(b, "");
-        let cpu = match against(&r, 1.0 + MARGIN) {
-            Compared::Above => Compared::Above,
-            _ if against(&r, 1.0 - MARGIN) == Compared::Below => Compared::Below,
-            _ => Compared::Inside,
-        };
         let bk = key::extra_bytes(m);
         let bytes = ev.figure(&bk).map(|f| f.value);
         if bytes.is_some() {
             keys.push(bk);
         }
-        let more_memory = bytes.map(|v| v > 0.0);
-        let cost = match (cpu, more_memory) {
-            (Compared::Above, Some(true) | None) => Cost::Both,
-            (Compared::Below, Some(false)) => Cost::Neither,
-            (Compared::Inside, Some(false) | None) => Cost::Unclear,
-            (Compared::Below, None) => Cost::Neither,
-            _ => Cost::Partly,
-        };
-        let cpu_words = match cpu {
-            Compared::Above => "more CPU",
-            Compared::Below => "less CPU",
-            Compared::Inside => "no clear difference in CPU",
-        };
-        let memory_words = match bytes {
-            Some(v) if v > 0.0 => format!("{v:.0} B more memory"),
-            Some(_) => "no extra memory".into(),
-            None => "memory not measured".into(),
-        };
-        if cost == Cost::Partly {
-            partly.push(format!("{m}: {cpu_words}, {memory_words}"));
-        }
-        lines.push(format!(
-            "{m} {} per addition ({} of unsynchronised): {cpu_words}, {memory_words}",
-            show(f),
-            show(&r)
-        ));
+        let (cost, line, part) = mechanism(m, f, b, bytes);
+        partly.extend(part);
+        lines.push(line);
         costs.push((m, cost));
     }
     if costs.is_empty() {
@@ -85,7 +56,66 @@ pub fn contention(ev: &Evidence) -> Judgement {
             "needs the `contention` experiment (no synchronised figures)",
         );
     }
-    let word = if costs.iter().all(|(_, c)| *c == costs[0].1) && costs[0].1 != Cost::Partly {
+    Judgement {
+        word: word(&costs, partly),
+        rule: format!(
+            "holds when every synchronised way of adding to a shared total costs more CPU per addition than per-worker sums \
+             merged at the end ({}), over the whole range of interleaved repetitions, and more memory than the u64 it guards \
+             or carries; a CPU difference inside that range is no clear difference. {}",
+            show(b),
+            lines.join("; ")
+        ),
+        figures: keys,
+        commands: vec![b.command.clone()],
+    }
+}
+
+/// One mechanism `m` (CPU time per addition `f`, extra `bytes`) against
+/// per-worker sums (`b`): what it costs, its line of the rule, and (when it
+/// costs only one of the two) what it costs in words.
+fn mechanism(
+    m: Method,
+    f: &Figure,
+    b: &Figure,
+    bytes: Option<f64>,
+) -> (Cost, String, Option<String>) {
+    let r = f.over(b, "");
+    let cpu = match against(&r, 1.0 + MARGIN) {
+        Compared::Above => Compared::Above,
+        _ if against(&r, 1.0 - MARGIN) == Compared::Below => Compared::Below,
+        _ => Compared::Inside,
+    };
+    let more_memory = bytes.map(|v| v > 0.0);
+    let cost = match (cpu, more_memory) {
+        (Compared::Above, Some(true) | None) => Cost::Both,
+        (Compared::Below, Some(false)) => Cost::Neither,
+        (Compared::Inside, Some(false) | None) => Cost::Unclear,
+        (Compared::Below, None) => Cost::Neither,
+        _ => Cost::Partly,
+    };
+    let cpu_words = match cpu {
+        Compared::Above => "more CPU",
+        Compared::Below => "less CPU",
+        Compared::Inside => "no clear difference in CPU",
+    };
+    let memory_words = match bytes {
+        Some(v) if v > 0.0 => format!("{v:.0} B more memory"),
+        Some(_) => "no extra memory".into(),
+        None => "memory not measured".into(),
+    };
+    let partly = (cost == Cost::Partly).then(|| format!("{m}: {cpu_words}, {memory_words}"));
+    let line = format!(
+        "{m} {} per addition ({} of unsynchronised): {cpu_words}, {memory_words}",
+        show(f),
+        show(&r)
+    );
+    (cost, line, partly)
+}
+
+/// The word: what every mechanism costs alike, or that it depends on the
+/// mechanism (naming those that cost only one of the two, else all).
+fn word(costs: &[(Method, Cost)], partly: Vec<String>) -> Word {
+    if costs.iter().all(|(_, c)| *c == costs[0].1) && costs[0].1 != Cost::Partly {
         match costs[0].1 {
             Cost::Both => Word::Holds,
             Cost::Neither => Word::Fails,
@@ -111,18 +141,6 @@ pub fn contention(ev: &Evidence) -> Judgement {
         Word::Depends {
             on: format!("the mechanism ({})", differ.join("; ")),
         }
-    };
-    Judgement {
-        word,
-        rule: format!(
-            "holds when every synchronised way of adding to a shared total costs more CPU per addition than per-worker sums \
-             merged at the end ({}), over the whole range of interleaved repetitions, and more memory than the u64 it guards \
-             or carries; a CPU difference inside that range is no clear difference. {}",
-            show(b),
-            lines.join("; ")
-        ),
-        figures: keys,
-        commands: vec![b.command.clone()],
     }
 }
 

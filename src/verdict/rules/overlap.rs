@@ -11,7 +11,7 @@
 //! work is waiting.
 
 use super::{missing, word_of_ratio, Judgement, Word};
-use crate::evidence::{show, Evidence};
+use crate::evidence::{show, Evidence, Figure};
 use crate::experiment::overlap::{key, Runner};
 
 pub fn overlap(ev: &Evidence) -> Judgement {
@@ -21,47 +21,11 @@ pub fn overlap(ev: &Evidence) -> Judgement {
     let mut commands = Vec::new();
     let mut i = 0;
     while let Some(w) = ev.figure(&key::waiting(i)) {
-        let ks = [
-            key::speedup(i, Runner::Threads),
-            key::cpu_use_gain(i, Runner::Threads),
-            key::cpu_use(i, Runner::Serial),
-            key::cpu_use(i, Runner::Threads),
-        ];
-        let (Some(s), Some(gain), Some(us), Some(ut)) = (
-            ev.figure(&ks[0]),
-            ev.figure(&ks[1]),
-            ev.figure(&ks[2]),
-            ev.figure(&ks[3]),
-        ) else {
-            i += 1;
-            continue;
-        };
-        keys.push(key::waiting(i));
-        keys.extend(ks.iter().cloned());
-        let word = match (word_of_ratio(s), word_of_ratio(gain)) {
-            (Word::Holds, Word::Holds) => Word::Holds,
-            (Word::Fails, Word::Fails | Word::NoClearDifference)
-            | (Word::NoClearDifference, Word::Fails) => Word::Fails,
-            _ => Word::NoClearDifference,
-        };
-        let processes = match ev.figure(&key::speedup(i, Runner::ProcessesFork)) {
-            Some(p) => {
-                keys.push(key::speedup(i, Runner::ProcessesFork));
-                format!("; processes {} as fast", show(p))
-            }
-            None => String::new(),
-        };
-        lines.push(format!(
-            "{:.0}% waiting: threads {} as fast as one after another, the processor busy {} against {} ({} as busy){processes}: {}",
-            w.value,
-            show(s),
-            show(ut),
-            show(us),
-            show(gain),
-            word.label(false)
-        ));
-        commands.push(s.command.clone());
-        mixes.push((w.value, word));
+        if let Some((word, line, command)) = mix(ev, i, w, &mut keys) {
+            lines.push(line);
+            commands.push(command);
+            mixes.push((w.value, word));
+        }
         i += 1;
     }
     if mixes.is_empty() {
@@ -94,6 +58,56 @@ pub fn overlap(ev: &Evidence) -> Judgement {
         figures: keys,
         commands,
     }
+}
+
+/// Mix `i` (`w` of each round waiting): its word, its line of the rule and
+/// its command, the keys it read added to `keys`; None when a figure of it
+/// is missing.
+fn mix(
+    ev: &Evidence,
+    i: usize,
+    w: &Figure,
+    keys: &mut Vec<String>,
+) -> Option<(Word, String, String)> {
+    let ks = [
+        key::speedup(i, Runner::Threads),
+        key::cpu_use_gain(i, Runner::Threads),
+        key::cpu_use(i, Runner::Serial),
+        key::cpu_use(i, Runner::Threads),
+    ];
+    let (Some(s), Some(gain), Some(us), Some(ut)) = (
+        ev.figure(&ks[0]),
+        ev.figure(&ks[1]),
+        ev.figure(&ks[2]),
+        ev.figure(&ks[3]),
+    ) else {
+        return None;
+    };
+    keys.push(key::waiting(i));
+    keys.extend(ks.iter().cloned());
+    let word = match (word_of_ratio(s), word_of_ratio(gain)) {
+        (Word::Holds, Word::Holds) => Word::Holds,
+        (Word::Fails, Word::Fails | Word::NoClearDifference)
+        | (Word::NoClearDifference, Word::Fails) => Word::Fails,
+        _ => Word::NoClearDifference,
+    };
+    let processes = match ev.figure(&key::speedup(i, Runner::ProcessesFork)) {
+        Some(p) => {
+            keys.push(key::speedup(i, Runner::ProcessesFork));
+            format!("; processes {} as fast", show(p))
+        }
+        None => String::new(),
+    };
+    let line = format!(
+        "{:.0}% waiting: threads {} as fast as one after another, the processor busy {} against {} ({} as busy){processes}: {}",
+        w.value,
+        show(s),
+        show(ut),
+        show(us),
+        show(gain),
+        word.label(false)
+    );
+    Some((word, line, s.command.clone()))
 }
 
 #[cfg(test)]

@@ -262,10 +262,34 @@ pub fn reach_directly(ev: &Evidence) -> Judgement {
             list(&rally.iter().map(|r| r.label()).collect::<Vec<_>>())
         )
     };
+    let word = reach_word(copy, sharing, piping);
+    let rule = format!(
+        "a thread reads a structure another wrote in place, through a reference; moving it through a pipe costs {} \
+         the in-place read (threads reach each other's data directly when that is over {:.0}% more in every \
+         repetition). A process reading it in place through shared memory: {}; through a pipe: {}. Processes \
+         reach data only through IPC, as the claim says, when even through shared memory they are nearer the \
+         pipe's cost than the thread's (halfway on a logarithmic scale).{rally_text}",
+        show(copy),
+        MARGIN * 100.0,
+        sharing.map(|s| format!("{} a thread's time", show(s))).unwrap_or_else(|| "not measured".into()),
+        piping.map(|p| format!("{} a thread's time", show(p))).unwrap_or_else(|| "not measured".into()),
+    );
+    Judgement {
+        word,
+        rule,
+        figures,
+        commands: commands(&used),
+    }
+}
+
+/// A3's word: a thread must read in place faster than through a pipe; then
+/// processes reach data only through IPC unless, through shared memory,
+/// they are nearer a thread's cost than the pipe's.
+fn reach_word(copy: &Figure, sharing: Option<&Figure>, piping: Option<&Figure>) -> Word {
     // Halfway, on a logarithmic scale, between reading in place (1×) and
     // moving the structure through a pipe: nearer 1× is "reading in place".
     let halfway = |f: f64| f.max(1.0).sqrt();
-    let word = match against(copy, 1.0 + MARGIN) {
+    match against(copy, 1.0 + MARGIN) {
         Compared::Below | Compared::Inside if against(copy, 1.0 - MARGIN) == Compared::Below => {
             Word::Fails
         }
@@ -283,23 +307,6 @@ pub fn reach_directly(ev: &Evidence) -> Judgement {
             Some(s) if s.low > halfway(copy.high) => Word::Holds,
             Some(_) => Word::NoClearDifference,
         },
-    };
-    let rule = format!(
-        "a thread reads a structure another wrote in place, through a reference; moving it through a pipe costs {} \
-         the in-place read (threads reach each other's data directly when that is over {:.0}% more in every \
-         repetition). A process reading it in place through shared memory: {}; through a pipe: {}. Processes \
-         reach data only through IPC, as the claim says, when even through shared memory they are nearer the \
-         pipe's cost than the thread's (halfway on a logarithmic scale).{rally_text}",
-        show(copy),
-        MARGIN * 100.0,
-        sharing.map(|s| format!("{} a thread's time", show(s))).unwrap_or_else(|| "not measured".into()),
-        piping.map(|p| format!("{} a thread's time", show(p))).unwrap_or_else(|| "not measured".into()),
-    );
-    Judgement {
-        word,
-        rule,
-        figures,
-        commands: commands(&used),
     }
 }
 
@@ -374,73 +381,17 @@ pub fn switching(ev: &Evidence) -> Judgement {
 /// damaged on TCP (a reliable channel), damaged on UDP, or could not get
 /// through at all.
 pub fn network(ev: &Evidence) -> Judgement {
-    let count = |k: String| ev.figure(&k).map(|f| (k, f));
-    // The figures the word rests on, in the order met.
-    let mut shown: Vec<(String, &Figure)> = Vec::new();
-    let mut measured = Vec::new();
-    let mut wrong = Vec::new();
-    let mut unmeasured = Vec::new();
+    let mut seen = Network::default();
     for (ch, reliable) in [("tcp", true), ("udp", false)] {
-        let intact = count(key::hosts_intact(ch));
-        let failed = count(key::hosts_failed(ch));
-        let Some((ik, intact)) = intact else {
-            match failed {
-                Some((fk, f)) if f.value > 0.0 => {
-                    shown.push((fk, f));
-                    wrong.push(format!("no path over {}: {}", ch.to_uppercase(), f.what));
-                }
-                _ => unmeasured.push(ch.to_uppercase()),
-            }
-            continue;
-        };
-        shown.push((ik, intact));
-        let lost = count(key::hosts_lost(ch));
-        let reordered = count(key::hosts_reordered(ch));
-        let corrupted = count(key::hosts_corrupted(ch));
-        for (k, f) in [&lost, &reordered, &corrupted, &failed]
-            .into_iter()
-            .flatten()
-        {
-            shown.push((k.clone(), f));
-        }
-        let n = |c: &Option<(String, &Figure)>| c.as_ref().map_or(0.0, |(_, f)| f.value);
-        let name = ch.to_uppercase();
-        if intact.value == 0.0 {
-            wrong.push(format!("no ball came back over {name}"));
-        } else if n(&corrupted) > 0.0 {
-            wrong.push(format!(
-                "{} ball(s) came back damaged over {name}",
-                n(&corrupted)
-            ));
-        } else if reliable && n(&lost) + n(&reordered) > 0.0 {
-            wrong.push(format!(
-                "{name}, a reliable channel, lost {} and reordered {} ball(s)",
-                n(&lost),
-                n(&reordered)
-            ));
-        } else if n(&failed) > 0.0 {
-            let (_, f) = failed.as_ref().expect("counted above");
-            wrong.push(format!("over {name}: {}", f.what));
-        } else {
-            let median = count(key::hosts(ch));
-            if let Some((k, f)) = &median {
-                shown.push((k.clone(), f));
-            }
-            measured.push(format!(
-                "{name}: {} intact balls{}{}",
-                intact.value,
-                if reliable {
-                    String::new()
-                } else {
-                    format!(", {} lost (UDP may lose; counted)", n(&lost))
-                },
-                median
-                    .map(|(_, f)| format!(", {} per round trip", show(f)))
-                    .unwrap_or_default()
-            ));
-        }
+        seen.channel(ev, ch, reliable);
     }
-    let machines = count(key::HOSTS_MACHINES.to_string());
+    let Network {
+        mut shown,
+        measured,
+        wrong,
+        unmeasured,
+    } = seen;
+    let machines = found(ev, key::HOSTS_MACHINES.to_string());
     let where_ = match &machines {
         Some((_, f)) if f.value <= 1.0 => format!(
             "The two endpoints were one machine, not two hosts ({}): this shows network IPC between processes, \
@@ -498,6 +449,91 @@ pub fn network(ev: &Evidence) -> Judgement {
         ),
         figures,
         commands,
+    }
+}
+
+/// A figure of the evidence, with its key.
+fn found(ev: &Evidence, k: String) -> Option<(String, &Figure)> {
+    ev.figure(&k).map(|f| (k, f))
+}
+
+/// What P7 saw over the channels between hosts.
+#[derive(Default)]
+struct Network<'a> {
+    /// The figures the word rests on, in the order met.
+    shown: Vec<(String, &'a Figure)>,
+    /// What each channel that carried verified balls showed.
+    measured: Vec<String>,
+    /// What went wrong, channel by channel.
+    wrong: Vec<String>,
+    /// The channels not measured.
+    unmeasured: Vec<String>,
+}
+
+impl<'a> Network<'a> {
+    /// Reads channel `ch` (`reliable`: TCP, which must neither lose nor
+    /// reorder a ball).
+    fn channel(&mut self, ev: &'a Evidence, ch: &str, reliable: bool) {
+        let count = |k: String| found(ev, k);
+        let intact = count(key::hosts_intact(ch));
+        let failed = count(key::hosts_failed(ch));
+        let Some((ik, intact)) = intact else {
+            match failed {
+                Some((fk, f)) if f.value > 0.0 => {
+                    self.shown.push((fk, f));
+                    self.wrong
+                        .push(format!("no path over {}: {}", ch.to_uppercase(), f.what));
+                }
+                _ => self.unmeasured.push(ch.to_uppercase()),
+            }
+            return;
+        };
+        self.shown.push((ik, intact));
+        let lost = count(key::hosts_lost(ch));
+        let reordered = count(key::hosts_reordered(ch));
+        let corrupted = count(key::hosts_corrupted(ch));
+        for (k, f) in [&lost, &reordered, &corrupted, &failed]
+            .into_iter()
+            .flatten()
+        {
+            self.shown.push((k.clone(), f));
+        }
+        let n = |c: &Option<(String, &Figure)>| c.as_ref().map_or(0.0, |(_, f)| f.value);
+        let name = ch.to_uppercase();
+        if intact.value == 0.0 {
+            self.wrong.push(format!("no ball came back over {name}"));
+        } else if n(&corrupted) > 0.0 {
+            self.wrong.push(format!(
+                "{} ball(s) came back damaged over {name}",
+                n(&corrupted)
+            ));
+        } else if reliable && n(&lost) + n(&reordered) > 0.0 {
+            self.wrong.push(format!(
+                "{name}, a reliable channel, lost {} and reordered {} ball(s)",
+                n(&lost),
+                n(&reordered)
+            ));
+        } else if n(&failed) > 0.0 {
+            let (_, f) = failed.as_ref().expect("counted above");
+            self.wrong.push(format!("over {name}: {}", f.what));
+        } else {
+            let median = count(key::hosts(ch));
+            if let Some((k, f)) = &median {
+                self.shown.push((k.clone(), f));
+            }
+            self.measured.push(format!(
+                "{name}: {} intact balls{}{}",
+                intact.value,
+                if reliable {
+                    String::new()
+                } else {
+                    format!(", {} lost (UDP may lose; counted)", n(&lost))
+                },
+                median
+                    .map(|(_, f)| format!(", {} per round trip", show(f)))
+                    .unwrap_or_default()
+            ));
+        }
     }
 }
 

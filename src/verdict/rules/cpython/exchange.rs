@@ -204,31 +204,7 @@ pub fn exchange(ev: &Evidence, b: Build, id: &str) -> Judgement {
                 "needs `pingpong python rally` with pinned players",
             );
         }
-        let list: Vec<_> = ratios
-            .iter()
-            .map(|r| (r.label.clone(), r.figure.clone(), r.placement))
-            .collect();
-        let mut word = word_of(&list, true);
-        // The claim's reason is pickling: when it was measured and a pickled
-        // transfer cost no more than passing a reference, the reason fails.
-        if word == Word::Holds
-            && !sent.is_empty()
-            && sent.iter().all(|s| clearly(&s.1) != Some(true))
-        {
-            word = Word::Depends {
-                on: "the object: the rally was slower between processes, but sending a large object pickled cost no more than passing a reference".into(),
-            };
-        }
-        (
-            word,
-            format!(
-                "holds when processes take over {:.0}% longer per round trip than threads in every interleaved repetition, on every mechanism, \
-                 with both players pinned alike (same CPU with same CPU, two CPUs with two CPUs; never the unpinned run, which mixes both); \
-                 the 'queue' pair is each unit's natural queue (queue.Queue against multiprocessing.Queue). Processes ÷ threads: {rally_text}. \
-                 The cost of pickling: {pickled}; a 1 MiB object sent to a process and to a thread: {sent_text}",
-                MARGIN * 100.0
-            ),
-        )
+        p11(&ratios, &sent, &rally_text, &pickled, &sent_text)
     } else {
         if sent.is_empty() {
             return absent(
@@ -239,19 +215,7 @@ pub fn exchange(ev: &Evidence, b: Build, id: &str) -> Judgement {
                 "needs `pingpong python pickling`",
             );
         }
-        let list: Vec<_> = sent
-            .iter()
-            .map(|(l, f)| (l.clone(), f.clone(), RallyPlacement::Free))
-            .collect();
-        (
-            word_of(&list, false),
-            format!(
-                "holds when handing a 1 MiB object to a process (pickled and copied through IPC: multiprocessing.Pipe, multiprocessing.Queue) \
-                 takes over {:.0}% longer than to a thread through queue.Queue, which moves only a reference: {sent_text}. \
-                 {pickled}. The rally, processes ÷ threads pinned alike: {rally_text}",
-                MARGIN * 100.0
-            ),
-        )
+        a3(&sent, &rally_text, &pickled, &sent_text)
     };
     keys.extend(transfer_keys);
     keys.extend(pickle_keys);
@@ -264,6 +228,62 @@ pub fn exchange(ev: &Evidence, b: Build, id: &str) -> Judgement {
         figures: keys,
         commands,
     }
+}
+
+/// P11's word and rule: the rally pinned alike, processes ÷ threads; and
+/// the pickling the claim gives as the reason.
+fn p11(
+    ratios: &[Ratio],
+    sent: &[(String, Figure)],
+    rally_text: &str,
+    pickled: &str,
+    sent_text: &str,
+) -> (Word, String) {
+    let list: Vec<_> = ratios
+        .iter()
+        .map(|r| (r.label.clone(), r.figure.clone(), r.placement))
+        .collect();
+    let mut word = word_of(&list, true);
+    // The claim's reason is pickling: when it was measured and a pickled
+    // transfer cost no more than passing a reference, the reason fails.
+    if word == Word::Holds && !sent.is_empty() && sent.iter().all(|s| clearly(&s.1) != Some(true)) {
+        word = Word::Depends {
+            on: "the object: the rally was slower between processes, but sending a large object pickled cost no more than passing a reference".into(),
+        };
+    }
+    (
+        word,
+        format!(
+            "holds when processes take over {:.0}% longer per round trip than threads in every interleaved repetition, on every mechanism, \
+             with both players pinned alike (same CPU with same CPU, two CPUs with two CPUs; never the unpinned run, which mixes both); \
+             the 'queue' pair is each unit's natural queue (queue.Queue against multiprocessing.Queue). Processes ÷ threads: {rally_text}. \
+             The cost of pickling: {pickled}; a 1 MiB object sent to a process and to a thread: {sent_text}",
+            MARGIN * 100.0
+        ),
+    )
+}
+
+/// A3's word and rule: a 1 MiB object handed to a process (pickled) against
+/// to a thread (a reference).
+fn a3(
+    sent: &[(String, Figure)],
+    rally_text: &str,
+    pickled: &str,
+    sent_text: &str,
+) -> (Word, String) {
+    let list: Vec<_> = sent
+        .iter()
+        .map(|(l, f)| (l.clone(), f.clone(), RallyPlacement::Free))
+        .collect();
+    (
+        word_of(&list, false),
+        format!(
+            "holds when handing a 1 MiB object to a process (pickled and copied through IPC: multiprocessing.Pipe, multiprocessing.Queue) \
+             takes over {:.0}% longer than to a thread through queue.Queue, which moves only a reference: {sent_text}. \
+             {pickled}. The rally, processes ÷ threads pinned alike: {rally_text}",
+            MARGIN * 100.0
+        ),
+    )
 }
 
 /// P7: multiprocessing offers IPC over a network —

@@ -124,7 +124,37 @@ pub fn cost(ev: &Evidence, b: Build) -> Judgement {
             "needs `pingpong python locks`",
         );
     }
-    let word = if cheap.is_empty() {
+    let word = cost_word(&costly, &cheap, faster, &by_threads);
+    let memory = lock_sizes(ev, b, &mut keys);
+    Judgement {
+        word,
+        rule: format!(
+            "holds when a counter increment guarded by threading.Lock or _thread.allocate_lock takes over {:.0}% longer than an unguarded one \
+             in every interleaved repetition, with 1 thread (uncontended) and 2 (contended); lock ÷ no lock: {}; {memory}",
+            MARGIN * 100.0,
+            costly
+                .into_iter()
+                .chain(cheap)
+                .map(|l| l.1)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        figures: keys,
+        commands: vec!["pingpong python locks".into()],
+    }
+}
+
+/// T10's word from the locks that cost clearly more (`costly`) and those
+/// that did not (`cheap`, `faster` of them clearly less): when they are
+/// mixed, by the number of threads if that splits them cleanly, else by
+/// the lock.
+fn cost_word(
+    costly: &[(String, String)],
+    cheap: &[(String, String)],
+    faster: usize,
+    by_threads: &[(u32, bool)],
+) -> Word {
+    if cheap.is_empty() {
         Word::Holds
     } else if costly.is_empty() {
         if faster == cheap.len() {
@@ -150,13 +180,18 @@ pub fn cost(ev: &Evidence, b: Build) -> Judgement {
                     };
                     format!(
                         "the lock: {} cost more, {} did not",
-                        names(&costly),
-                        names(&cheap)
+                        names(costly),
+                        names(cheap)
                     )
                 }
             },
         }
-    };
+    }
+}
+
+/// What one lock object takes in memory, each variant measured (its keys
+/// added to `keys`), in words.
+fn lock_sizes(ev: &Evidence, b: Build, keys: &mut Vec<String>) -> String {
     let mut bytes = Vec::new();
     for v in [LockVariant::ThreadingLock, LockVariant::ThreadAllocateLock] {
         let k = key::of(b, &key::lock_bytes(v));
@@ -165,26 +200,10 @@ pub fn cost(ev: &Evidence, b: Build) -> Judgement {
             keys.push(k);
         }
     }
-    let memory = if bytes.is_empty() {
+    if bytes.is_empty() {
         "the lock's size was not measured".to_string()
     } else {
         format!("memory: one lock object takes {}", bytes.join(", "))
-    };
-    Judgement {
-        word,
-        rule: format!(
-            "holds when a counter increment guarded by threading.Lock or _thread.allocate_lock takes over {:.0}% longer than an unguarded one \
-             in every interleaved repetition, with 1 thread (uncontended) and 2 (contended); lock ÷ no lock: {}; {memory}",
-            MARGIN * 100.0,
-            costly
-                .into_iter()
-                .chain(cheap)
-                .map(|l| l.1)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        figures: keys,
-        commands: vec!["pingpong python locks".into()],
     }
 }
 

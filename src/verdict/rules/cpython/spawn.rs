@@ -5,7 +5,7 @@
 
 use super::super::{Judgement, Word, MARGIN};
 use super::{absent, clearly, list};
-use crate::evidence::{show, Evidence};
+use crate::evidence::{show, Evidence, Figure};
 use crate::python::evidence::key;
 use crate::python::{Build, Experiment, SpawnMethod};
 
@@ -56,7 +56,22 @@ pub fn spawn_cost(ev: &Evidence, b: Build, id: &str) -> Judgement {
             "needs `pingpong python spawn` (no process was started)",
         );
     }
-    let word = if less.is_empty() && unclear.is_empty() {
+    let word = spawn_word(&more, &less, &unclear);
+    Judgement {
+        word,
+        rule: spawn_rule(id, thread, more, less, unclear),
+        figures: keys,
+        commands: vec!["pingpong python spawn".into()],
+    }
+}
+
+/// Each start method's (name, line).
+type Lines = Vec<(String, String)>;
+
+/// The word from the start methods that took clearly longer than a thread
+/// (`more`), clearly less, or neither.
+fn spawn_word(more: &Lines, less: &Lines, unclear: &Lines) -> Word {
+    if less.is_empty() && unclear.is_empty() {
         Word::Holds
     } else if more.is_empty() && unclear.is_empty() {
         Word::Fails
@@ -69,10 +84,15 @@ pub fn spawn_cost(ev: &Evidence, b: Build, id: &str) -> Judgement {
             on: format!(
                 "the start method: {} cost more, {} did not",
                 names(&more.iter().collect::<Vec<_>>()),
-                names(&less.iter().chain(&unclear).collect::<Vec<_>>())
+                names(&less.iter().chain(unclear).collect::<Vec<_>>())
             ),
         }
-    };
+    }
+}
+
+/// The rule in words: what `id` compares, and every start method against
+/// a thread.
+fn spawn_rule(id: &str, thread: &Figure, more: Lines, less: Lines, unclear: Lines) -> String {
     let what = match id {
         "A6" => "starting and joining a threading.Thread against copying the process (os.fork, multiprocessing's fork)",
         "A2" => "a thread needs no address space built and freed; a process does, however multiprocessing starts it",
@@ -94,12 +114,7 @@ pub fn spawn_cost(ev: &Evidence, b: Build, id: &str) -> Judgement {
             " (the platform: see the machine description; the costs vary by kernel and hardware)",
         );
     }
-    Judgement {
-        word,
-        rule,
-        figures: keys,
-        commands: vec!["pingpong python spawn".into()],
-    }
+    rule
 }
 
 #[cfg(test)]

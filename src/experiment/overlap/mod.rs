@@ -18,18 +18,22 @@
 //! waiting. Reported for every repetition, the repetitions interleaved
 //! across the variants: wall time, CPU time (this process and its reaped
 //! children), and CPU utilisation = CPU time ÷ wall time, in CPUs.
+//!
+//! This file holds the experiment (its arguments, its document and what it
+//! shows, the run); what a unit does, and the three ways of running units
+//! (serial, threads, forked processes), are in `units.rs`.
 
-use super::{Children, CommonArgs, Deadline, Row, Session};
+mod units;
+
+use super::{CommonArgs, Deadline, Row, Session};
 use crate::error::usage;
 use crate::evidence::{Evidence, Figure, Unit, Witness};
-use crate::experiment::scale::kernel;
 use crate::format::ns;
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::Result;
 use clap::Args;
 use serde::{Deserialize, Serialize};
-use std::os::fd::{AsFd, AsRawFd};
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
+use units::{processes, serial, threads, Work};
 
 /// The longest wait of one unit (a sleep is not interrupted by Ctrl-C).
 const MAX_WAIT: Duration = Duration::from_secs(10);
@@ -221,6 +225,76 @@ fn cpu_now() -> u64 {
 
 pub fn run(args: &OverlapArgs) -> Result<i32> {
     let c = &args.common;
+    let (settings, timeout) = prepare(args)?;
+    let (units, rounds, reps) = (settings.units, settings.rounds, settings.repetitions);
+    let mixes = settings.mixes.clone();
+    let runners = [Runner::Serial, Runner::ProcessesFork, Runner::Threads];
+    let variants: Vec<(usize, Runner)> = (0..mixes.len())
+        .flat_map(|m| runners.map(|r| (m, r)))
+        .collect();
+    let mut s: Session<'_, Settings, OverlapResult> = Session::new(
+        "overlap",
+        "units computing and waiting on I/O, at once vs one after another",
+        c,
+        settings,
+        variants.len() as u64 * reps as u64,
+    )?;
+    pin_to_one_cpu(&mut s);
+    let mut rows: Vec<Option<usize>> = vec![None; variants.len()];
+    for rep in 1..=reps {
+        for (i, &(m, runner)) in variants.iter().enumerate() {
+            let mix = &mixes[m];
+            let work = Work {
+                rounds,
+                iterations: mix.compute_iterations,
+                wait: Duration::from_nanos(mix.wait_ns),
+            };
+            let what = format!(
+                "{units} × {rounds} rounds, {}% waiting, {runner}",
+                mix.waiting_percent
+            );
+            s.start(&what)?;
+            let (wall, cpu, completed) = match measure_once(runner, units, &work, timeout) {
+                Ok(m) => m,
+                Err(e) => {
+                    s.failed(&what, e)?;
+                    continue;
+                }
+            };
+            // The serial row of this mix, for the speedup.
+            let serial_wall = variants
+                .iter()
+                .position(|&v| v == (m, Runner::Serial))
+                .and_then(|j| rows[j])
+                .map(|k| s.doc.results[k].wall_ns);
+            let mut row = match rows[i] {
+                Some(k) => s.doc.results[k].clone(),
+                None => first_row(mix, runner, units, completed),
+            };
+            row.completed = row.completed.min(completed);
+            row.add(rep, wall, cpu, serial_wall);
+            let k = *rows[i].get_or_insert(s.doc.results.len());
+            s.set(k, row)?;
+        }
+    }
+    if let Some(cpu) = s.doc.settings.cpu {
+        s.note(format!(
+            "every unit ran on CPU {cpu} (pinned): CPU use is at most 1 CPU, and a gain comes from filling idle time"
+        ));
+    }
+    s.note(format!(
+        "each unit: {rounds} rounds of a fixed amount of computing (calibrated on CPU time, alone), then a blocking read() of its own timerfd"
+    ));
+    s.note(format!(
+        "{reps} repetition(s) of every variant, interleaved (the first of each, then the second…); figures are medians"
+    ));
+    s.finish()
+}
+
+/// The settings from the command line, checked (one clear line for a bad
+/// value), and the timeout of one variant.
+fn prepare(args: &OverlapArgs) -> Result<(Settings, Duration)> {
+    let c = &args.common;
     let timeout = c.timeout()?;
     c.exports.check()?;
     let units = args.units.unwrap_or(4);
@@ -256,8 +330,23 @@ pub fn run(args: &OverlapArgs) -> Result<i32> {
     if reps == 0 || reps > 100 {
         return Err(usage(format!("invalid --reps '{reps}': from 1 to 100")));
     }
+    let settings = Settings {
+        units,
+        rounds,
+        round_ns: round.as_nanos() as u64,
+        mixes: mixes(&waiting, round),
+        repetitions: reps,
+        cpu: None,
+        timeout_s: timeout.as_secs_f64(),
+    };
+    Ok((settings, timeout))
+}
+
+/// One mix per waiting share: the round split into computing (in kernel
+/// iterations, calibrated once) and waiting.
+fn mixes(waiting: &[usize], round: Duration) -> Vec<Mix> {
     let per = super::responsive::ns_per_iteration();
-    let mixes: Vec<Mix> = waiting
+    waiting
         .iter()
         .map(|&p| {
             let wait = round * p as u32 / 100;
@@ -273,27 +362,12 @@ pub fn run(args: &OverlapArgs) -> Result<i32> {
                 },
             }
         })
-        .collect();
-    let settings = Settings {
-        units,
-        rounds,
-        round_ns: round.as_nanos() as u64,
-        mixes: mixes.clone(),
-        repetitions: reps,
-        cpu: None,
-        timeout_s: timeout.as_secs_f64(),
-    };
-    let runners = [Runner::Serial, Runner::ProcessesFork, Runner::Threads];
-    let variants: Vec<(usize, Runner)> = (0..mixes.len())
-        .flat_map(|m| runners.map(|r| (m, r)))
-        .collect();
-    let mut s: Session<'_, Settings, OverlapResult> = Session::new(
-        "overlap",
-        "units computing and waiting on I/O, at once vs one after another",
-        c,
-        settings,
-        variants.len() as u64 * reps as u64,
-    )?;
+        .collect()
+}
+
+/// Pins pingpong (and so every unit) to the first CPU it may use, or notes
+/// why not.
+fn pin_to_one_cpu(s: &mut Session<'_, Settings, OverlapResult>) {
     let first = crate::measure::placement::allowed_cpus()
         .first()
         .copied()
@@ -304,216 +378,47 @@ pub fn run(args: &OverlapArgs) -> Result<i32> {
             "the units could not be pinned to one CPU ({e:#}): they were free to use every CPU, so a gain may come from running on more CPUs as well as from filling idle time"
         )),
     }
-    let mut rows: Vec<Option<usize>> = vec![None; variants.len()];
-    for rep in 1..=reps {
-        for (i, &(m, runner)) in variants.iter().enumerate() {
-            let mix = &mixes[m];
-            let work = Work {
-                rounds,
-                iterations: mix.compute_iterations,
-                wait: Duration::from_nanos(mix.wait_ns),
-            };
-            let what = format!(
-                "{units} × {rounds} rounds, {}% waiting, {runner}",
-                mix.waiting_percent
-            );
-            s.start(&what)?;
-            if runner == Runner::ProcessesFork {
-                super::settle_to_one_thread(Duration::from_secs(1));
-            }
-            let d = Deadline::after(timeout);
-            let cpu0 = cpu_now();
-            let t0 = Instant::now();
-            let r = match runner {
-                Runner::Serial => serial(units, &work, &d),
-                Runner::Threads => threads(units, &work, &d),
-                Runner::ProcessesFork => processes(units, &work, &d),
-            };
-            let wall = t0.elapsed().as_nanos() as u64;
-            let cpu = cpu_now().saturating_sub(cpu0);
-            let completed = match r {
-                Ok(n) => n,
-                Err(e) => {
-                    s.failed(&what, e)?;
-                    continue;
-                }
-            };
-            // The serial row of this mix, for the speedup.
-            let serial_wall = variants
-                .iter()
-                .position(|&v| v == (m, Runner::Serial))
-                .and_then(|j| rows[j])
-                .map(|k| s.doc.results[k].wall_ns);
-            let mut row = match rows[i] {
-                Some(k) => s.doc.results[k].clone(),
-                None => OverlapResult {
-                    waiting_percent: mix.waiting_percent,
-                    unit: runner,
-                    units,
-                    wall_ns: f64::NAN,
-                    cpu_ns: f64::NAN,
-                    cpu_use: f64::NAN,
-                    speedup: None,
-                    rep_wall_ns: vec![],
-                    rep_cpu_ns: vec![],
-                    rep_numbers: vec![],
-                    completed,
-                },
-            };
-            row.completed = row.completed.min(completed);
-            row.add(rep, wall, cpu, serial_wall);
-            let k = *rows[i].get_or_insert(s.doc.results.len());
-            s.set(k, row)?;
-        }
-    }
-    if let Some(cpu) = s.doc.settings.cpu {
-        s.note(format!(
-            "every unit ran on CPU {cpu} (pinned): CPU use is at most 1 CPU, and a gain comes from filling idle time"
-        ));
-    }
-    s.note(format!(
-        "each unit: {rounds} rounds of a fixed amount of computing (calibrated on CPU time, alone), then a blocking read() of its own timerfd"
-    ));
-    s.note(format!(
-        "{reps} repetition(s) of every variant, interleaved (the first of each, then the second…); figures are medians"
-    ));
-    s.finish()
 }
 
-/// What one unit does.
-#[derive(Clone, Copy, Debug)]
-struct Work {
-    rounds: u32,
-    iterations: u64,
-    wait: Duration,
-}
-
-/// A blocking wait of `wait` on a timer's descriptor: the unit sleeps in
-/// `read` until the kernel's timer fires, as it would for any I/O.
-fn wait_on_timer(wait: Duration) -> std::io::Result<()> {
-    use rustix::time::{
-        timerfd_create, timerfd_settime, Itimerspec, TimerfdClockId, TimerfdFlags,
-        TimerfdTimerFlags, Timespec,
+/// One repetition of one variant: its wall time, its CPU time (this process
+/// and its reaped children), and how many units finished every round.
+fn measure_once(
+    runner: Runner,
+    units: usize,
+    work: &Work,
+    timeout: Duration,
+) -> Result<(u64, u64, usize)> {
+    if runner == Runner::ProcessesFork {
+        super::settle_to_one_thread(Duration::from_secs(1));
+    }
+    let d = Deadline::after(timeout);
+    let cpu0 = cpu_now();
+    let t0 = Instant::now();
+    let r = match runner {
+        Runner::Serial => serial(units, work, &d),
+        Runner::Threads => threads(units, work, &d),
+        Runner::ProcessesFork => processes(units, work, &d),
     };
-    if wait.is_zero() {
-        return Ok(());
-    }
-    let fd = timerfd_create(TimerfdClockId::Monotonic, TimerfdFlags::CLOEXEC)?;
-    let zero = Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    let spec = Itimerspec {
-        it_interval: zero,
-        it_value: Timespec {
-            tv_sec: wait.as_secs() as _,
-            tv_nsec: wait.subsec_nanos() as _,
-        },
-    };
-    timerfd_settime(&fd, TimerfdTimerFlags::empty(), &spec)?;
-    let mut buf = [0u8; 8];
-    loop {
-        match rustix::io::read(&fd, &mut buf) {
-            Ok(8) => return Ok(()),
-            Ok(_) => return Err(std::io::Error::other("short read of a timerfd")),
-            Err(rustix::io::Errno::INTR) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let wall = t0.elapsed().as_nanos() as u64;
+    let cpu = cpu_now().saturating_sub(cpu0);
+    Ok((wall, cpu, r?))
 }
 
-/// One unit's rounds; false if the deadline passed or a wait failed.
-fn unit(work: &Work, d: &Deadline) -> bool {
-    let never = AtomicBool::new(false);
-    let mut base = 0u64;
-    for _ in 0..work.rounds {
-        if d.passed() {
-            return false;
-        }
-        std::hint::black_box(kernel(base, base + work.iterations, &never));
-        base = base.wrapping_add(work.iterations);
-        if wait_on_timer(work.wait).is_err() {
-            return false;
-        }
+/// A variant's row before its first repetition is added.
+fn first_row(mix: &Mix, runner: Runner, units: usize, completed: usize) -> OverlapResult {
+    OverlapResult {
+        waiting_percent: mix.waiting_percent,
+        unit: runner,
+        units,
+        wall_ns: f64::NAN,
+        cpu_ns: f64::NAN,
+        cpu_use: f64::NAN,
+        speedup: None,
+        rep_wall_ns: vec![],
+        rep_cpu_ns: vec![],
+        rep_numbers: vec![],
+        completed,
     }
-    true
-}
-
-/// One unit after another, on this thread: returns the units completed.
-fn serial(n: usize, work: &Work, d: &Deadline) -> Result<usize> {
-    for _ in 0..n {
-        if !unit(work, d) {
-            d.check("the serial units")?;
-            bail!("a serial unit's wait failed");
-        }
-    }
-    Ok(n)
-}
-
-fn threads(n: usize, work: &Work, d: &Deadline) -> Result<usize> {
-    let (tx, rx) = std::sync::mpsc::channel::<bool>();
-    let mut hs = Vec::with_capacity(n);
-    for _ in 0..n {
-        let (tx, work, dl) = (tx.clone(), *work, *d);
-        hs.push(
-            std::thread::Builder::new()
-                .spawn(move || {
-                    let _ = tx.send(unit(&work, &dl));
-                })
-                .context("starting a thread")?,
-        );
-    }
-    drop(tx);
-    let mut done = 0;
-    let mut failure = None;
-    for _ in 0..n {
-        match rx.recv_timeout(d.remaining()) {
-            Ok(true) => done += 1,
-            Ok(false) => failure = Some(anyhow!("a thread's rounds failed or ran out of time")),
-            Err(_) => {
-                failure = Some(anyhow!(
-                    "the threads did not finish within {}",
-                    d.describe()
-                ));
-                break;
-            }
-        }
-    }
-    for h in hs {
-        let _ = h.join();
-    }
-    match failure {
-        Some(e) => Err(e),
-        None => Ok(done),
-    }
-}
-
-fn processes(n: usize, work: &Work, d: &Deadline) -> Result<usize> {
-    let (done_r, done_w) = super::pipe()?;
-    let dw = done_w.as_raw_fd();
-    let mut kids = Children::default();
-    for _ in 0..n {
-        let (work, dl) = (*work, *d);
-        kids.0.push(super::fork_child(move || {
-            if !unit(&work, &dl) {
-                return false;
-            }
-            // SAFETY: a one-byte write from a live buffer.
-            unsafe { nix::libc::write(dw, b"d".as_ptr().cast(), 1) == 1 }
-        })?);
-    }
-    drop(done_w);
-    let mut buf = vec![0u8; n];
-    super::read_within(done_r.as_fd(), &mut buf, d, "the working processes")
-        .map_err(super::or_killed)?;
-    let statuses = kids.reap_all(d, "a working process")?;
-    if !statuses
-        .iter()
-        .all(|s| matches!(s, nix::sys::wait::WaitStatus::Exited(_, 0)))
-    {
-        bail!("a working process did not exit cleanly: {statuses:?}");
-    }
-    Ok(n)
 }
 
 /// What `pingpong overlap --json` writes.
@@ -623,52 +528,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_timer_wait_blocks_for_about_its_time() {
-        let t0 = Instant::now();
-        wait_on_timer(Duration::from_millis(5)).unwrap();
-        assert!(t0.elapsed() >= Duration::from_millis(5));
-        wait_on_timer(Duration::ZERO).unwrap();
-    }
-
-    #[test]
-    fn every_runner_completes_every_unit() {
-        let work = Work {
-            rounds: 2,
-            iterations: 1000,
-            wait: Duration::from_millis(1),
-        };
-        let d = Deadline::after(Duration::from_secs(30));
-        assert_eq!(serial(3, &work, &d).unwrap(), 3);
-        assert_eq!(threads(3, &work, &d).unwrap(), 3);
-    }
-
-    #[test]
     fn the_witness_gives_speedup_and_cpu_use_per_mix_over_repetitions() {
         use crate::evidence::Spread;
-        let row = |p, unit, walls: &[u64], cpus: &[u64]| {
-            let mut r = OverlapResult {
-                waiting_percent: p,
-                unit,
-                units: 4,
-                wall_ns: f64::NAN,
-                cpu_ns: f64::NAN,
-                cpu_use: f64::NAN,
-                speedup: None,
-                rep_wall_ns: vec![],
-                rep_cpu_ns: vec![],
-                rep_numbers: vec![],
-                completed: 4,
-            };
-            for (k, (&w, &c)) in walls.iter().zip(cpus).enumerate() {
-                r.add(k as u32 + 1, w, c, Some(80.0));
-            }
-            r
-        };
         let mix = |p| Mix {
             waiting_percent: p,
             compute_ns: 1,
             wait_ns: 4,
             compute_iterations: 1,
+        };
+        let row = |p, unit, walls: &[u64], cpus: &[u64]| {
+            let mut r = first_row(&mix(p), unit, 4, 4);
+            for (k, (&w, &c)) in walls.iter().zip(cpus).enumerate() {
+                r.add(k as u32 + 1, w, c, Some(80.0));
+            }
+            r
         };
         let doc = OverlapDocument {
             header: crate::results::Header::new("overlap"),

@@ -15,17 +15,26 @@
 //! child shares with its parent in full, in every child. Kernel memory (a
 //! 16 KiB kernel stack per thread or process, page tables, task structs) is
 //! in none of these and is not counted.
+//!
+//! This file holds the experiment (its arguments, its document and what it
+//! shows, the run); reading a process's memory from `/proc` is in
+//! `smaps.rs`, the idle units and what they add in `idle.rs`.
 
-use super::{Children, CommonArgs, Deadline, Row, Session};
+mod idle;
+mod smaps;
+
+pub use idle::idle_main;
+pub use smaps::{family_pss_growth, parse_rollup, sum};
+
+use super::{CommonArgs, Deadline, Row, Session};
 use crate::error::usage;
 use crate::evidence::{Evidence, Figure, Unit, Witness};
 use crate::kinds::UnitKind;
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use clap::Args;
+use idle::{processes, stack_for, threads};
 use serde::{Deserialize, Serialize};
-use std::io::{Read, Write};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::sync::{Arc, Condvar, Mutex};
+use smaps::rollup;
 use std::time::Duration;
 
 /// The hidden subcommand an idle re-executed child runs.
@@ -238,112 +247,14 @@ fn kib(v: f64) -> String {
     }
 }
 
-/// Sums the smaps_rollup fields we report.
-pub fn parse_rollup(text: &str) -> Option<Mem> {
-    let mut m = Mem::default();
-    let mut seen = 0;
-    for line in text.lines() {
-        let mut it = line.split_whitespace();
-        let (Some(key), Some(val)) = (it.next(), it.next()) else {
-            continue;
-        };
-        let Ok(v) = val.parse::<u64>() else { continue };
-        match key {
-            "Rss:" => {
-                m.rss_kib = v;
-                seen |= 1;
-            }
-            "Pss:" => {
-                m.pss_kib = v;
-                seen |= 2;
-            }
-            "Private_Clean:" | "Private_Dirty:" => {
-                m.uss_kib += v;
-                seen |= 4;
-            }
-            _ => {}
-        }
-    }
-    (seen == 7).then_some(m)
-}
-
-/// Adds up several processes' figures.
-pub fn sum(mems: &[Mem]) -> Mem {
-    mems.iter().fold(Mem::default(), |a, m| Mem {
-        rss_kib: a.rss_kib + m.rss_kib,
-        pss_kib: a.pss_kib + m.pss_kib,
-        uss_kib: a.uss_kib + m.uss_kib,
-    })
-}
-
-/// The family's PSS growth: the parent's change plus every child's PSS.
-pub fn family_pss_growth(parent_before: &Mem, parent_after: &Mem, children: &[Mem]) -> i64 {
-    parent_after.pss_kib as i64 - parent_before.pss_kib as i64 + sum(children).pss_kib as i64
-}
-
-fn rollup(pid: &str) -> Result<Mem> {
-    let path = format!("/proc/{pid}/smaps_rollup");
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
-    parse_rollup(&text).with_context(|| format!("{path} lacks Rss, Pss or Private_* lines"))
-}
-
-fn vsz_kib(pid: &str) -> Option<u64> {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()?
-        .lines()
-        .find(|l| l.starts_with("VmSize:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
-
-/// The idle child's life: say "ready" on stdout, wait for end-of-file on stdin.
-pub fn idle_main() -> i32 {
-    if std::io::stdout()
-        .write_all(b"r")
-        .and_then(|_| std::io::stdout().flush())
-        .is_err()
-    {
-        return 1;
-    }
-    let mut buf = [0u8; 16];
-    loop {
-        match std::io::stdin().read(&mut buf) {
-            Ok(0) => return 0,
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => return 1,
-        }
-    }
-}
-
-const THREAD_STACK: usize = 2 << 20;
+pub(super) const THREAD_STACK: usize = 2 << 20;
 
 pub fn run(args: &MemoryArgs) -> Result<i32> {
     let c = &args.common;
-    let timeout = c.timeout()?;
-    c.exports.check()?;
-    let units = match &args.units {
-        Some(u) => crate::parse::parse_counts(u, "--units", 1)?,
-        None if c.quick => vec![1, 10, 100],
-        None => vec![1, 10, 100, 1000],
-    };
-    if let Some(&n) = units.iter().find(|&&n| n > 10_000) {
-        return Err(usage(format!("invalid --units '{n}': at most 10000")));
-    }
-    let reps = args.reps.unwrap_or(if c.quick { 2 } else { 3 });
-    if reps == 0 || reps > 100 {
-        return Err(usage(format!("invalid --reps '{reps}': from 1 to 100")));
-    }
-    let settings = Settings {
-        units: units.clone(),
-        repetitions: reps,
-        thread_stack_bytes: THREAD_STACK,
-        source: "/proc/PID/smaps_rollup and /proc/PID/status".into(),
-        timeout_s: timeout.as_secs_f64(),
-    };
-    let variants: Vec<(usize, UnitKind)> = units
+    let (settings, timeout) = prepare(args)?;
+    let reps = settings.repetitions;
+    let variants: Vec<(usize, UnitKind)> = settings
+        .units
         .iter()
         .flat_map(|&n| [UnitKind::Fork, UnitKind::Spawn, UnitKind::Thread].map(|k| (n, k)))
         .collect();
@@ -367,16 +278,7 @@ pub fn run(args: &MemoryArgs) -> Result<i32> {
         for (i, &(n, kind)) in variants.iter().enumerate() {
             let what = format!("{n} idle {kind}");
             s.start(&what)?;
-            let d = Deadline::after(timeout);
-            let r = match kind {
-                UnitKind::Thread => threads(n, stack_for(rep), &d),
-                UnitKind::Fork => {
-                    super::settle_to_one_thread(Duration::from_secs(1));
-                    processes(n, &d, true)
-                }
-                _ => processes(n, &d, false),
-            };
-            let (rep, counted) = match r {
+            let (rep, counted) = match measure_once(kind, n, rep, timeout) {
                 Ok(x) => x,
                 Err(e) => {
                     s.failed(&what, e)?;
@@ -391,26 +293,7 @@ pub fn run(args: &MemoryArgs) -> Result<i32> {
             }
             let mut row = match rows[i] {
                 Some(k) => s.doc.results[k].clone(),
-                None => MemoryResult {
-                    unit: kind,
-                    units: n,
-                    counted: if kind == UnitKind::Thread {
-                        "growth of pingpong".into()
-                    } else {
-                        "parent's change + every child".into()
-                    },
-                    pss_kib_per_unit: None,
-                    uss_kib_per_unit: None,
-                    rss_kib_per_unit: None,
-                    vsz_kib_per_unit: None,
-                    reps: Vec::new(),
-                    children_counted: counted,
-                    stack: if kind == UnitKind::Thread {
-                        format!("{} reserved", crate::format::format_size(THREAD_STACK))
-                    } else {
-                        "8 MiB max (RLIMIT_STACK), grows on use".into()
-                    },
-                },
+                None => first_row(kind, n, counted),
             };
             row.children_counted = row.children_counted.min(counted);
             row.add(rep);
@@ -418,6 +301,83 @@ pub fn run(args: &MemoryArgs) -> Result<i32> {
             s.set(k, row)?;
         }
     }
+    notes(&mut s, reps);
+    s.finish()
+}
+
+/// The settings from the command line, checked (one clear line for a bad
+/// value), and the timeout of one variant.
+fn prepare(args: &MemoryArgs) -> Result<(Settings, Duration)> {
+    let c = &args.common;
+    let timeout = c.timeout()?;
+    c.exports.check()?;
+    let units = match &args.units {
+        Some(u) => crate::parse::parse_counts(u, "--units", 1)?,
+        None if c.quick => vec![1, 10, 100],
+        None => vec![1, 10, 100, 1000],
+    };
+    if let Some(&n) = units.iter().find(|&&n| n > 10_000) {
+        return Err(usage(format!("invalid --units '{n}': at most 10000")));
+    }
+    let reps = args.reps.unwrap_or(if c.quick { 2 } else { 3 });
+    if reps == 0 || reps > 100 {
+        return Err(usage(format!("invalid --reps '{reps}': from 1 to 100")));
+    }
+    let settings = Settings {
+        units: units.clone(),
+        repetitions: reps,
+        thread_stack_bytes: THREAD_STACK,
+        source: "/proc/PID/smaps_rollup and /proc/PID/status".into(),
+        timeout_s: timeout.as_secs_f64(),
+    };
+    Ok((settings, timeout))
+}
+
+/// Repetition `rep` (from 0) of `n` idle units of `kind`: their memory, and
+/// how many were counted.
+fn measure_once(
+    kind: UnitKind,
+    n: usize,
+    rep: u32,
+    timeout: Duration,
+) -> Result<(RepMemory, usize)> {
+    let d = Deadline::after(timeout);
+    match kind {
+        UnitKind::Thread => threads(n, stack_for(rep), &d),
+        UnitKind::Fork => {
+            super::settle_to_one_thread(Duration::from_secs(1));
+            processes(n, &d, true)
+        }
+        _ => processes(n, &d, false),
+    }
+}
+
+/// A variant's row before its first repetition is added.
+fn first_row(kind: UnitKind, n: usize, counted: usize) -> MemoryResult {
+    MemoryResult {
+        unit: kind,
+        units: n,
+        counted: if kind == UnitKind::Thread {
+            "growth of pingpong".into()
+        } else {
+            "parent's change + every child".into()
+        },
+        pss_kib_per_unit: None,
+        uss_kib_per_unit: None,
+        rss_kib_per_unit: None,
+        vsz_kib_per_unit: None,
+        reps: Vec::new(),
+        children_counted: counted,
+        stack: if kind == UnitKind::Thread {
+            format!("{} reserved", crate::format::format_size(THREAD_STACK))
+        } else {
+            "8 MiB max (RLIMIT_STACK), grows on use".into()
+        },
+    }
+}
+
+/// What the figures count, and what they leave out.
+fn notes(s: &mut Session<'_, Settings, MemoryResult>, reps: u32) {
     s.note(
         "family PSS: processes, (parent's PSS after + every child's PSS − parent's PSS before) ÷ units, \
          since the parent's PSS falls by the pages it now shares; threads, the growth of pingpong ÷ units",
@@ -434,260 +394,11 @@ pub fn run(args: &MemoryArgs) -> Result<i32> {
     s.note(format!(
         "{reps} repetition(s) of every variant, interleaved (the first of each, then the second…); figures are medians (range over repetitions)"
     ));
-    s.finish()
-}
-
-fn per(total: Option<i64>, n: usize) -> Option<f64> {
-    total.map(|t| t as f64 / n as f64)
-}
-
-/// Idle threads: the growth of pingpong, and how many units were counted (n).
-/// The stack asked for in repetition `rep` (from 0): one page more each
-/// time. glibc keeps ended threads' stacks (up to 40 MiB) and serves a new
-/// thread from them when one is large enough; a larger request each time
-/// keeps every repetition's threads fresh, like the processes.
-fn stack_for(rep: u32) -> usize {
-    THREAD_STACK + rep as usize * 4096
-}
-
-fn threads(n: usize, stack: usize, d: &Deadline) -> Result<(RepMemory, usize)> {
-    let before = rollup("self").ok();
-    let vsz_before = vsz_kib("self");
-    // Gate: (ready count, released)
-    let gate = Arc::new((Mutex::new((0usize, false)), Condvar::new()));
-    let mut handles = Vec::with_capacity(n);
-    let mut spawn_err = None;
-    for _ in 0..n {
-        let g = gate.clone();
-        let dl = *d;
-        match std::thread::Builder::new()
-            .stack_size(stack)
-            .spawn(move || {
-                let (m, cv) = &*g;
-                let mut st = m.lock().unwrap_or_else(|e| e.into_inner());
-                st.0 += 1;
-                cv.notify_all();
-                while !st.1 && !dl.passed() {
-                    st = cv
-                        .wait_timeout(st, dl.remaining())
-                        .map(|(g, _)| g)
-                        .unwrap_or_else(|e| e.into_inner().0);
-                }
-            }) {
-            Ok(h) => handles.push(h),
-            Err(e) => {
-                spawn_err = Some(e);
-                break;
-            }
-        }
-    }
-    let wait_ready = || -> Result<()> {
-        let (m, cv) = &*gate;
-        let mut st = m.lock().unwrap_or_else(|e| e.into_inner());
-        while st.0 < handles.len() {
-            if d.passed() {
-                bail!("{} threads did not all start within {}", n, d.describe());
-            }
-            st = cv
-                .wait_timeout(st, d.remaining())
-                .map(|(g, _)| g)
-                .unwrap_or_else(|e| e.into_inner().0);
-        }
-        Ok(())
-    };
-    let ready = wait_ready();
-    let after = rollup("self").ok();
-    let vsz_after = vsz_kib("self");
-    {
-        let (m, cv) = &*gate;
-        m.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
-        cv.notify_all();
-    }
-    for h in handles {
-        let _ = h.join();
-    }
-    if let Some(e) = spawn_err {
-        bail!("could not start thread: {e}");
-    }
-    ready?;
-    let delta = |f: fn(&Mem) -> u64| match (before, after) {
-        (Some(b), Some(a)) => Some(f(&a) as i64 - f(&b) as i64),
-        _ => None,
-    };
-    let vsz = match (vsz_before, vsz_after) {
-        (Some(b), Some(a)) => Some(a as i64 - b as i64),
-        _ => None,
-    };
-    Ok((
-        RepMemory {
-            pss_kib_per_unit: per(delta(|m| m.pss_kib), n),
-            uss_kib_per_unit: per(delta(|m| m.uss_kib), n),
-            rss_kib_per_unit: per(delta(|m| m.rss_kib), n),
-            vsz_kib_per_unit: per(vsz, n),
-            parent_pss_change_kib: None,
-        },
-        n,
-    ))
-}
-
-/// Idle processes: the family's figures, and how many children were read.
-fn processes(n: usize, d: &Deadline, fork: bool) -> Result<(RepMemory, usize)> {
-    let (hold_r, hold_w) = super::pipe()?;
-    let (ready_r, ready_w) = super::pipe()?;
-    let mut kids = Children::default();
-    let before = rollup("self").ok();
-    for _ in 0..n {
-        if fork {
-            let (hr, hw, rw) = (hold_r.as_raw_fd(), hold_w.as_raw_fd(), ready_w.as_raw_fd());
-            let pid = super::fork_child(move || {
-                // SAFETY: plain system calls on descriptors this child inherited.
-                unsafe {
-                    nix::libc::close(hw);
-                    if nix::libc::write(rw, b"r".as_ptr().cast(), 1) != 1 {
-                        return false;
-                    }
-                    let mut b = [0u8; 16];
-                    loop {
-                        let r = nix::libc::read(hr, b.as_mut_ptr().cast(), b.len());
-                        if r == 0 {
-                            return true;
-                        }
-                        if r < 0
-                            && std::io::Error::last_os_error().kind()
-                                != std::io::ErrorKind::Interrupted
-                        {
-                            return false;
-                        }
-                    }
-                }
-            })?;
-            kids.0.push(pid);
-        } else {
-            let stdin: OwnedFd = hold_r.try_clone()?;
-            let stdout: OwnedFd = ready_w.try_clone()?;
-            let mut cmd = crate::subprocess::reexec::ourselves(IDLE)?;
-            cmd.stdin(stdin)
-                .stdout(stdout)
-                .stderr(std::process::Stdio::null());
-            let child = cmd
-                .spawn()
-                .context("re-executing pingpong as an idle child")?;
-            kids.0.push(nix::unistd::Pid::from_raw(child.id() as i32));
-        }
-    }
-    drop(ready_w);
-    let mut buf = vec![0u8; n];
-    super::read_within(ready_r.as_fd(), &mut buf, d, "the idle children's start")
-        .map_err(super::or_killed)?;
-    let after = rollup("self").ok();
-    let mut mems = Vec::with_capacity(n);
-    let mut vsz_total = 0i64;
-    let mut vsz_ok = true;
-    for pid in &kids.0 {
-        let p = pid.to_string();
-        if let Ok(m) = rollup(&p) {
-            mems.push(m);
-        }
-        match vsz_kib(&p) {
-            Some(v) => vsz_total += v as i64,
-            None => vsz_ok = false,
-        }
-    }
-    drop(hold_w);
-    drop(hold_r);
-    let statuses = kids.reap_all(d, "an idle child")?;
-    let clean = statuses
-        .iter()
-        .all(|s| matches!(s, nix::sys::wait::WaitStatus::Exited(_, 0)));
-    if !clean {
-        bail!("an idle child did not exit cleanly: {statuses:?}");
-    }
-    let counted = mems.len();
-    let all = counted == n;
-    let children = sum(&mems);
-    let (family, parent_change) = match (before, after, all) {
-        (Some(b), Some(a), true) => (
-            Some(family_pss_growth(&b, &a, &mems)),
-            Some(a.pss_kib as f64 - b.pss_kib as f64),
-        ),
-        _ => (None, None),
-    };
-    let some = |v: u64| all.then_some(v as i64);
-    Ok((
-        RepMemory {
-            pss_kib_per_unit: per(family, n),
-            uss_kib_per_unit: per(some(children.uss_kib), n),
-            rss_kib_per_unit: per(some(children.rss_kib), n),
-            vsz_kib_per_unit: per(vsz_ok.then_some(vsz_total), n),
-            parent_pss_change_kib: parent_change,
-        },
-        counted,
-    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const SAMPLE: &str = "\
-55d0c0a0b000-7ffd1c3f2000 ---p 00000000 00:00 0                          [rollup]
-Rss:                2048 kB
-Pss:                 812 kB
-Pss_Dirty:           300 kB
-Pss_Anon:            280 kB
-Shared_Clean:       1500 kB
-Shared_Dirty:         48 kB
-Private_Clean:       100 kB
-Private_Dirty:       400 kB
-Referenced:         2048 kB
-Anonymous:           448 kB
-Swap:                  0 kB
-";
-
-    #[test]
-    fn rollup_gives_rss_pss_and_uss() {
-        let m = parse_rollup(SAMPLE).unwrap();
-        assert_eq!(
-            m,
-            Mem {
-                rss_kib: 2048,
-                pss_kib: 812,
-                uss_kib: 500
-            }
-        );
-    }
-
-    #[test]
-    fn pss_sums_over_children() {
-        let m = parse_rollup(SAMPLE).unwrap();
-        let t = sum(&[m, m, m]);
-        assert_eq!(t.pss_kib, 3 * 812);
-        assert_eq!(t.uss_kib, 1500);
-        assert_eq!(per(Some(t.pss_kib as i64), 3), Some(812.0));
-    }
-
-    #[test]
-    fn the_family_counts_what_the_parent_lost_to_sharing() {
-        // A parent of 1000 KiB PSS forks two children; it now shares 600 KiB
-        // with them (its PSS falls by 400 KiB), and each child holds 200 KiB
-        // of PSS plus 30 KiB of its own: the family grew by 60 KiB, not 460.
-        let before = Mem {
-            rss_kib: 1000,
-            pss_kib: 1000,
-            uss_kib: 1000,
-        };
-        let after = Mem {
-            rss_kib: 1000,
-            pss_kib: 600,
-            uss_kib: 400,
-        };
-        let child = Mem {
-            rss_kib: 630,
-            pss_kib: 230,
-            uss_kib: 30,
-        };
-        assert_eq!(family_pss_growth(&before, &after, &[child, child]), 60);
-    }
 
     #[test]
     fn a_variant_reports_the_median_of_its_repetitions_and_every_one() {
@@ -714,11 +425,6 @@ Swap:                  0 kB
         // One unreadable repetition: no series (never a partial one), no median of it.
         assert!(r.series(|m| m.uss_kib_per_unit).is_empty());
         assert_eq!(r.uss_kib_per_unit, None);
-    }
-
-    #[test]
-    fn a_rollup_without_pss_is_refused() {
-        assert_eq!(parse_rollup("Rss: 10 kB\n"), None);
     }
 
     fn doc(reps: &[f64]) -> MemoryDocument {
