@@ -119,6 +119,39 @@ pub fn between(a: &Snapshot, b: &Snapshot) -> Load {
     }
 }
 
+/// Measures the CPU time other processes use over a window: all CPU time
+/// the system used (`/proc/stat`, interrupts left out), less what pingpong
+/// and its reaped descendants used (`getrusage`), per second of wall time.
+/// The verdict measures each step with it, and `pingpong scale` each of its
+/// rounds, so both report the same quantity.
+///
+/// `/proc/stat` counts in clock ticks (10 ms per CPU), so a window should
+/// last a few hundred milliseconds for a reading to within a few hundredths
+/// of a CPU.
+pub struct LoadMeter {
+    busy0: f64,
+    ours0: f64,
+    t0: Instant,
+}
+
+impl LoadMeter {
+    pub fn start() -> LoadMeter {
+        LoadMeter {
+            busy0: system_busy_seconds(),
+            ours0: crate::measure::rusage::family_cpu_seconds(),
+            t0: Instant::now(),
+        }
+    }
+
+    /// CPUs the other processes used since [`LoadMeter::start`].
+    pub fn others_cpus(&self) -> f64 {
+        let wall = self.t0.elapsed().as_secs_f64().max(1e-9);
+        let others = (system_busy_seconds() - self.busy0)
+            - (crate::measure::rusage::family_cpu_seconds() - self.ours0);
+        (others / wall).max(0.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
