@@ -1,40 +1,87 @@
 //! `pingpong scale` (claims T3, T7, P3, T8, A5): a CPU-bound kernel of
-//! fixed total work, split over 1..N threads and 1..N processes (N up to
-//! twice the CPUs), free to use every CPU, then with every worker pinned to
-//! one CPU.
+//! fixed total work, split over 1..N threads and 1..N forked processes (N
+//! the CPUs pingpong may use) plus an oversubscribed 2N, free to use every
+//! CPU, then with every worker pinned to one CPU.
 //!
 //! The kernel sums SplitMix64 over a range of integers (wrapping), so the
-//! answer does not depend on how the range is split: every run's checksum is
-//! checked against one computed serially beforehand. Speedup is the 1-worker
-//! wall time of the same unit and placement over this one; efficiency is
-//! speedup per worker. Wall times are medians over the repetitions.
+//! answer does not depend on how the range is split: every repetition's
+//! checksum is checked against one computed serially beforehand.
+//!
+//! Why it is measured this way:
+//! - **Rounds.** Repetitions are interleaved: round k takes repetition k of
+//!   every unit × placement × worker count (in alternating order), so a
+//!   burst of other load falls on all variants alike, and a speedup is the
+//!   ratio of two runs of the *same* round.
+//! - **Load.** Each round's other load (CPU time of other processes ÷ wall
+//!   time, [`LoadMeter`]) is recorded. A round in which other processes used
+//!   more than [`DISTURBED_CPUS`] is measured again, within the budget; the
+//!   figures rest on the quiet rounds when there are enough of them, else on
+//!   every round, and the load figure says which.
+//! - **Budget.** The total work is fixed (more workers take less wall time),
+//!   and the default counts are 1, 2, 4, … up to N, N and 2N free, 1, N and
+//!   2N pinned, so a round costs about ten serial runs of the work on any
+//!   machine; a budget shrinks the work, then the rounds, when the estimate
+//!   (from a calibration of the kernel) does not fit, and the notes say so.
+//! - **Broken.** A speedup above what the workers and the CPUs allow (plus
+//!   10%) cannot be the workers' doing: that measurement is marked broken
+//!   and is not evidence.
 
 use super::{Children, CommonArgs, Deadline, Row, Session};
 use crate::error::usage;
 use crate::evidence::{Evidence, Figure, Unit, Witness};
 use crate::format::ns;
 use crate::kinds::{CpuSet, UnitKind};
+use crate::measure::load::LoadMeter;
 use anyhow::{bail, Result};
 use clap::Args;
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
 use std::os::fd::{AsFd, AsRawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// A round in which other processes used more CPUs than this is disturbed:
+/// it is measured again, within the budget, and set aside when enough quiet
+/// rounds remain.
+pub const DISTURBED_CPUS: f64 = 0.25;
+
+/// The fewest quiet rounds the figures may rest on (fewer planned rounds
+/// lower it); with fewer quiet rounds than that, every round is used.
+const FEWEST_QUIET: usize = 3;
+
+/// A speedup above (workers, or CPUs, whichever is fewer) × this is broken.
+pub const BROKEN_ABOVE: f64 = 1.10;
+
+/// The work is never shrunk below this many iterations (about 5 ms).
+const LEAST_WORK: u64 = 1 << 22;
+
+/// The share of the budget the planned rounds may take; the rest is for
+/// rounds measured again because they were disturbed.
+const PLANNED_SHARE: f64 = 2.0 / 3.0;
 
 #[derive(Debug, Args)]
 pub struct ScaleArgs {
-    /// Worker counts, comma-separated [default: 1 to twice the CPUs].
+    /// Worker counts, comma-separated, for both placements [default: 1, 2,
+    /// 4, … up to the CPUs, the CPUs and twice the CPUs; pinned: 1, the
+    /// CPUs and twice the CPUs].
     #[arg(long, value_name = "COUNTS")]
     pub workers: Option<String>,
 
-    /// Total work: SplitMix64 iterations [default: 2^25; --quick 2^21].
+    /// Total work, the same for every worker count: SplitMix64 iterations
+    /// [default: 2^26; --quick 2^24; less when the budget needs it].
     #[arg(long, value_name = "N")]
     pub work: Option<u64>,
 
-    /// Repetitions of each run; the median wall time is reported [default: 3; --quick 1].
+    /// Rounds: each takes one repetition of every run [default: 5; --quick
+    /// 3; fewer when the budget needs it].
     #[arg(long, value_name = "N")]
     pub reps: Option<u32>,
+
+    /// Time for the rounds, including rounds measured again because other
+    /// processes disturbed them [default: 6s; --quick 1500ms].
+    #[arg(long, value_name = "TIME")]
+    pub budget: Option<String>,
 
     #[command(flatten)]
     pub common: CommonArgs,
@@ -42,9 +89,17 @@ pub struct ScaleArgs {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Settings {
+    /// Worker counts free to use every CPU.
     pub workers: Vec<usize>,
+    /// Worker counts pinned to one CPU.
+    pub pinned_workers: Vec<usize>,
     pub work_iterations: u64,
+    /// Rounds planned (each takes one repetition of every run).
     pub repetitions: u32,
+    /// Time allowed for the rounds, s.
+    pub budget_s: f64,
+    /// A round in which other processes used more CPUs than this is disturbed.
+    pub disturbed_cpus: f64,
     pub kernel: String,
     /// The CPU every worker is pinned to in the pinned runs.
     pub pinned_cpu: usize,
@@ -54,6 +109,19 @@ pub struct Settings {
     pub timeout_s: f64,
 }
 
+/// One repetition of one run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rep {
+    /// The round that took it (from 0).
+    pub round: u32,
+    pub wall_ns: u64,
+    /// CPU time of all workers (user + system), ns.
+    pub cpu_ns: u64,
+    pub checksum: u64,
+    /// CPUs other processes used during that whole round.
+    pub others_cpus: f64,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ScaleResult {
     /// Threads, or processes made by fork.
@@ -61,18 +129,47 @@ pub struct ScaleResult {
     /// Free to use every CPU, or every worker pinned to one.
     pub placement: CpuSet,
     pub workers: usize,
-    /// Median wall time over the repetitions, ns.
-    pub wall_ns: f64,
-    /// Each repetition's wall time, ns.
-    pub rep_wall_ns: Vec<u64>,
-    /// CPU time of all workers (user + system), median over repetitions, ns.
-    pub cpu_ns: f64,
-    /// 1-worker wall time (same unit, same placement) / this one.
-    pub speedup: f64,
-    pub efficiency: f64,
-    /// Checksum of every repetition (all must equal the expected one).
-    pub checksums: Vec<u64>,
+    /// Every repetition taken, in round order.
+    pub reps: Vec<Rep>,
+    /// Median wall time over the rounds used ([`ScaleDocument::rounds_used`]), ns.
+    pub wall_ns: Option<f64>,
+    /// Median CPU time over the rounds used, ns.
+    pub cpu_ns: Option<f64>,
+    /// Median over the rounds used of the 1-worker wall time (same unit,
+    /// placement and round) ÷ this one.
+    pub speedup: Option<f64>,
+    /// Speedup ÷ workers.
+    pub efficiency: Option<f64>,
+    /// Every repetition gave the expected checksum.
     pub verified: bool,
+    /// Why a repetition did not finish (no more were taken of this run).
+    pub failed: Option<String>,
+    /// Why this measurement is not evidence: a speedup above what its
+    /// workers and CPUs allow.
+    pub broken: Option<String>,
+}
+
+impl ScaleResult {
+    /// A run not yet measured.
+    pub fn new(unit: UnitKind, placement: CpuSet, workers: usize) -> ScaleResult {
+        ScaleResult {
+            unit,
+            placement,
+            workers,
+            reps: Vec::new(),
+            wall_ns: None,
+            cpu_ns: None,
+            speedup: None,
+            efficiency: None,
+            verified: true,
+            failed: None,
+            broken: None,
+        }
+    }
+
+    fn rep(&self, round: u32) -> Option<&Rep> {
+        self.reps.iter().find(|r| r.round == round)
+    }
 }
 
 impl Row for ScaleResult {
@@ -81,6 +178,7 @@ impl Row for ScaleResult {
             "unit",
             "placement",
             "workers",
+            "reps",
             "wall",
             "CPU time",
             "speedup",
@@ -89,15 +187,27 @@ impl Row for ScaleResult {
         ]
     }
     fn cells(&self) -> Vec<String> {
+        let opt = |v: Option<f64>, f: &dyn Fn(f64) -> String| v.map(f).unwrap_or("–".into());
         vec![
             self.unit.to_string(),
             self.placement.to_string(),
             self.workers.to_string(),
-            ns(self.wall_ns),
-            ns(self.cpu_ns),
-            super::ratio(self.speedup),
-            super::ratio(self.efficiency),
-            if self.verified { "ok" } else { "WRONG" }.into(),
+            self.reps.len().to_string(),
+            opt(self.wall_ns, &ns),
+            opt(self.cpu_ns, &ns),
+            match (&self.broken, self.speedup) {
+                (Some(_), Some(s)) => format!("{} BROKEN", super::ratio(s)),
+                (_, s) => opt(s, &super::ratio),
+            },
+            opt(self.efficiency, &super::ratio),
+            if !self.verified {
+                "WRONG"
+            } else if self.failed.is_some() {
+                "unfinished"
+            } else {
+                "ok"
+            }
+            .into(),
         ]
     }
 }
@@ -112,8 +222,11 @@ pub mod key {
 
     /// CPUs pingpong may use.
     pub const CPUS: &str = "scale.cpus";
-    /// Whether every pinned run gave the right answer (a demonstration).
+    /// Whether every run of two or more threads pinned to one CPU finished
+    /// with the right answer (a demonstration).
     pub const PINNED_VERIFIED: &str = "scale.pinned-verified";
+    /// CPUs other processes used during the rounds the figures rest on.
+    pub const LOAD: &str = "scale.load";
 
     fn unit(u: UnitKind) -> &'static str {
         match u {
@@ -138,9 +251,9 @@ pub mod key {
 
 impl ScaleDocument {
     fn rows(&self, unit: UnitKind, cpus: CpuSet) -> impl Iterator<Item = &ScaleResult> {
-        self.results
-            .iter()
-            .filter(move |r| r.unit == unit && r.placement == cpus && !r.rep_wall_ns.is_empty())
+        self.results.iter().filter(move |r| {
+            r.unit == unit && r.placement == cpus && (!r.reps.is_empty() || r.failed.is_some())
+        })
     }
 
     /// The 1-worker row and the row with the most workers that still fit
@@ -159,6 +272,100 @@ impl ScaleDocument {
             .max_by_key(|r| r.workers)?;
         Some((one, many))
     }
+
+    /// Every round taken, with the CPUs other processes used during it.
+    pub fn round_loads(&self) -> BTreeMap<u32, f64> {
+        self.results
+            .iter()
+            .flat_map(|r| &r.reps)
+            .map(|p| (p.round, p.others_cpus))
+            .collect()
+    }
+
+    /// The rounds the figures rest on: the quiet ones (others used at most
+    /// `disturbed_cpus`) when there are enough of them, else every round.
+    pub fn rounds_used(&self) -> BTreeSet<u32> {
+        let loads = self.round_loads();
+        let quiet: BTreeSet<u32> = loads
+            .iter()
+            .filter(|(_, &l)| l <= self.settings.disturbed_cpus)
+            .map(|(&r, _)| r)
+            .collect();
+        let enough = FEWEST_QUIET.min(self.settings.repetitions.max(1) as usize);
+        if quiet.len() >= enough {
+            quiet
+        } else {
+            loads.into_keys().collect()
+        }
+    }
+
+    /// `many`'s speedup over `one` in each round used that measured both.
+    pub fn paired_speedups(
+        &self,
+        one: &ScaleResult,
+        many: &ScaleResult,
+        used: &BTreeSet<u32>,
+    ) -> Vec<f64> {
+        many.reps
+            .iter()
+            .filter(|m| used.contains(&m.round) && m.wall_ns > 0)
+            .filter_map(|m| Some(one.rep(m.round)?.wall_ns as f64 / m.wall_ns as f64))
+            .collect()
+    }
+
+    /// The most speedup `row` can honestly show: its workers, or the CPUs
+    /// they may use, whichever is fewer.
+    fn ceiling(&self, row: &ScaleResult) -> usize {
+        let cpus = match row.placement {
+            CpuSet::AllCpus => self.settings.allowed_cpus.max(1),
+            CpuSet::OneCpu => 1,
+        };
+        row.workers.min(cpus)
+    }
+
+    /// Recomputes every row's medians, speedup and broken mark from its
+    /// repetitions and the rounds used.
+    pub fn summarize(&mut self) {
+        let used = self.rounds_used();
+        let mut out = Vec::with_capacity(self.results.len());
+        for row in &self.results {
+            let reps: Vec<&Rep> = row
+                .reps
+                .iter()
+                .filter(|p| used.contains(&p.round))
+                .collect();
+            let median = |f: &dyn Fn(&Rep) -> u64| {
+                (!reps.is_empty()).then(|| {
+                    crate::stats::median(&reps.iter().map(|p| f(p) as f64).collect::<Vec<_>>())
+                })
+            };
+            let mut r = row.clone();
+            r.wall_ns = median(&|p| p.wall_ns);
+            r.cpu_ns = median(&|p| p.cpu_ns);
+            let one = self.rows(row.unit, row.placement).find(|o| o.workers == 1);
+            let ratios = one
+                .map(|o| self.paired_speedups(o, row, &used))
+                .unwrap_or_default();
+            r.speedup = (!ratios.is_empty()).then(|| crate::stats::median(&ratios));
+            r.efficiency = r.speedup.map(|s| super::efficiency(s, row.workers));
+            let cap = self.ceiling(row);
+            r.broken = r
+                .speedup
+                .filter(|&s| s > cap as f64 * BROKEN_ABOVE)
+                .map(|s| {
+                    format!(
+                        "a speedup of {s:.2}× from {} {} on {} cannot be theirs: at most {cap}× \
+                     (plus {:.0}%) is possible, so another run of its rounds was disturbed",
+                        row.workers,
+                        row.unit,
+                        row.placement,
+                        (BROKEN_ABOVE - 1.0) * 100.0
+                    )
+                });
+            out.push(r);
+        }
+        self.results = out;
+    }
 }
 
 impl Witness for ScaleDocument {
@@ -168,53 +375,120 @@ impl Witness for ScaleDocument {
             key::CPUS,
             Figure::exact(cpus as f64, Unit::Cpus, "CPUs pingpong may use", cmd),
         );
-        let walls = |r: &ScaleResult| r.rep_wall_ns.iter().map(|&w| w as f64).collect::<Vec<_>>();
+        let loads = self.round_loads();
+        let used = self.rounds_used();
+        let used_loads: Vec<f64> = used.iter().filter_map(|r| loads.get(r).copied()).collect();
+        let aside = loads.len() - used.len();
+        if let Some(f) = Figure::of_repetitions(
+            &used_loads,
+            Unit::Cpus,
+            format!(
+                "CPUs other processes used during the {} round(s) the figures rest on \
+                 ({aside} of {} set aside as disturbed)",
+                used.len(),
+                loads.len()
+            ),
+            cmd,
+        ) {
+            ev.put(key::LOAD, f);
+        }
         for unit in [UnitKind::Thread, UnitKind::Fork] {
             for placement in CpuSet::BOTH {
                 let Some((one, many)) = self.one_and_many(unit, placement) else {
                     continue;
                 };
-                let n = many.workers;
-                if placement == CpuSet::AllCpus && many.wall_ns > 0.0 {
-                    ev.put(
-                        key::parallelism(unit),
-                        Figure::exact(
-                            many.cpu_ns / many.wall_ns,
-                            Unit::Cpus,
-                            format!("CPU time ÷ wall time of {n} {unit}: how many ran at once"),
-                            cmd,
-                        ),
-                    );
+                let k = key::speedup(unit, placement);
+                if let Some(why) = many
+                    .broken
+                    .as_ref()
+                    .or(many.failed.as_ref())
+                    .or(one.failed.as_ref())
+                {
+                    ev.miss(k, format!("{} {unit} on {placement}: {why}", many.workers));
+                    continue;
                 }
-                ev.put(
-                    key::speedup(unit, placement),
-                    Figure::speedup(
-                        &walls(one),
-                        &walls(many),
-                        format!(
-                            "speedup of {n} {unit} over 1 on {placement} (range over repetitions)"
-                        ),
+                let n = many.workers;
+                let ratios = self.paired_speedups(one, many, &used);
+                if let Some(f) = Figure::of_repetitions(
+                    &ratios,
+                    Unit::Ratio,
+                    format!("speedup of {n} {unit} over 1 on {placement}, round by round"),
+                    cmd,
+                ) {
+                    ev.put(k, f);
+                }
+                if placement == CpuSet::AllCpus {
+                    let par: Vec<f64> = many
+                        .reps
+                        .iter()
+                        .filter(|p| used.contains(&p.round) && p.wall_ns > 0)
+                        .map(|p| p.cpu_ns as f64 / p.wall_ns as f64)
+                        .collect();
+                    if let Some(f) = Figure::of_repetitions(
+                        &par,
+                        Unit::Cpus,
+                        format!("CPU time ÷ wall time of {n} {unit}: how many ran at once"),
                         cmd,
-                    ),
-                );
+                    ) {
+                        ev.put(key::parallelism(unit), f);
+                    }
+                }
             }
         }
+        // A5: threads pinned to one CPU take turns; they must all finish
+        // with the right answer.
         let pinned: Vec<&ScaleResult> = self
             .results
             .iter()
-            .filter(|r| r.placement == CpuSet::OneCpu)
+            .filter(|r| {
+                r.placement == CpuSet::OneCpu && r.unit == UnitKind::Thread && r.workers > 1
+            })
             .collect();
-        if !pinned.is_empty() {
-            let ok = pinned.iter().filter(|r| r.verified).count();
-            ev.show(
+        let tried: Vec<&&ScaleResult> = pinned
+            .iter()
+            .filter(|r| !r.reps.is_empty() || r.failed.is_some())
+            .collect();
+        if tried.is_empty() {
+            ev.miss(
                 key::PINNED_VERIFIED,
-                ok == pinned.len(),
-                format!(
-                    "{ok} of {} runs with every worker pinned to one CPU finished with the right answer",
-                    pinned.len()
-                ),
+                "no run of two or more threads pinned to one CPU was measured",
             );
+            return;
         }
+        let wrong: Vec<String> = tried
+            .iter()
+            .filter(|r| !r.verified)
+            .map(|r| r.workers.to_string())
+            .collect();
+        let unfinished: Vec<String> = tried
+            .iter()
+            .filter(|r| r.failed.is_some())
+            .map(|r| r.workers.to_string())
+            .collect();
+        let reps: usize = tried.iter().map(|r| r.reps.len()).sum();
+        let counts: Vec<String> = tried.iter().map(|r| r.workers.to_string()).collect();
+        let mut shown = format!(
+            "{reps} run(s) of {} threads pinned to CPU {}",
+            counts.join(", "),
+            self.settings.pinned_cpu
+        );
+        if wrong.is_empty() && unfinished.is_empty() {
+            shown.push_str(" all finished with the right answer, taking turns on one CPU");
+        }
+        if !wrong.is_empty() {
+            shown.push_str(&format!("; WRONG ANSWER with {} threads", wrong.join(", ")));
+        }
+        if !unfinished.is_empty() {
+            shown.push_str(&format!(
+                "; did not finish with {} threads",
+                unfinished.join(", ")
+            ));
+        }
+        ev.show(
+            key::PINNED_VERIFIED,
+            wrong.is_empty() && unfinished.is_empty(),
+            shown,
+        );
     }
 }
 
@@ -252,26 +526,126 @@ pub fn part(work: u64, n: usize, i: usize) -> (u64, u64) {
     ((w * i as u128 / n) as u64, (w * (i as u128 + 1) / n) as u64)
 }
 
+/// The default worker counts: free, 1, 2, 4, … below N, then N and 2N;
+/// pinned, 1, N and 2N (at least 2). Either way about ten serial runs of
+/// the work per round, on 2 CPUs as on 128.
+pub fn default_counts(cpus: usize) -> (Vec<usize>, Vec<usize>) {
+    let n = cpus.max(1);
+    let mut free: Vec<usize> = std::iter::successors(Some(1usize), |&w| Some(w * 2))
+        .take_while(|&w| w < n)
+        .collect();
+    free.extend([n, 2 * n]);
+    let mut pinned = vec![1, n.max(2), 2 * n];
+    for v in [&mut free, &mut pinned] {
+        v.sort_unstable();
+        v.dedup();
+    }
+    (free, pinned)
+}
+
+/// One run to measure: unit, placement, workers.
+type Variant = (UnitKind, CpuSet, usize);
+
+/// Seconds one round is expected to take: each run's share of the work at
+/// `ns_per_iter`, over the CPUs it may use, plus starting its workers.
+fn round_estimate(variants: &[Variant], work: u64, ns_per_iter: f64, cpus: usize) -> f64 {
+    variants
+        .iter()
+        .map(|&(unit, placement, n)| {
+            let at_once = match placement {
+                CpuSet::AllCpus => n.min(cpus).max(1),
+                CpuSet::OneCpu => 1,
+            };
+            // Rough start-up costs, only to size the work: a fork and its
+            // reap, or a thread's spawn and join.
+            let start = if unit == UnitKind::Thread {
+                30e-6
+            } else {
+                200e-6
+            };
+            work as f64 * ns_per_iter * 1e-9 / at_once as f64 + n as f64 * start
+        })
+        .sum()
+}
+
+/// Nanoseconds per kernel iteration on one CPU: the best of a few short runs.
+fn calibrate() -> f64 {
+    let never = AtomicBool::new(false);
+    let chunk = 1u64 << 20;
+    (0..5)
+        .map(|i| {
+            let t = Instant::now();
+            std::hint::black_box(kernel(i * chunk, (i + 1) * chunk, &never));
+            t.elapsed().as_nanos() as f64 / chunk as f64
+        })
+        .fold(f64::INFINITY, f64::min)
+        .max(0.01)
+}
+
 pub fn run(args: &ScaleArgs) -> Result<i32> {
     let c = &args.common;
     let timeout = c.timeout()?;
     let cpus = super::cpus();
-    let workers = match &args.workers {
-        Some(w) => crate::parse::parse_counts(w, "--workers", 1)?,
-        None => (1..=2 * cpus).collect(),
+    let (workers, pinned_workers) = match &args.workers {
+        Some(w) => {
+            let v = crate::parse::parse_counts(w, "--workers", 1)?;
+            (v.clone(), v)
+        }
+        None => default_counts(cpus),
     };
     if let Some(&n) = workers.iter().find(|&&n| n > 1024) {
         return Err(usage(format!("invalid --workers '{n}': at most 1024")));
     }
-    let work = args.work.unwrap_or(if c.quick { 1 << 21 } else { 1 << 25 });
-    if work == 0 {
+    if args.work == Some(0) {
         return Err(usage(
             "invalid --work '0': give a positive number of iterations",
         ));
     }
-    let reps = args.reps.unwrap_or(if c.quick { 1 } else { 3 });
-    if reps == 0 {
+    if args.reps == Some(0) {
         return Err(usage("invalid --reps '0': at least 1"));
+    }
+    let budget = match &args.budget {
+        Some(b) => {
+            let d = crate::parse::parse_time(b, "--budget").map_err(usage)?;
+            if d.is_zero() {
+                return Err(usage("invalid --budget '0': give a positive time, e.g. 6s"));
+            }
+            d
+        }
+        None if c.quick => Duration::from_millis(1500),
+        None => Duration::from_secs(6),
+    };
+    let mut variants: Vec<Variant> = Vec::new();
+    for (placement, counts) in [
+        (CpuSet::AllCpus, &workers),
+        (CpuSet::OneCpu, &pinned_workers),
+    ] {
+        for unit in [UnitKind::Fork, UnitKind::Thread] {
+            variants.extend(counts.iter().map(|&n| (unit, placement, n)));
+        }
+    }
+    // Size the work and the rounds to the budget; what the user gave is kept.
+    let mut shortened = Vec::new();
+    let ns_per_iter = calibrate();
+    let planned = budget.as_secs_f64() * PLANNED_SHARE;
+    let mut work = args.work.unwrap_or(if c.quick { 1 << 24 } else { 1 << 26 });
+    let mut reps = args.reps.unwrap_or(if c.quick { 3 } else { 5 });
+    let estimate = |work| round_estimate(&variants, work, ns_per_iter, cpus);
+    if args.work.is_none() && estimate(work) * reps as f64 > planned {
+        let compute = estimate(work) - estimate(0);
+        let room = (planned / reps as f64 - estimate(0)).max(0.0);
+        let fitted = ((work as f64 * room / compute.max(1e-9)) as u64).clamp(LEAST_WORK, work);
+        if fitted < work {
+            shortened.push(format!("the work from {work} to {fitted} iterations"));
+            work = fitted;
+        }
+    }
+    if args.reps.is_none() && estimate(work) * reps as f64 > planned {
+        let fitted = ((planned / estimate(work)) as u32).clamp(2.min(reps), reps);
+        if fitted < reps {
+            shortened.push(format!("the rounds from {reps} to {fitted}"));
+            reps = fitted;
+        }
     }
     let pinned_cpu = crate::measure::placement::allowed_cpus()
         .first()
@@ -281,8 +655,11 @@ pub fn run(args: &ScaleArgs) -> Result<i32> {
     let expected = kernel(0, work, &never).unwrap_or(0);
     let settings = Settings {
         workers: workers.clone(),
+        pinned_workers: pinned_workers.clone(),
         work_iterations: work,
         repetitions: reps,
+        budget_s: budget.as_secs_f64(),
+        disturbed_cpus: DISTURBED_CPUS,
         kernel: "wrapping sum of SplitMix64(i), i in 0..work".into(),
         pinned_cpu,
         allowed_cpus: cpus,
@@ -294,7 +671,7 @@ pub fn run(args: &ScaleArgs) -> Result<i32> {
         "fixed CPU-bound work split over workers",
         c,
         settings,
-        (workers.len() * 4) as u64,
+        (variants.len() as u64) * reps as u64,
     )?;
     if cpus == 1 {
         s.unavailable(
@@ -302,81 +679,148 @@ pub fn run(args: &ScaleArgs) -> Result<i32> {
              so parallel speedup cannot be shown here",
         );
     }
-    for placement in CpuSet::BOTH {
-        let pinned = placement == CpuSet::OneCpu;
-        for unit in [UnitKind::Fork, UnitKind::Thread] {
-            let mut base: Option<f64> = None;
-            for &n in &workers {
-                let what = format!("{unit}, {placement}, {n} worker(s)");
-                s.start(&what)?;
-                let mut walls = Vec::new();
-                let mut cpu = Vec::new();
-                let mut sums = Vec::new();
-                let mut err = None;
-                for _ in 0..reps {
-                    let d = Deadline::after(timeout);
-                    let pin = pinned.then_some(pinned_cpu);
-                    let r = if unit == UnitKind::Thread {
-                        threads(work, n, pin, &d)
-                    } else {
-                        processes(work, n, pin, &d)
-                    };
-                    match r {
-                        Ok((w, c, sum)) => {
-                            walls.push(w);
-                            cpu.push(c as f64);
-                            sums.push(sum);
-                        }
-                        Err(e) => {
-                            err = Some(e);
-                            break;
-                        }
-                    }
-                }
-                if let Some(e) = err {
+    s.doc.results = variants
+        .iter()
+        .map(|&(u, p, n)| ScaleResult::new(u, p, n))
+        .collect();
+    let started = Instant::now();
+    let mut durations: Vec<f64> = Vec::new();
+    let mut round = 0u32;
+    let out_of_budget;
+    loop {
+        let spent = started.elapsed().as_secs_f64();
+        let next = crate::stats::median(&durations);
+        let fits = durations.is_empty() || spent + next <= budget.as_secs_f64();
+        let quiet = s
+            .doc
+            .round_loads()
+            .values()
+            .filter(|&&l| l <= DISTURBED_CPUS)
+            .count();
+        let wanted = if round < reps {
+            // The planned rounds, at least two of them whatever the budget.
+            round < 2.min(reps) || fits
+        } else {
+            // Rounds measured again for the disturbed ones, within the budget.
+            quiet < reps as usize && round < 2 * reps && fits
+        };
+        if !wanted {
+            out_of_budget = !fits && (round < reps || quiet < reps as usize);
+            break;
+        }
+        let meter = LoadMeter::start();
+        let t0 = Instant::now();
+        let mut taken: Vec<(usize, Rep)> = Vec::new();
+        let order: Vec<usize> = if round % 2 == 0 {
+            (0..variants.len()).collect()
+        } else {
+            (0..variants.len()).rev().collect()
+        };
+        for i in order {
+            let (unit, placement, n) = variants[i];
+            if s.doc.results[i].failed.is_some() {
+                continue;
+            }
+            let what = format!("{unit}, {placement}, {n} worker(s), round {}", round + 1);
+            s.start(&what)?;
+            let d = Deadline::after(timeout);
+            let pin = (placement == CpuSet::OneCpu).then_some(pinned_cpu);
+            let r = if unit == UnitKind::Thread {
+                threads(work, n, pin, &d)
+            } else {
+                processes(work, n, pin, &d)
+            };
+            match r {
+                Ok((wall_ns, cpu_ns, checksum)) => taken.push((
+                    i,
+                    Rep {
+                        round,
+                        wall_ns,
+                        cpu_ns,
+                        checksum,
+                        others_cpus: 0.0,
+                    },
+                )),
+                Err(e) => {
+                    s.doc.results[i].failed = Some(format!("{e:#}"));
                     s.failed(&what, e)?;
-                    continue;
                 }
-                let wall =
-                    crate::stats::median(&walls.iter().map(|&w| w as f64).collect::<Vec<_>>());
-                if n == 1 {
-                    base = Some(wall);
-                }
-                let sp = base.map(|b| super::speedup(b, wall)).unwrap_or(f64::NAN);
-                let share = crate::stats::median(&cpu) / wall;
-                if n == 1 && share < 0.9 {
-                    s.note(format!(
-                        "the machine was busy: one {unit} worker ({placement}) got only {:.0}% of a CPU \
-                         (CPU time / wall time), so speedups in this run understate what the CPUs can do",
-                        share * 100.0
-                    ));
-                }
-                let verified = sums.iter().all(|&x| x == expected);
-                if !verified {
-                    s.note(format!(
-                        "{what}: WRONG ANSWER {sums:?}, expected {expected}"
-                    ));
-                }
-                s.push(ScaleResult {
-                    unit,
-                    placement,
-                    workers: n,
-                    wall_ns: wall,
-                    rep_wall_ns: walls,
-                    cpu_ns: crate::stats::median(&cpu),
-                    speedup: sp,
-                    efficiency: super::efficiency(sp, n),
-                    checksums: sums,
-                    verified,
-                })?;
             }
         }
+        let others = meter.others_cpus();
+        durations.push(t0.elapsed().as_secs_f64());
+        for (i, mut rep) in taken {
+            rep.others_cpus = others;
+            let row = &mut s.doc.results[i];
+            if rep.checksum != expected && row.verified {
+                row.verified = false;
+            }
+            row.reps.push(rep);
+        }
+        s.doc.summarize();
+        for i in 0..variants.len() {
+            let row = s.doc.results[i].clone();
+            s.set(i, row)?;
+        }
+        round += 1;
+    }
+    for r in s.doc.results.clone() {
+        if !r.verified {
+            let sums: Vec<u64> = r.reps.iter().map(|p| p.checksum).collect();
+            s.note(format!(
+                "{}, {}, {} worker(s): WRONG ANSWER {sums:?}, expected {expected}",
+                r.unit, r.placement, r.workers
+            ));
+        }
+        if let Some(b) = &r.broken {
+            s.note(format!("broken, not evidence: {b}"));
+        }
+    }
+    let loads = s.doc.round_loads();
+    let used = s.doc.rounds_used();
+    let disturbed = loads.values().filter(|&&l| l > DISTURBED_CPUS).count();
+    if disturbed > 0 {
+        let list = loads
+            .values()
+            .map(|l| format!("{l:.2}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        s.note(if used.len() < loads.len() {
+            format!(
+                "{disturbed} of {} rounds were disturbed (other processes used over {DISTURBED_CPUS} CPUs: {list}); \
+                 the figures rest on the {} quiet ones",
+                loads.len(),
+                used.len()
+            )
+        } else {
+            format!(
+                "{disturbed} of {} rounds were disturbed (other processes used over {DISTURBED_CPUS} CPUs: {list}) \
+                 and too few were quiet: the figures rest on every round, and understate what the CPUs can do",
+                loads.len()
+            )
+        });
+    }
+    if out_of_budget {
+        s.note(format!(
+            "the budget of {} was spent after {} round(s)",
+            humantime::format_duration(budget),
+            loads.len()
+        ));
+    }
+    if !shortened.is_empty() {
+        s.note(format!(
+            "to fit the budget of {} with {} runs per round, this run shortened {}",
+            humantime::format_duration(budget),
+            variants.len(),
+            shortened.join(" and ")
+        ));
     }
     if !workers.contains(&1) {
         s.note("no 1-worker run: speedup and efficiency need one, so they are not given");
     }
     s.note(format!(
-        "{cpus} CPU(s) available; speedup = 1-worker wall time / this wall time (same unit and placement); efficiency = speedup / workers"
+        "{cpus} CPU(s) available; speedup = 1-worker wall time / this wall time (same unit, placement and round), \
+         median over the rounds used; efficiency = speedup / workers"
     ));
     s.finish()
 }
@@ -478,6 +922,191 @@ fn processes(work: u64, n: usize, pin: Option<usize>, d: &Deadline) -> Result<(u
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A document of `cpus` CPUs from rows (unit, placement, workers, wall
+    /// ms per round), CPU time = workers' share at full speed, and the
+    /// others' load of each round.
+    fn doc(
+        cpus: usize,
+        loads: &[f64],
+        rows: &[(UnitKind, CpuSet, usize, &[f64])],
+    ) -> ScaleDocument {
+        let results = rows
+            .iter()
+            .map(|&(u, p, n, walls)| {
+                let mut r = ScaleResult::new(u, p, n);
+                r.reps = walls
+                    .iter()
+                    .zip(loads)
+                    .enumerate()
+                    .map(|(i, (&w, &l))| Rep {
+                        round: i as u32,
+                        wall_ns: (w * 1e6) as u64,
+                        cpu_ns: 100_000_000,
+                        checksum: 7,
+                        others_cpus: l,
+                    })
+                    .collect();
+                r
+            })
+            .collect();
+        let mut d = ScaleDocument {
+            header: crate::results::Header::new("scale"),
+            settings: Settings {
+                workers: vec![1, 2],
+                pinned_workers: vec![1, 2],
+                work_iterations: 1 << 20,
+                repetitions: loads.len() as u32,
+                budget_s: 6.0,
+                disturbed_cpus: DISTURBED_CPUS,
+                kernel: String::new(),
+                pinned_cpu: 0,
+                allowed_cpus: cpus,
+                expected_checksum: 7,
+                timeout_s: 60.0,
+            },
+            results,
+            unavailable: vec![],
+            errors: vec![],
+            notes: vec![],
+            title: "",
+        };
+        d.summarize();
+        d
+    }
+
+    const T: UnitKind = UnitKind::Thread;
+    const FREE: CpuSet = CpuSet::AllCpus;
+    const PIN: CpuSet = CpuSet::OneCpu;
+
+    fn evidence(d: &ScaleDocument) -> Evidence {
+        let mut ev = Evidence::default();
+        d.testify(&mut ev, "pingpong scale");
+        ev
+    }
+
+    #[test]
+    fn default_counts_run_from_one_to_the_cpus_and_twice_them() {
+        assert_eq!(default_counts(1), (vec![1, 2], vec![1, 2]));
+        assert_eq!(default_counts(2), (vec![1, 2, 4], vec![1, 2, 4]));
+        assert_eq!(default_counts(3), (vec![1, 2, 3, 6], vec![1, 3, 6]));
+        let (free, pinned) = default_counts(128);
+        assert_eq!(free, vec![1, 2, 4, 8, 16, 32, 64, 128, 256]);
+        assert_eq!(pinned, vec![1, 128, 256]);
+    }
+
+    #[test]
+    fn a_round_costs_about_ten_serial_runs_on_2_cpus_as_on_128() {
+        for cpus in [1, 2, 3, 16, 128] {
+            let (free, pinned) = default_counts(cpus);
+            let mut v: Vec<Variant> = Vec::new();
+            for (p, counts) in [(FREE, &free), (PIN, &pinned)] {
+                for u in [UnitKind::Fork, T] {
+                    v.extend(counts.iter().map(|&n| (u, p, n)));
+                }
+            }
+            // 1 ns per iteration, 1e9 iterations: one serial run is 1 s.
+            let compute =
+                round_estimate(&v, 1_000_000_000, 1.0, cpus) - round_estimate(&v, 0, 1.0, cpus);
+            assert!(
+                compute <= 12.0,
+                "{cpus} CPUs: {compute} serial runs per round"
+            );
+        }
+    }
+
+    #[test]
+    fn figures_rest_on_the_quiet_rounds_when_there_are_enough() {
+        let loads = [0.0, 1.5, 0.1, 0.05, 0.2];
+        let d = doc(
+            2,
+            &loads,
+            &[
+                (T, FREE, 1, &[100.0, 300.0, 100.0, 100.0, 100.0]),
+                (T, FREE, 2, &[50.0, 50.0, 50.0, 50.0, 52.0]),
+            ],
+        );
+        assert_eq!(d.rounds_used(), BTreeSet::from([0, 2, 3, 4]));
+        // Round 1's disturbed baseline (6×) is set aside, not evidence.
+        let ev = evidence(&d);
+        let f = ev.figure(&key::speedup(T, FREE)).unwrap();
+        assert!(f.high <= 2.0 && f.low > 1.9, "{f:?}");
+        assert_eq!(f.spread, crate::evidence::Spread::Repetitions { n: 4 });
+        assert!(ev.figure(key::LOAD).unwrap().high <= DISTURBED_CPUS);
+        // With too few quiet rounds, every round is used, and the load says so.
+        let d = doc(
+            2,
+            &[0.0, 1.5, 1.2],
+            &[(T, FREE, 1, &[100.0; 3]), (T, FREE, 2, &[50.0; 3])],
+        );
+        assert_eq!(d.rounds_used().len(), 3);
+        assert!(evidence(&d).figure(key::LOAD).unwrap().value > DISTURBED_CPUS);
+    }
+
+    #[test]
+    fn a_speedup_beyond_the_workers_or_the_cpus_is_broken_and_not_evidence() {
+        // 2 threads 2.6× faster than 1 on 2 CPUs; pinned 2 threads 1.3× on one CPU.
+        let d = doc(
+            2,
+            &[0.0, 0.0, 0.0],
+            &[
+                (T, FREE, 1, &[260.0; 3]),
+                (T, FREE, 2, &[100.0; 3]),
+                (T, PIN, 1, &[130.0; 3]),
+                (T, PIN, 2, &[100.0; 3]),
+            ],
+        );
+        for r in &d.results {
+            assert_eq!(r.broken.is_some(), r.workers == 2, "{r:?}");
+        }
+        let ev = evidence(&d);
+        for p in CpuSet::BOTH {
+            let k = key::speedup(T, p);
+            assert!(ev.figure(&k).is_none());
+            assert!(
+                ev.missing[&k].why.contains("cannot be theirs"),
+                "{:?}",
+                ev.missing[&k]
+            );
+        }
+        assert!(ev.figure(&key::parallelism(T)).is_none());
+    }
+
+    #[test]
+    fn one_round_gives_figures_without_an_interval() {
+        let d = doc(2, &[0.0], &[(T, FREE, 1, &[100.0]), (T, FREE, 2, &[55.0])]);
+        let ev = evidence(&d);
+        for k in [key::speedup(T, FREE), key::parallelism(T), key::LOAD.into()] {
+            assert_eq!(
+                ev.figure(&k).unwrap().spread,
+                crate::evidence::Spread::Exact,
+                "{k}"
+            );
+        }
+    }
+
+    #[test]
+    fn pinned_threads_show_a5_only_when_every_run_finished_right() {
+        let rows: [(UnitKind, CpuSet, usize, &[f64]); 2] =
+            [(T, PIN, 1, &[100.0; 3]), (T, PIN, 2, &[100.0; 3])];
+        let mut d = doc(2, &[0.0; 3], &rows);
+        assert!(evidence(&d).demo(key::PINNED_VERIFIED).unwrap().shows_claim);
+        d.results[1].verified = false;
+        let ev = evidence(&d);
+        let demo = ev.demo(key::PINNED_VERIFIED).unwrap();
+        assert!(
+            !demo.shows_claim && demo.shown.contains("WRONG"),
+            "{demo:?}"
+        );
+        d.results[1].verified = true;
+        d.results[1].failed = Some("did not finish within 1s".into());
+        assert!(!evidence(&d).demo(key::PINNED_VERIFIED).unwrap().shows_claim);
+        // No pinned threads measured: no demonstration, and why.
+        let d = doc(2, &[0.0; 3], &rows[..1]);
+        let ev = evidence(&d);
+        assert!(ev.demo(key::PINNED_VERIFIED).is_none());
+        assert!(ev.missing.contains_key(key::PINNED_VERIFIED));
+    }
 
     #[test]
     fn parts_cover_the_work_exactly() {

@@ -306,8 +306,8 @@ fn speedup_lines(doc: &ScaleDocument, python: Option<&PythonDocument>) -> Option
             let points: Vec<(f64, f64)> = doc
                 .results
                 .iter()
-                .filter(|r| r.unit == unit && r.placement == placement && r.speedup.is_finite())
-                .map(|r| (r.workers as f64, r.speedup))
+                .filter(|r| r.unit == unit && r.placement == placement && r.broken.is_none())
+                .filter_map(|r| Some((r.workers as f64, r.speedup?)))
                 .collect();
             max_workers = points.iter().map(|p| p.0).fold(max_workers, f64::max);
             if !points.is_empty() {
