@@ -49,12 +49,13 @@ fn one_at_a_time(p: &Figure) -> bool {
 
 /// T3, T7, P3, T8 (CPU-bound scaling) and A5 (threads pinned to one CPU).
 ///
-/// In order: no figure → not measurable here (with the experiment's own
-/// reason: not run, failed, or broken); one CPU → depends on the number of
-/// CPUs; others' load over [`BUSY`] during the rounds the figures rest on →
-/// depends on the machine's load (never "holds": a disturbed round can make
-/// a speedup look bigger or smaller); then the figures against
-/// [`PARALLEL`] and [`SERIAL`], anything between being no clear difference.
+/// In order: no experiment → not measurable here; one CPU → depends on the
+/// number of CPUs; others' load over [`BUSY`] during the rounds the figures
+/// rest on → depends on the machine's load (never "holds": a disturbed
+/// round can make a speedup look bigger or smaller); no figure → not
+/// measurable here, with the experiment's own reason (failed, or broken);
+/// then the figures against [`PARALLEL`] and [`SERIAL`], anything between
+/// being no clear difference.
 /// A5 reads only whether the pinned threads finished with the right
 /// answer, which others' load cannot change.
 pub fn scale(ev: &Evidence, id: &str) -> Judgement {
@@ -83,13 +84,13 @@ pub fn scale(ev: &Evidence, id: &str) -> Judgement {
         "T7" => f.is_some(),
         _ => f.is_some() || par.is_some(),
     };
-    if !measured {
-        // The experiment's own reason first: a broken or unfinished run.
-        let why: Vec<&str> = match id {
-            "T8" => vec![&k, &free_key, "scale"],
-            "T7" => vec![&k, "scale"],
-            _ => vec![&k, &par_key, "scale"],
-        };
+    // The experiment's own reason first: a broken or unfinished run.
+    let why: Vec<&str> = match id {
+        "T8" => vec![&k, &free_key, "scale"],
+        "T7" => vec![&k, "scale"],
+        _ => vec![&k, &par_key, "scale"],
+    };
+    if !measured && ev.figure(key::CPUS).is_none() {
         return missing(ev, &why, "needs the `scale` experiment");
     }
     let mut figures: Vec<String> = f.map(|_| k.clone()).into_iter().collect();
@@ -135,12 +136,25 @@ pub fn scale(ev: &Evidence, id: &str) -> Judgement {
     if let Some((lk, _)) = &load {
         figures.push(lk.clone());
     }
-    let busy = others > BUSY;
+    if others > BUSY {
+        // Before a missing figure too: a measurement broken or cut short on
+        // a busy machine says more about the machine than about the units.
+        return Judgement {
+            word: busy_word(others),
+            rule: format!(
+                "a CPU-bound comparison needs the CPUs to itself: others used over {BUSY} CPUs during \
+                 the rounds measured; measured {measured_text}"
+            ),
+            figures,
+            commands,
+        };
+    }
+    if !measured {
+        return missing(ev, &why, "needs the `scale` experiment");
+    }
     let (word, rule) = match id {
         "T3" => (
-            if busy {
-                busy_word(others)
-            } else if par.is_some_and(at_once) || f.is_some_and(parallel) {
+            if par.is_some_and(at_once) || f.is_some_and(parallel) {
                 Word::Fails
             } else if f.is_none_or(serial) && par.is_none_or(one_at_a_time) {
                 Word::Holds
@@ -154,9 +168,7 @@ pub fn scale(ev: &Evidence, id: &str) -> Judgement {
             ),
         ),
         "T7" => (
-            if busy {
-                busy_word(others)
-            } else if f.is_some_and(parallel) {
+            if f.is_some_and(parallel) {
                 Word::Holds
             } else if f.is_some_and(serial) {
                 Word::Fails
@@ -169,9 +181,7 @@ pub fn scale(ev: &Evidence, id: &str) -> Judgement {
             ),
         ),
         "P3" => (
-            if busy {
-                busy_word(others)
-            } else if f.is_some_and(parallel) || par.is_some_and(at_once) {
+            if f.is_some_and(parallel) || par.is_some_and(at_once) {
                 Word::Holds
             } else if f.is_none_or(serial) && par.is_none_or(one_at_a_time) {
                 Word::Fails
@@ -188,7 +198,6 @@ pub fn scale(ev: &Evidence, id: &str) -> Judgement {
             // T8: pinned to one CPU against free to use every CPU (both
             // measured, as checked above).
             match (f, free) {
-                _ if busy => busy_word(others),
                 (Some(pinned), Some(free)) if serial(pinned) && parallel(free) => Word::Holds,
                 (Some(pinned), Some(free))
                     if parallel(pinned) || (serial(free) && serial(pinned)) =>
@@ -491,6 +500,19 @@ mod tests {
         }
         // Processes were measured apart.
         assert_eq!(word(&ev, "P3"), Word::Holds);
+    }
+
+    #[test]
+    fn a_broken_measurement_on_a_busy_machine_depends_on_the_load() {
+        let mut ev = scaling();
+        let k = key::speedup(UnitKind::Thread, CpuSet::OneCpu);
+        ev.figures.remove(&k);
+        ev.miss(
+            k,
+            "a speedup of 1.4× from 2 threads on one CPU cannot be theirs",
+        );
+        set(&mut ev, load(1.2));
+        assert!(depends_on(&word(&ev, "T8"), "load"));
     }
 
     #[test]
