@@ -355,7 +355,7 @@ impl ScaleDocument {
                 .map(|s| {
                     format!(
                         "a speedup of {s:.2}× from {} {} on {} cannot be theirs: at most {cap}× \
-                     (plus {:.0}%) is possible, so another run of its rounds was disturbed",
+                     (plus {:.0}%) is possible, so its runs or the 1-worker runs they are compared with were disturbed",
                         row.workers,
                         row.unit,
                         row.placement,
@@ -795,7 +795,7 @@ pub fn run(args: &ScaleArgs) -> Result<i32> {
         } else {
             format!(
                 "{disturbed} of {} rounds were disturbed (other processes used over {DISTURBED_CPUS} CPUs: {list}) \
-                 and too few were quiet: the figures rest on every round, and understate what the CPUs can do",
+                 and too few were quiet: the figures rest on every round, and may misstate what the CPUs can do",
                 loads.len()
             )
         });
