@@ -589,13 +589,13 @@ pub fn run(args: &ScaleArgs) -> Result<i32> {
     let (workers, pinned_workers) = match &args.workers {
         Some(w) => {
             let v = crate::parse::parse_counts(w, "--workers", 1)?;
+            if let Some(&n) = v.iter().find(|&&n| n > 1024) {
+                return Err(usage(format!("invalid --workers '{n}': at most 1024")));
+            }
             (v.clone(), v)
         }
         None => default_counts(cpus),
     };
-    if let Some(&n) = workers.iter().find(|&&n| n > 1024) {
-        return Err(usage(format!("invalid --workers '{n}': at most 1024")));
-    }
     if args.work == Some(0) {
         return Err(usage(
             "invalid --work '0': give a positive number of iterations",
