@@ -10,6 +10,7 @@ use pingpong::document::Document;
 use pingpong::experiment::scale::{Rep, ScaleDocument, ScaleResult, Settings};
 use pingpong::experiment::ExperimentDocument;
 use pingpong::kinds::{CpuSet, UnitKind};
+use pingpong::measure::load::BusySource;
 use pingpong::results::Header;
 use pingpong::verdict::{Outcome, Step, VerdictDocument};
 use serde_json::Value;
@@ -57,6 +58,7 @@ fn scale_document(cpus: usize, workers: &[usize]) -> ScaleDocument {
             repetitions: 3,
             budget_s: 6.0,
             disturbed_cpus: 0.25,
+            load_source: BusySource::ProcStat,
             kernel: "synthetic".into(),
             pinned_cpu: 0,
             allowed_cpus: cpus,

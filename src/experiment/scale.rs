@@ -12,11 +12,15 @@
 //!   every unit × placement × worker count (in alternating order), so a
 //!   burst of other load falls on all variants alike, and a speedup is the
 //!   ratio of two runs of the *same* round.
-//! - **Load.** Each round's other load (CPU time of other processes ÷ wall
-//!   time, [`LoadMeter`]) is recorded. A round in which other processes used
-//!   more than [`DISTURBED_CPUS`] is measured again, within the budget; the
-//!   figures rest on the quiet rounds when there are enough of them, else on
-//!   every round, and the load figure says which.
+//! - **Load.** Other processes' load (their CPU time ÷ wall time,
+//!   [`LoadMeter`]) is recorded for every run: during the run itself where
+//!   the machine counts CPU time exactly (cgroup v1 cpuacct), else during
+//!   its round (`/proc/stat` counts in ticks). On a 2-vCPU machine a 20 ms
+//!   burst of some daemon during a 40 ms run halves its speedup, while the
+//!   round around it looks quiet. A comparison rests on the rounds in which
+//!   both its runs were quiet (others used at most [`DISTURBED_CPUS`]);
+//!   disturbed runs are measured again, within the budget; with too few
+//!   quiet rounds, on every round, and the load figure says so.
 //! - **Budget.** The total work is fixed (more workers take less wall time),
 //!   and the default counts are 1, 2, 4, … up to N, N and 2N free, 1, N and
 //!   2N pinned, so a round costs about ten serial runs of the work on any
@@ -31,22 +35,21 @@ use crate::error::usage;
 use crate::evidence::{Evidence, Figure, Unit, Witness};
 use crate::format::ns;
 use crate::kinds::{CpuSet, UnitKind};
-use crate::measure::load::LoadMeter;
+use crate::measure::load::{BusySource, LoadMeter};
 use anyhow::{bail, Result};
 use clap::Args;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 use std::os::fd::{AsFd, AsRawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A round in which other processes used more CPUs than this is disturbed:
-/// it is measured again, within the budget, and set aside when enough quiet
-/// rounds remain.
+/// A run during which other processes used more CPUs than this is
+/// disturbed: it is measured again, within the budget, and set aside when
+/// enough quiet rounds remain.
 pub const DISTURBED_CPUS: f64 = 0.25;
 
-/// The fewest quiet rounds the figures may rest on (fewer planned rounds
+/// The fewest quiet rounds a comparison may rest on (fewer planned rounds
 /// lower it); with fewer quiet rounds than that, every round is used.
 const FEWEST_QUIET: usize = 3;
 
@@ -98,8 +101,11 @@ pub struct Settings {
     pub repetitions: u32,
     /// Time allowed for the rounds, s.
     pub budget_s: f64,
-    /// A round in which other processes used more CPUs than this is disturbed.
+    /// A run during which other processes used more CPUs than this is disturbed.
     pub disturbed_cpus: f64,
+    /// Where other processes' CPU time was read: exact per run (cpuacct),
+    /// or in ticks, so per round (`/proc/stat`).
+    pub load_source: BusySource,
     pub kernel: String,
     /// The CPU every worker is pinned to in the pinned runs.
     pub pinned_cpu: usize,
@@ -118,7 +124,8 @@ pub struct Rep {
     /// CPU time of all workers (user + system), ns.
     pub cpu_ns: u64,
     pub checksum: u64,
-    /// CPUs other processes used during that whole round.
+    /// CPUs other processes used during this run (where the load source
+    /// is exact), else during its whole round.
     pub others_cpus: f64,
 }
 
@@ -131,11 +138,12 @@ pub struct ScaleResult {
     pub workers: usize,
     /// Every repetition taken, in round order.
     pub reps: Vec<Rep>,
-    /// Median wall time over the rounds used ([`ScaleDocument::rounds_used`]), ns.
+    /// Median wall time over the rounds its comparison rests on
+    /// ([`ScaleDocument::pairs`]), ns.
     pub wall_ns: Option<f64>,
-    /// Median CPU time over the rounds used, ns.
+    /// Median CPU time over those rounds, ns.
     pub cpu_ns: Option<f64>,
-    /// Median over the rounds used of the 1-worker wall time (same unit,
+    /// Median over those rounds of the 1-worker wall time (same unit,
     /// placement and round) ÷ this one.
     pub speedup: Option<f64>,
     /// Speedup ÷ workers.
@@ -273,44 +281,68 @@ impl ScaleDocument {
         Some((one, many))
     }
 
-    /// Every round taken, with the CPUs other processes used during it.
-    pub fn round_loads(&self) -> BTreeMap<u32, f64> {
-        self.results
-            .iter()
-            .flat_map(|r| &r.reps)
-            .map(|p| (p.round, p.others_cpus))
-            .collect()
+    /// The 1-worker row `row` is compared with (itself for a 1-worker row).
+    fn partner(&self, row: &ScaleResult) -> Option<&ScaleResult> {
+        self.rows(row.unit, row.placement).find(|r| r.workers == 1)
     }
 
-    /// The rounds the figures rest on: the quiet ones (others used at most
-    /// `disturbed_cpus`) when there are enough of them, else every round.
-    pub fn rounds_used(&self) -> BTreeSet<u32> {
-        let loads = self.round_loads();
-        let quiet: BTreeSet<u32> = loads
+    /// Whether other processes left this repetition alone.
+    pub fn quiet(&self, rep: &Rep) -> bool {
+        rep.others_cpus <= self.settings.disturbed_cpus
+    }
+
+    /// The fewest quiet rounds a comparison may rest on.
+    fn enough(&self) -> usize {
+        FEWEST_QUIET.min(self.settings.repetitions.max(1) as usize)
+    }
+
+    /// The rounds a comparison of `many` with `one` rests on, as pairs of
+    /// their repetitions: the rounds in which both were quiet, when there
+    /// are enough of them; else every round that measured both. The flag
+    /// says which.
+    pub fn pairs<'a>(
+        &self,
+        one: &'a ScaleResult,
+        many: &'a ScaleResult,
+    ) -> (Vec<(&'a Rep, &'a Rep)>, bool) {
+        let all: Vec<(&Rep, &Rep)> = many
+            .reps
             .iter()
-            .filter(|(_, &l)| l <= self.settings.disturbed_cpus)
-            .map(|(&r, _)| r)
+            .filter_map(|m| Some((one.rep(m.round)?, m)))
             .collect();
-        let enough = FEWEST_QUIET.min(self.settings.repetitions.max(1) as usize);
-        if quiet.len() >= enough {
-            quiet
+        let quiet: Vec<(&Rep, &Rep)> = all
+            .iter()
+            .copied()
+            .filter(|(o, m)| self.quiet(o) && self.quiet(m))
+            .collect();
+        if quiet.len() >= self.enough() {
+            (quiet, true)
         } else {
-            loads.into_keys().collect()
+            (all, false)
         }
     }
 
-    /// `many`'s speedup over `one` in each round used that measured both.
-    pub fn paired_speedups(
-        &self,
-        one: &ScaleResult,
-        many: &ScaleResult,
-        used: &BTreeSet<u32>,
-    ) -> Vec<f64> {
-        many.reps
+    /// `many`'s speedup over `one` in each round it rests on.
+    pub fn paired_speedups(&self, one: &ScaleResult, many: &ScaleResult) -> Vec<f64> {
+        self.pairs(one, many)
+            .0
             .iter()
-            .filter(|m| used.contains(&m.round) && m.wall_ns > 0)
-            .filter_map(|m| Some(one.rep(m.round)?.wall_ns as f64 / m.wall_ns as f64))
+            .filter(|(_, m)| m.wall_ns > 0)
+            .map(|(o, m)| o.wall_ns as f64 / m.wall_ns as f64)
             .collect()
+    }
+
+    /// Quiet rounds `row` still lacks (compared with its 1-worker row).
+    fn lacking(&self, row: &ScaleResult) -> usize {
+        let Some(one) = self.partner(row) else {
+            return 0;
+        };
+        let quiet = row
+            .reps
+            .iter()
+            .filter(|m| self.quiet(m) && one.rep(m.round).is_some_and(|o| self.quiet(o)))
+            .count();
+        (self.settings.repetitions as usize).saturating_sub(quiet)
     }
 
     /// The most speedup `row` can honestly show: its workers, or the CPUs
@@ -323,29 +355,29 @@ impl ScaleDocument {
         row.workers.min(cpus)
     }
 
-    /// Recomputes every row's medians, speedup and broken mark from its
-    /// repetitions and the rounds used.
+    /// Recomputes every row's medians, speedup and broken mark from the
+    /// repetitions its comparison rests on ([`ScaleDocument::pairs`]).
     pub fn summarize(&mut self) {
-        let used = self.rounds_used();
         let mut out = Vec::with_capacity(self.results.len());
         for row in &self.results {
-            let reps: Vec<&Rep> = row
-                .reps
-                .iter()
-                .filter(|p| used.contains(&p.round))
-                .collect();
+            let mut r = row.clone();
+            let (reps, ratios): (Vec<&Rep>, Vec<f64>) = match self.partner(row) {
+                Some(one) => self
+                    .pairs(one, row)
+                    .0
+                    .into_iter()
+                    .filter(|(_, m)| m.wall_ns > 0)
+                    .map(|(o, m)| (m, o.wall_ns as f64 / m.wall_ns as f64))
+                    .unzip(),
+                None => (row.reps.iter().collect(), Vec::new()),
+            };
             let median = |f: &dyn Fn(&Rep) -> u64| {
                 (!reps.is_empty()).then(|| {
                     crate::stats::median(&reps.iter().map(|p| f(p) as f64).collect::<Vec<_>>())
                 })
             };
-            let mut r = row.clone();
             r.wall_ns = median(&|p| p.wall_ns);
             r.cpu_ns = median(&|p| p.cpu_ns);
-            let one = self.rows(row.unit, row.placement).find(|o| o.workers == 1);
-            let ratios = one
-                .map(|o| self.paired_speedups(o, row, &used))
-                .unwrap_or_default();
             r.speedup = (!ratios.is_empty()).then(|| crate::stats::median(&ratios));
             r.efficiency = r.speedup.map(|s| super::efficiency(s, row.workers));
             let cap = self.ceiling(row);
@@ -375,23 +407,9 @@ impl Witness for ScaleDocument {
             key::CPUS,
             Figure::exact(cpus as f64, Unit::Cpus, "CPUs pingpong may use", cmd),
         );
-        let loads = self.round_loads();
-        let used = self.rounds_used();
-        let used_loads: Vec<f64> = used.iter().filter_map(|r| loads.get(r).copied()).collect();
-        let aside = loads.len() - used.len();
-        if let Some(f) = Figure::of_repetitions(
-            &used_loads,
-            Unit::Cpus,
-            format!(
-                "CPUs other processes used during the {} round(s) the figures rest on \
-                 ({aside} of {} set aside as disturbed)",
-                used.len(),
-                loads.len()
-            ),
-            cmd,
-        ) {
-            ev.put(key::LOAD, f);
-        }
+        // The others' load during the repetitions each figure rests on; the
+        // most disturbed figure's is the load the rules read.
+        let mut load: Option<(f64, Vec<f64>, String)> = None;
         for unit in [UnitKind::Thread, UnitKind::Fork] {
             for placement in CpuSet::BOTH {
                 let Some((one, many)) = self.one_and_many(unit, placement) else {
@@ -408,7 +426,25 @@ impl Witness for ScaleDocument {
                     continue;
                 }
                 let n = many.workers;
-                let ratios = self.paired_speedups(one, many, &used);
+                let (pairs, quiet) = self.pairs(one, many);
+                let loads: Vec<f64> = pairs
+                    .iter()
+                    .map(|(o, m)| o.others_cpus.max(m.others_cpus))
+                    .collect();
+                let worst = crate::stats::median(&loads);
+                if worst.is_finite() && load.as_ref().is_none_or(|(w, ..)| worst > *w) {
+                    let rounds = format!(
+                        "the {} round(s) of {n} {unit} and 1 on {placement}{}",
+                        pairs.len(),
+                        if quiet {
+                            ", all quiet"
+                        } else {
+                            ", too few of them quiet"
+                        }
+                    );
+                    load = Some((worst, loads, rounds));
+                }
+                let ratios = self.paired_speedups(one, many);
                 if let Some(f) = Figure::of_repetitions(
                     &ratios,
                     Unit::Ratio,
@@ -418,11 +454,10 @@ impl Witness for ScaleDocument {
                     ev.put(k, f);
                 }
                 if placement == CpuSet::AllCpus {
-                    let par: Vec<f64> = many
-                        .reps
+                    let par: Vec<f64> = pairs
                         .iter()
-                        .filter(|p| used.contains(&p.round) && p.wall_ns > 0)
-                        .map(|p| p.cpu_ns as f64 / p.wall_ns as f64)
+                        .filter(|(_, m)| m.wall_ns > 0)
+                        .map(|(_, m)| m.cpu_ns as f64 / m.wall_ns as f64)
                         .collect();
                     if let Some(f) = Figure::of_repetitions(
                         &par,
@@ -433,6 +468,16 @@ impl Witness for ScaleDocument {
                         ev.put(key::parallelism(unit), f);
                     }
                 }
+            }
+        }
+        if let Some((_, loads, rounds)) = load {
+            if let Some(f) = Figure::of_repetitions(
+                &loads,
+                Unit::Cpus,
+                format!("CPUs other processes used during {rounds} (the most disturbed figure's)"),
+                cmd,
+            ) {
+                ev.put(key::LOAD, f);
             }
         }
         // A5: threads pinned to one CPU take turns; they must all finish
@@ -660,6 +705,7 @@ pub fn run(args: &ScaleArgs) -> Result<i32> {
         repetitions: reps,
         budget_s: budget.as_secs_f64(),
         disturbed_cpus: DISTURBED_CPUS,
+        load_source: crate::measure::load::busy_source(),
         kernel: "wrapping sum of SplitMix64(i), i in 0..work".into(),
         pinned_cpu,
         allowed_cpus: cpus,
@@ -683,53 +729,71 @@ pub fn run(args: &ScaleArgs) -> Result<i32> {
         .iter()
         .map(|&(u, p, n)| ScaleResult::new(u, p, n))
         .collect();
+    let precise = s.doc.settings.load_source == BusySource::Cpuacct;
     let started = Instant::now();
     let mut durations: Vec<f64> = Vec::new();
     let mut round = 0u32;
-    let out_of_budget;
+    let mut out_of_budget = false;
+    let mut again = 0usize;
     loop {
         let spent = started.elapsed().as_secs_f64();
         let next = crate::stats::median(&durations);
         let fits = durations.is_empty() || spent + next <= budget.as_secs_f64();
-        let quiet = s
-            .doc
-            .round_loads()
-            .values()
-            .filter(|&&l| l <= DISTURBED_CPUS)
-            .count();
-        let wanted = if round < reps {
+        let live = |i: &usize| s.doc.results[*i].failed.is_none();
+        let chosen: Vec<usize> = if round < reps {
             // The planned rounds, at least two of them whatever the budget.
-            round < 2.min(reps) || fits
+            if round >= 2.min(reps) && !fits {
+                out_of_budget = true;
+                break;
+            }
+            (0..variants.len()).filter(live).collect()
         } else {
-            // Rounds measured again for the disturbed ones, within the budget.
-            quiet < reps as usize && round < 2 * reps && fits
+            // Runs measured again where disturbed repetitions left a
+            // comparison short of quiet rounds, with their 1-worker runs.
+            let short: Vec<usize> = (0..variants.len())
+                .filter(|&i| live(&i) && s.doc.lacking(&s.doc.results[i]) > 0)
+                .collect();
+            if short.is_empty() || round >= 3 * reps {
+                break;
+            }
+            if !fits {
+                out_of_budget = true;
+                break;
+            }
+            (0..variants.len())
+                .filter(|&i| {
+                    live(&i)
+                        && short.iter().any(|&j| {
+                            let (u, p, _) = variants[j];
+                            j == i || (variants[i] == (u, p, 1))
+                        })
+                })
+                .collect()
         };
-        if !wanted {
-            out_of_budget = !fits && (round < reps || quiet < reps as usize);
-            break;
+        if round >= reps {
+            again += chosen.len();
         }
-        let meter = LoadMeter::start();
+        let round_meter = LoadMeter::start();
         let t0 = Instant::now();
         let mut taken: Vec<(usize, Rep)> = Vec::new();
         let order: Vec<usize> = if round % 2 == 0 {
-            (0..variants.len()).collect()
+            chosen
         } else {
-            (0..variants.len()).rev().collect()
+            chosen.into_iter().rev().collect()
         };
         for i in order {
             let (unit, placement, n) = variants[i];
-            if s.doc.results[i].failed.is_some() {
-                continue;
-            }
             let what = format!("{unit}, {placement}, {n} worker(s), round {}", round + 1);
             s.start(&what)?;
             let d = Deadline::after(timeout);
             let pin = (placement == CpuSet::OneCpu).then_some(pinned_cpu);
+            let meter = LoadMeter::start();
             let r = if unit == UnitKind::Thread {
                 threads(work, n, pin, &d)
             } else {
                 processes(work, n, pin, &d)
             };
+            let others = meter.others_cpus();
             match r {
                 Ok((wall_ns, cpu_ns, checksum)) => taken.push((
                     i,
@@ -738,7 +802,7 @@ pub fn run(args: &ScaleArgs) -> Result<i32> {
                         wall_ns,
                         cpu_ns,
                         checksum,
-                        others_cpus: 0.0,
+                        others_cpus: others,
                     },
                 )),
                 Err(e) => {
@@ -747,23 +811,26 @@ pub fn run(args: &ScaleArgs) -> Result<i32> {
                 }
             }
         }
-        let others = meter.others_cpus();
+        // Without an exact source, a run is too short to read others' load
+        // on its own: every run of the round gets the round's.
+        let whole_round = round_meter.others_cpus();
         durations.push(t0.elapsed().as_secs_f64());
         for (i, mut rep) in taken {
-            rep.others_cpus = others;
+            if !precise {
+                rep.others_cpus = whole_round;
+            }
             let row = &mut s.doc.results[i];
-            if rep.checksum != expected && row.verified {
+            if rep.checksum != expected {
                 row.verified = false;
             }
             row.reps.push(rep);
-        }
-        s.doc.summarize();
-        for i in 0..variants.len() {
+            s.doc.summarize();
             let row = s.doc.results[i].clone();
             s.set(i, row)?;
         }
         round += 1;
     }
+    s.doc.summarize();
     for r in s.doc.results.clone() {
         if !r.verified {
             let sums: Vec<u64> = r.reps.iter().map(|p| p.checksum).collect();
@@ -776,35 +843,42 @@ pub fn run(args: &ScaleArgs) -> Result<i32> {
             s.note(format!("broken, not evidence: {b}"));
         }
     }
-    let loads = s.doc.round_loads();
-    let used = s.doc.rounds_used();
-    let disturbed = loads.values().filter(|&&l| l > DISTURBED_CPUS).count();
+    let all: Vec<&Rep> = s.doc.results.iter().flat_map(|r| &r.reps).collect();
+    let disturbed = all.iter().filter(|p| !s.doc.quiet(p)).count();
+    let short: Vec<String> = s
+        .doc
+        .results
+        .iter()
+        .filter(|r| r.workers > 1)
+        .filter_map(|r| {
+            let one = s
+                .doc
+                .results
+                .iter()
+                .find(|o| o.unit == r.unit && o.placement == r.placement && o.workers == 1)?;
+            (!s.doc.pairs(one, r).1).then(|| format!("{} {} on {}", r.workers, r.unit, r.placement))
+        })
+        .collect();
     if disturbed > 0 {
-        let list = loads
-            .values()
-            .map(|l| format!("{l:.2}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        s.note(if used.len() < loads.len() {
-            format!(
-                "{disturbed} of {} rounds were disturbed (other processes used over {DISTURBED_CPUS} CPUs: {list}); \
-                 the figures rest on the {} quiet ones",
-                loads.len(),
-                used.len()
-            )
-        } else {
-            format!(
-                "{disturbed} of {} rounds were disturbed (other processes used over {DISTURBED_CPUS} CPUs: {list}) \
-                 and too few were quiet: the figures rest on every round, and may misstate what the CPUs can do",
-                loads.len()
-            )
-        });
+        s.note(format!(
+            "{disturbed} of {} runs were disturbed (other processes used over {DISTURBED_CPUS} CPUs during {}); \
+             {again} runs were measured again, and the figures rest on rounds in which both runs compared were quiet{}",
+            all.len(),
+            if precise { "them" } else { "their round" },
+            if short.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", except for {}: too few quiet rounds, so every round is used and the figures may misstate what the CPUs can do",
+                    short.join(", ")
+                )
+            }
+        ));
     }
     if out_of_budget {
         s.note(format!(
-            "the budget of {} was spent after {} round(s)",
-            humantime::format_duration(budget),
-            loads.len()
+            "the budget of {} was spent after {round} round(s)",
+            humantime::format_duration(budget)
         ));
     }
     if !shortened.is_empty() {
@@ -959,6 +1033,7 @@ mod tests {
                 repetitions: loads.len() as u32,
                 budget_s: 6.0,
                 disturbed_cpus: DISTURBED_CPUS,
+                load_source: BusySource::Cpuacct,
                 kernel: String::new(),
                 pinned_cpu: 0,
                 allowed_cpus: cpus,
@@ -1026,7 +1101,12 @@ mod tests {
                 (T, FREE, 2, &[50.0, 50.0, 50.0, 50.0, 52.0]),
             ],
         );
-        assert_eq!(d.rounds_used(), BTreeSet::from([0, 2, 3, 4]));
+        let (pairs, quiet) = d.pairs(&d.results[0], &d.results[1]);
+        assert!(quiet);
+        assert_eq!(
+            pairs.iter().map(|(_, m)| m.round).collect::<Vec<_>>(),
+            [0, 2, 3, 4]
+        );
         // Round 1's disturbed baseline (6×) is set aside, not evidence.
         let ev = evidence(&d);
         let f = ev.figure(&key::speedup(T, FREE)).unwrap();
@@ -1039,8 +1119,34 @@ mod tests {
             &[0.0, 1.5, 1.2],
             &[(T, FREE, 1, &[100.0; 3]), (T, FREE, 2, &[50.0; 3])],
         );
-        assert_eq!(d.rounds_used().len(), 3);
+        assert!(!d.pairs(&d.results[0], &d.results[1]).1);
         assert!(evidence(&d).figure(key::LOAD).unwrap().value > DISTURBED_CPUS);
+    }
+
+    #[test]
+    fn a_disturbed_run_sets_aside_only_the_comparisons_it_is_in_and_is_measured_again() {
+        let rows: [(UnitKind, CpuSet, usize, &[f64]); 4] = [
+            (T, FREE, 1, &[100.0; 4]),
+            (T, FREE, 2, &[50.0, 90.0, 50.0, 50.0]),
+            (UnitKind::Fork, FREE, 1, &[100.0; 4]),
+            (UnitKind::Fork, FREE, 2, &[50.0; 4]),
+        ];
+        let mut d = doc(2, &[0.0; 4], &rows);
+        d.results[1].reps[1].others_cpus = 0.8;
+        d.summarize();
+        let rounds = |d: &ScaleDocument, i: usize| -> Vec<u32> {
+            d.pairs(&d.results[i - 1], &d.results[i])
+                .0
+                .iter()
+                .map(|(_, m)| m.round)
+                .collect()
+        };
+        assert_eq!(rounds(&d, 1), [0, 2, 3]);
+        assert_eq!(rounds(&d, 3), [0, 1, 2, 3]);
+        assert_eq!(d.results[1].speedup, Some(2.0));
+        // Four rounds were planned: the threads' comparison lacks one.
+        assert_eq!(d.lacking(&d.results[1]), 1);
+        assert_eq!(d.lacking(&d.results[3]), 0);
     }
 
     #[test]
