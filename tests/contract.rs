@@ -7,9 +7,10 @@
 
 use assert_cmd::Command;
 use pingpong::document::Document;
-use pingpong::experiment::scale::{ScaleDocument, ScaleResult, Settings};
+use pingpong::experiment::scale::{Rep, ScaleDocument, ScaleResult, Settings};
 use pingpong::experiment::ExperimentDocument;
 use pingpong::kinds::{CpuSet, UnitKind};
+use pingpong::measure::load::BusySource;
 use pingpong::results::Header;
 use pingpong::verdict::{Outcome, Step, VerdictDocument};
 use serde_json::Value;
@@ -18,9 +19,9 @@ fn pingpong() -> Command {
     Command::cargo_bin("pingpong").expect("binary built")
 }
 
-/// A scaling run on a machine of `cpus` CPUs with these worker counts:
-/// threads and processes scale with the CPUs (up to the workers), as on a
-/// machine without a GIL; pinned to one CPU they do not.
+/// A scaling run on a machine of `cpus` CPUs with these worker counts, in
+/// three quiet rounds: threads and processes scale with the CPUs (up to the
+/// workers), as on a machine without a GIL; pinned to one CPU they do not.
 fn scale_document(cpus: usize, workers: &[usize]) -> ScaleDocument {
     let one = 1e9;
     let mut results = Vec::new();
@@ -32,28 +33,32 @@ fn scale_document(cpus: usize, workers: &[usize]) -> ScaleDocument {
                     CpuSet::OneCpu => 1.0,
                 };
                 let wall = one / at_once * 1.02;
-                let reps = vec![(wall * 0.99) as u64, wall as u64, (wall * 1.01) as u64];
-                results.push(ScaleResult {
-                    unit,
-                    placement,
-                    workers: n,
-                    wall_ns: wall,
-                    rep_wall_ns: reps,
-                    cpu_ns: one * 1.02,
-                    speedup: one / wall,
-                    efficiency: one / wall / n as f64,
-                    checksums: vec![7; 3],
-                    verified: true,
-                });
+                let mut row = ScaleResult::new(unit, placement, n);
+                row.reps = [0.99, 1.0, 1.01]
+                    .iter()
+                    .enumerate()
+                    .map(|(round, f)| Rep {
+                        round: round as u32,
+                        wall_ns: (wall * f) as u64,
+                        cpu_ns: (one * 1.02) as u64,
+                        checksum: 7,
+                        others_cpus: 0.01,
+                    })
+                    .collect();
+                results.push(row);
             }
         }
     }
-    ExperimentDocument {
+    let mut doc = ExperimentDocument {
         header: Header::new("scale"),
         settings: Settings {
             workers: workers.to_vec(),
+            pinned_workers: workers.to_vec(),
             work_iterations: 1 << 25,
             repetitions: 3,
+            budget_s: 6.0,
+            disturbed_cpus: 0.25,
+            load_source: BusySource::ProcStat,
             kernel: "synthetic".into(),
             pinned_cpu: 0,
             allowed_cpus: cpus,
@@ -65,7 +70,9 @@ fn scale_document(cpus: usize, workers: &[usize]) -> ScaleDocument {
         errors: vec![],
         notes: vec![],
         title: "",
-    }
+    };
+    doc.summarize();
+    doc
 }
 
 /// A verdict document holding only `doc`, as step `scale`.
@@ -195,9 +202,9 @@ fn fails_with(doc: &Value) -> String {
 fn a_document_missing_a_field_fails_loudly_naming_the_field() {
     let mut doc = serde_json::to_value(verdict_of(scale_document(2, &[1, 2]))).unwrap();
     let row = &mut doc["steps"][0]["outcome"]["document"]["results"][0];
-    row.as_object_mut().unwrap().remove("rep_wall_ns");
+    row.as_object_mut().unwrap().remove("reps");
     let err = fails_with(&doc);
-    assert!(err.contains("rep_wall_ns"), "{err}");
+    assert!(err.contains("reps"), "{err}");
 }
 
 #[test]

@@ -84,9 +84,49 @@ fn process_ticks(pid: u32) -> u64 {
     get(14) + get(15)
 }
 
-/// CPU seconds used by the whole system so far (all CPUs, interrupts left out).
+/// Where [`system_busy_seconds`] reads the CPU time every task has used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BusySource {
+    /// The root cgroup's `cpuacct.usage` (cgroup v1): nanoseconds, charged
+    /// at every task switch, so even a window of a few milliseconds reads true.
+    Cpuacct,
+    /// `/proc/stat`: clock ticks, sampled by the timer (interrupts left
+    /// out), so only windows of a few hundred milliseconds read true.
+    ProcStat,
+}
+
+/// The root cpuacct cgroup where cgroup v1 mounts it.
+const CPUACCT: [&str; 2] = [
+    "/sys/fs/cgroup/cpuacct/cpuacct.usage",
+    "/sys/fs/cgroup/cpu,cpuacct/cpuacct.usage",
+];
+
+fn cpuacct_ns() -> Option<u64> {
+    CPUACCT
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok()?.trim().parse().ok())
+}
+
+/// The most exact source this machine offers, chosen once.
+pub fn busy_source() -> BusySource {
+    static SOURCE: std::sync::OnceLock<BusySource> = std::sync::OnceLock::new();
+    *SOURCE.get_or_init(|| {
+        if cpuacct_ns().is_some() {
+            BusySource::Cpuacct
+        } else {
+            BusySource::ProcStat
+        }
+    })
+}
+
+/// CPU seconds used by the whole system so far (all CPUs), from
+/// [`busy_source`].
 pub fn system_busy_seconds() -> f64 {
-    system_ticks().0 as f64 / ticks_per_second()
+    match busy_source() {
+        BusySource::Cpuacct => cpuacct_ns().unwrap_or(0) as f64 / 1e9,
+        BusySource::ProcStat => system_ticks().0 as f64 / ticks_per_second(),
+    }
 }
 
 /// Samples the system and our processes (pingpong itself plus `players`).
@@ -119,6 +159,39 @@ pub fn between(a: &Snapshot, b: &Snapshot) -> Load {
     }
 }
 
+/// Measures the CPU time other processes use over a window: all CPU time
+/// the system used ([`system_busy_seconds`]), less what pingpong
+/// and its reaped descendants used (`getrusage`), per second of wall time.
+/// The verdict measures each step with it, and `pingpong scale` each of its
+/// runs, so both report the same quantity.
+///
+/// Where the machine offers only `/proc/stat` ([`busy_source`]), which
+/// counts in clock ticks, a window should last a few hundred milliseconds
+/// for a reading to within a few hundredths of a CPU.
+pub struct LoadMeter {
+    busy0: f64,
+    ours0: f64,
+    t0: Instant,
+}
+
+impl LoadMeter {
+    pub fn start() -> LoadMeter {
+        LoadMeter {
+            busy0: system_busy_seconds(),
+            ours0: crate::measure::rusage::family_cpu_seconds(),
+            t0: Instant::now(),
+        }
+    }
+
+    /// CPUs the other processes used since [`LoadMeter::start`].
+    pub fn others_cpus(&self) -> f64 {
+        let wall = self.t0.elapsed().as_secs_f64().max(1e-9);
+        let others = (system_busy_seconds() - self.busy0)
+            - (crate::measure::rusage::family_cpu_seconds() - self.ours0);
+        (others / wall).max(0.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,6 +206,21 @@ mod tests {
         }
         std::hint::black_box(x);
         assert!(process_ticks(std::process::id()) > 0);
+    }
+
+    #[test]
+    fn the_system_s_cpu_time_never_runs_backwards_and_others_load_is_never_negative() {
+        let meter = LoadMeter::start();
+        let a = system_busy_seconds();
+        let start = Instant::now();
+        let mut x = 0u64;
+        while start.elapsed().as_millis() < 20 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+        }
+        std::hint::black_box(x);
+        assert!(system_busy_seconds() >= a, "{:?}", busy_source());
+        let others = meter.others_cpus();
+        assert!(others >= 0.0 && others.is_finite());
     }
 
     #[test]

@@ -541,7 +541,10 @@ fn placement_name(p: CpuSet, ru: bool) -> &'static str {
 /// A scaling row's speedup over one worker, when it has one.
 // The one place that reads a scaling row's speedup: follows its type.
 fn speedup_of(r: &ScaleResult) -> Option<f64> {
-    r.speedup.is_finite().then_some(r.speedup)
+    if r.broken.is_some() {
+        return None;
+    }
+    r.speedup
 }
 
 /// A speedup series: its name, (workers, speedup) points, and the speedup

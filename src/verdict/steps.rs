@@ -8,7 +8,7 @@ use crate::document::Document;
 use crate::subprocess::reap::Cut;
 use anyhow::{bail, Context, Result};
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// An experiment of the plan: its name and its arguments (without `--json`).
 #[derive(Clone, Debug)]
@@ -29,34 +29,9 @@ impl ExperimentStep {
     }
 }
 
-/// Measures the CPU time other processes use while a step runs: all CPU
-/// time the system used, less what pingpong and its (reaped) descendants
-/// used, per second of wall time.
-pub struct LoadMeter {
-    busy0: f64,
-    ours0: f64,
-    t0: Instant,
-}
-
-impl LoadMeter {
-    pub fn start() -> LoadMeter {
-        use crate::measure::{load, rusage};
-        LoadMeter {
-            busy0: load::system_busy_seconds(),
-            ours0: rusage::family_cpu_seconds(),
-            t0: Instant::now(),
-        }
-    }
-
-    /// CPUs the other processes used since [`LoadMeter::start`].
-    pub fn others_cpus(&self) -> f64 {
-        use crate::measure::{load, rusage};
-        let wall = self.t0.elapsed().as_secs_f64().max(1e-9);
-        let others = (load::system_busy_seconds() - self.busy0)
-            - (rusage::family_cpu_seconds() - self.ours0);
-        (others / wall).max(0.0)
-    }
-}
+/// The machine's other load while a step runs (shared with the experiments
+/// that measure it themselves).
+pub use crate::measure::load::LoadMeter;
 
 /// Runs the step as a child of pingpong: its document, or why there is none.
 pub fn run(step: &ExperimentStep, timeout: Duration) -> Step {

@@ -3,7 +3,7 @@
 //! GIL (P5).
 
 use super::{missing, Judgement, Word, MARGIN};
-use crate::evidence::{against, show, Compared, Evidence};
+use crate::evidence::{against, show, Compared, Evidence, Figure};
 use crate::experiment::scale::key;
 use crate::kinds::{CpuSet, UnitKind};
 
@@ -18,111 +18,245 @@ fn cpus(ev: &Evidence) -> usize {
     ev.figure(key::CPUS).map(|f| f.value as usize).unwrap_or(0)
 }
 
-/// Other processes' load (CPUs) during the scaling experiment, if measured.
-fn scale_load(ev: &Evidence) -> f64 {
-    ev.figure(&crate::verdict::load_key("scale"))
-        .map(|f| f.value)
-        .unwrap_or(0.0)
+/// Other processes' load (CPUs) during the scaling experiment: what the
+/// experiment recorded over the rounds its figures rest on, else what the
+/// verdict measured over the whole step, if either was measured.
+fn scale_load(ev: &Evidence) -> Option<(String, f64)> {
+    [key::LOAD.to_string(), crate::verdict::load_key("scale")]
+        .into_iter()
+        .find_map(|k| ev.figure(&k).map(|f| (k, f.value)))
 }
 
+/// Speedup clearly above PARALLEL in every round.
+fn parallel(f: &Figure) -> bool {
+    against(f, PARALLEL) == Compared::Above
+}
+
+/// Speedup clearly under SERIAL in every round.
+fn serial(f: &Figure) -> bool {
+    f.high < SERIAL
+}
+
+/// CPU time over SERIAL× wall time in every round: units seen running at once.
+fn at_once(p: &Figure) -> bool {
+    p.low > SERIAL
+}
+
+/// CPU time within 1 + 5·MARGIN of wall time in every round: one at a time.
+fn one_at_a_time(p: &Figure) -> bool {
+    p.high < 1.0 + 5.0 * MARGIN
+}
+
+/// T3, T7, P3, T8 (CPU-bound scaling) and A5 (threads pinned to one CPU).
+///
+/// In order: no experiment → not measurable here; one CPU → depends on the
+/// number of CPUs; others' load over [`BUSY`] during the rounds the figures
+/// rest on → depends on the machine's load (never "holds": a disturbed
+/// round can make a speedup look bigger or smaller); no figure → not
+/// measurable here, with the experiment's own reason (failed, or broken);
+/// then the figures against [`PARALLEL`] and [`SERIAL`], anything between
+/// being no clear difference.
+/// A5 reads only whether the pinned threads finished with the right
+/// answer, which others' load cannot change.
 pub fn scale(ev: &Evidence, id: &str) -> Judgement {
-    let k = match id {
-        "P3" => key::speedup(UnitKind::Fork, CpuSet::AllCpus),
-        "T8" | "A5" => key::speedup(UnitKind::Thread, CpuSet::OneCpu),
-        _ => key::speedup(UnitKind::Thread, CpuSet::AllCpus),
-    };
-    let Some(f) = ev.figure(&k) else {
-        return missing(ev, &["scale"], "needs the `scale` experiment");
-    };
-    if cpus(ev) < 2 && id != "A5" {
-        // One CPU: no two units can run at once here, whatever they are.
-        // That is a property of this machine, not of threads or processes.
-        return Judgement {
-            word: Word::Depends {
-                on: "the number of CPUs: pingpong may use one here, so units can only take turns".into(),
-            },
-            rule: format!(
-                "with one CPU no two units run at once, so the claim cannot be told apart from the machine; measured speedup {}",
-                show(f)
-            ),
-            figures: vec![k, key::CPUS.into()],
-            commands: vec![f.command.clone()],
-        };
+    if id == "A5" {
+        return turns(ev);
     }
-    let load = scale_load(ev);
-    let busy = load > BUSY;
-    let busy_word = || {
-        Word::Depends {
-        on: format!("the machine's load: other processes used {load:.2} CPUs meanwhile, so the units could not all get a CPU; rerun on a quieter machine"),
-    }
-    };
-    // How many units ran at once: CPU time ÷ wall time.
-    let par_key = key::parallelism(if id == "P3" {
+    let unit = if id == "P3" {
         UnitKind::Fork
     } else {
         UnitKind::Thread
-    });
-    let par = ev.figure(&par_key);
-    let at_once = par.is_some_and(|p| p.low > SERIAL);
-    let one_at_a_time = par.is_none_or(|p| p.high < 1.0 + 5.0 * MARGIN);
-    let free = ev.figure(&key::speedup(UnitKind::Thread, CpuSet::AllCpus));
-    let parallel = against(f, PARALLEL) == Compared::Above;
-    let serial = f.high < SERIAL;
-    let par_text = par
-        .map(|p| format!("; CPU time ÷ wall time {}", show(p)))
+    };
+    let k = if id == "T8" {
+        key::speedup(UnitKind::Thread, CpuSet::OneCpu)
+    } else {
+        key::speedup(unit, CpuSet::AllCpus)
+    };
+    let par_key = key::parallelism(unit);
+    let free_key = key::speedup(UnitKind::Thread, CpuSet::AllCpus);
+    let f = ev.figure(&k);
+    let par = ev.figure(&par_key).filter(|_| id != "T8" && id != "T7");
+    let free = ev.figure(&free_key);
+    // What the rule rests on: a speedup (T8: both the pinned and the free
+    // one), or for T3 and P3 at least the CPU time ÷ wall time.
+    let measured = match id {
+        "T8" => f.is_some() && free.is_some(),
+        "T7" => f.is_some(),
+        _ => f.is_some() || par.is_some(),
+    };
+    // The experiment's own reason first: a broken or unfinished run.
+    let why: Vec<&str> = match id {
+        "T8" => vec![&k, &free_key, "scale"],
+        "T7" => vec![&k, "scale"],
+        _ => vec![&k, &par_key, "scale"],
+    };
+    if !measured && ev.figure(key::CPUS).is_none() {
+        return missing(ev, &why, "needs the `scale` experiment");
+    }
+    let mut figures: Vec<String> = f.map(|_| k.clone()).into_iter().collect();
+    if id == "T8" {
+        figures.push(free_key.clone());
+    }
+    if par.is_some() {
+        figures.push(par_key.clone());
+    }
+    let commands: Vec<String> = f
+        .or(par)
+        .map(|x| vec![x.command.clone()])
         .unwrap_or_default();
+    let shown = |x: Option<&Figure>| x.map(show).unwrap_or_else(|| "not measured".into());
+    let measured_text = match id {
+        "T8" => format!("pinned {}, free {}", shown(f), shown(free)),
+        _ => format!(
+            "speedup {}{}",
+            shown(f),
+            par.map(|p| format!("; CPU time ÷ wall time {}", show(p)))
+                .unwrap_or_default()
+        ),
+    };
+    let n = cpus(ev);
+    if n < 2 {
+        // One CPU: no two units can run at once here, whatever they are.
+        // That is a property of this machine, not of threads or processes.
+        figures.push(key::CPUS.into());
+        return Judgement {
+            word: Word::Depends {
+                on: "the number of CPUs: pingpong may use one here, so units can only take turns"
+                    .into(),
+            },
+            rule: format!(
+                "with one CPU no two units run at once, so the claim cannot be told apart from the machine; measured {measured_text}"
+            ),
+            figures,
+            commands,
+        };
+    }
+    let load = scale_load(ev);
+    let others = load.as_ref().map(|(_, l)| *l).unwrap_or(0.0);
+    if let Some((lk, _)) = &load {
+        figures.push(lk.clone());
+    }
+    if others > BUSY {
+        // Before a missing figure too: a measurement broken or cut short on
+        // a busy machine says more about the machine than about the units.
+        return Judgement {
+            word: busy_word(others),
+            rule: format!(
+                "a CPU-bound comparison needs the CPUs to itself: others used over {BUSY} CPUs during \
+                 the rounds measured; measured {measured_text}"
+            ),
+            figures,
+            commands,
+        };
+    }
+    if !measured {
+        return missing(ev, &why, "needs the `scale` experiment");
+    }
     let (word, rule) = match id {
         "T3" => (
-            if at_once || parallel { Word::Fails } else if busy { busy_word() } else if serial && one_at_a_time { Word::Holds } else { Word::NoClearDifference },
+            if par.is_some_and(at_once) || f.is_some_and(parallel) {
+                Word::Fails
+            } else if f.is_none_or(serial) && par.is_none_or(one_at_a_time) {
+                Word::Holds
+            } else {
+                Word::NoClearDifference
+            },
             format!(
-                "fails when CPU-bound threads are seen running at once (CPU time over {SERIAL}× wall time, or a speedup over {PARALLEL}× with {} CPUs); \
-                 holds only when they neither speed up nor use more than one CPU on an otherwise idle machine; measured speedup {}{par_text}; others' load {load:.2} CPUs",
-                cpus(ev),
-                show(f)
+                "fails when CPU-bound threads are seen running at once (CPU time over {SERIAL}× wall time, \
+                 or a speedup over {PARALLEL}× with {n} CPUs, in every round); holds when they neither speed up \
+                 (under {SERIAL}×) nor use more than one CPU; between, no clear difference"
             ),
         ),
-        "T7" | "P3" => (
-            if parallel || (id == "P3" && at_once) { Word::Holds } else if busy { busy_word() } else if serial { Word::Fails } else { Word::Depends { on: "the number of free cores".into() } },
+        "T7" => (
+            if f.is_some_and(parallel) {
+                Word::Holds
+            } else if f.is_some_and(serial) {
+                Word::Fails
+            } else {
+                Word::NoClearDifference
+            },
             format!(
-                "holds when the same CPU-bound work split over the cores runs over {PARALLEL}× faster than on one unit{}; measured speedup {}{par_text}; others' load {load:.2} CPUs",
-                if id == "P3" { " (or the processes are seen running at once)" } else { "" },
-                show(f)
+                "holds when CPU-bound work split over threads, one per CPU ({n}), runs over {PARALLEL}× faster \
+                 than on one thread in every round; fails under {SERIAL}×; between, no clear difference"
             ),
         ),
-        "T8" => {
-            let free_parallel = free.is_some_and(|fr| against(fr, PARALLEL) == Compared::Above);
-            (
-                if serial && free_parallel { Word::Holds } else if parallel { Word::Fails } else if busy { busy_word() } else { Word::NoClearDifference },
+        "P3" => (
+            if f.is_some_and(parallel) || par.is_some_and(at_once) {
+                Word::Holds
+            } else if f.is_none_or(serial) && par.is_none_or(one_at_a_time) {
+                Word::Fails
+            } else {
+                Word::NoClearDifference
+            },
+            format!(
+                "holds when CPU-bound processes, one per CPU ({n}), run over {PARALLEL}× faster than one \
+                 or are seen running at once (CPU time over {SERIAL}× wall time) in every round; fails when \
+                 they neither speed up (under {SERIAL}×) nor use more than one CPU; between, no clear difference"
+            ),
+        ),
+        _ => (
+            // T8: pinned to one CPU against free to use every CPU (both
+            // measured, as checked above).
+            match (f, free) {
+                (Some(pinned), Some(free)) if serial(pinned) && parallel(free) => Word::Holds,
+                (Some(pinned), Some(free))
+                    if parallel(pinned) || (serial(free) && serial(pinned)) =>
+                {
+                    Word::Fails
+                }
+                _ => Word::NoClearDifference,
+            },
                 format!(
-                    "holds when threads pinned to one CPU gain under {SERIAL}× while unpinned threads gain over {PARALLEL}×; measured pinned {}, unpinned {}; others' load {load:.2} CPUs",
-                    show(f),
-                    free.map(show).unwrap_or_else(|| "not measured".into())
-                ),
-            )
-        }
-        _ => {
-            // A5: on one core the threads still run, taking turns.
-            let verified = ev.demo(key::PINNED_VERIFIED);
-            let ok = verified.is_some_and(|d| d.shows_claim);
-            (
-                if ok && serial { Word::Holds } else if !ok { Word::Fails } else { Word::NoClearDifference },
-                format!(
-                    "holds when threads pinned to one CPU all finish with the right answer and no speedup (they take turns); {}; pinned speedup {}",
-                    verified.map(|d| d.shown.clone()).unwrap_or_else(|| "result not checked".into()),
-                    show(f)
-                ),
-            )
-        }
+                    "holds when threads pinned to one CPU gain under {SERIAL}× while threads free to use \
+                     {n} CPUs gain over {PARALLEL}×; fails when pinned threads gain over {PARALLEL}× too, \
+                     or when free threads gain under {SERIAL}× as pinned ones do (several processors give \
+                 no more); between, no clear difference"
+            ),
+        ),
     };
-    let mut figures = vec![k];
-    if par.is_some() && matches!(id, "T3" | "T7" | "P3") {
-        figures.push(par_key);
-    }
     Judgement {
         word,
-        rule,
+        rule: format!("{rule}; measured {measured_text}; others' load {others:.2} CPUs"),
         figures,
-        commands: vec![f.command.clone()],
+        commands,
+    }
+}
+
+fn busy_word(load: f64) -> Word {
+    Word::Depends {
+        on: format!(
+            "the machine's load: other processes used {load:.2} CPUs meanwhile, so the units \
+             could not all get a CPU; rerun on a quieter machine"
+        ),
+    }
+}
+
+/// A5: on one core the threads still run, taking turns: every run of two
+/// or more threads pinned to one CPU finished with the right answer.
+fn turns(ev: &Evidence) -> Judgement {
+    let Some(d) = ev.demo(key::PINNED_VERIFIED) else {
+        return missing(
+            ev,
+            &[key::PINNED_VERIFIED, "scale"],
+            "needs the `scale` experiment's runs of threads pinned to one CPU",
+        );
+    };
+    let k = key::speedup(UnitKind::Thread, CpuSet::OneCpu);
+    let pinned = ev.figure(&k);
+    Judgement {
+        word: if d.shows_claim {
+            Word::Holds
+        } else {
+            Word::Fails
+        },
+        rule: format!(
+            "holds when threads pinned to one CPU all finish with the right answer (they can only take \
+             turns there); fails when one gave a wrong answer or did not finish; {}; pinned speedup {}",
+            d.shown,
+            pinned.map(show).unwrap_or_else(|| "not measured".into())
+        ),
+        figures: pinned.map(|_| k.clone()).into_iter().collect(),
+        commands: pinned.map(|p| vec![p.command.clone()]).unwrap_or_default(),
     }
 }
 
@@ -189,90 +323,210 @@ mod tests {
     use super::*;
     use crate::evidence::Figure;
 
+    fn cpus(n: f64) -> (String, Figure) {
+        (key::CPUS.into(), fig(n, n, n))
+    }
     fn two() -> (String, Figure) {
-        (key::CPUS.into(), fig(2.0, 2.0, 2.0))
+        cpus(2.0)
     }
-    fn threads(v: f64, lo: f64, hi: f64) -> (String, Figure) {
-        (
-            key::speedup(UnitKind::Thread, CpuSet::AllCpus),
-            ratio(v, lo, hi),
-        )
+    fn speedup(u: UnitKind, p: CpuSet, (v, lo, hi): (f64, f64, f64)) -> (String, Figure) {
+        (key::speedup(u, p), ratio(v, lo, hi))
     }
-
-    #[test]
-    fn t3_fails_for_parallel_threads_and_holds_for_serial_ones() {
-        let ev = with(&[two(), threads(1.9, 1.8, 1.95)]);
-        assert_eq!(scale(&ev, "T3").word, Word::Fails);
-        assert_eq!(scale(&ev, "T7").word, Word::Holds);
-        let ev = with(&[two(), threads(1.0, 0.95, 1.05)]);
-        assert_eq!(scale(&ev, "T3").word, Word::Holds);
-        assert_eq!(scale(&ev, "T7").word, Word::Fails);
-        let ev = with(&[two(), threads(1.4, 1.2, 1.6)]);
-        assert_eq!(scale(&ev, "T3").word, Word::NoClearDifference);
-        assert!(matches!(scale(&ev, "T7").word, Word::Depends { .. }));
+    fn threads(v: (f64, f64, f64)) -> (String, Figure) {
+        speedup(UnitKind::Thread, CpuSet::AllCpus, v)
     }
-
-    #[test]
-    fn a_busy_machine_makes_scaling_depend_on_load_not_hold() {
-        let ev = with(&[
+    fn pinned(v: (f64, f64, f64)) -> (String, Figure) {
+        speedup(UnitKind::Thread, CpuSet::OneCpu, v)
+    }
+    fn processes(v: (f64, f64, f64)) -> (String, Figure) {
+        speedup(UnitKind::Fork, CpuSet::AllCpus, v)
+    }
+    fn par(u: UnitKind, v: f64) -> (String, Figure) {
+        (key::parallelism(u), fig(v, v * 0.97, v * 1.02))
+    }
+    fn load(v: f64) -> (String, Figure) {
+        (key::LOAD.into(), fig(v, v * 0.9, v * 1.1))
+    }
+    /// A 2-CPU machine on which threads and processes scale (1.9×), pinned
+    /// threads do not (1.0×), others are idle, and the pinned threads finished.
+    fn scaling() -> Evidence {
+        let mut ev = with(&[
             two(),
-            threads(1.0, 0.99, 1.01),
-            (key::parallelism(UnitKind::Thread), fig(1.0, 1.0, 1.0)),
-            (crate::verdict::load_key("scale"), fig(0.9, 0.9, 0.9)),
+            threads((1.9, 1.8, 1.95)),
+            processes((1.9, 1.8, 1.95)),
+            pinned((1.0, 0.97, 1.02)),
+            par(UnitKind::Thread, 1.95),
+            par(UnitKind::Fork, 1.95),
+            load(0.02),
         ]);
-        assert!(matches!(scale(&ev, "T3").word, Word::Depends { .. }));
-        assert!(matches!(scale(&ev, "T7").word, Word::Depends { .. }));
+        ev.show(key::PINNED_VERIFIED, true, "ok");
+        ev
+    }
+    fn word(ev: &Evidence, id: &str) -> Word {
+        scale(ev, id).word
+    }
+    fn depends_on(w: &Word, what: &str) -> bool {
+        matches!(w, Word::Depends { on } if on.contains(what))
+    }
+    fn set(ev: &mut Evidence, (k, f): (String, Figure)) {
+        ev.put(k, f);
+    }
+
+    #[test]
+    fn on_a_machine_where_units_scale_t3_fails_and_t7_p3_t8_a5_hold() {
+        let ev = scaling();
+        assert_eq!(word(&ev, "T3"), Word::Fails);
+        assert_eq!(word(&ev, "T7"), Word::Holds);
+        assert_eq!(word(&ev, "P3"), Word::Holds);
+        assert_eq!(word(&ev, "T8"), Word::Holds);
+        assert_eq!(word(&ev, "A5"), Word::Holds);
+    }
+
+    #[test]
+    fn serial_threads_make_t3_hold_and_t7_fail() {
+        let mut ev = scaling();
+        set(&mut ev, threads((1.0, 0.95, 1.05)));
+        set(&mut ev, par(UnitKind::Thread, 1.0));
+        assert_eq!(word(&ev, "T3"), Word::Holds);
+        assert_eq!(word(&ev, "T7"), Word::Fails);
+        // Several CPUs give no more than one: T8's comparison fails.
+        assert_eq!(word(&ev, "T8"), Word::Fails);
     }
 
     #[test]
     fn threads_seen_using_two_cpus_refute_t3_even_without_a_speedup() {
-        let ev = with(&[
-            two(),
-            threads(1.1, 1.0, 1.2),
-            (key::parallelism(UnitKind::Thread), fig(1.9, 1.9, 1.9)),
-        ]);
-        assert_eq!(scale(&ev, "T3").word, Word::Fails);
+        let mut ev = scaling();
+        set(&mut ev, threads((1.1, 1.0, 1.2)));
+        set(&mut ev, par(UnitKind::Thread, 1.9));
+        assert_eq!(word(&ev, "T3"), Word::Fails);
+        // T7 is about speed: 1.1× is neither clearly parallel nor serial.
+        assert_eq!(word(&ev, "T7"), Word::NoClearDifference);
+    }
+
+    #[test]
+    fn a_speedup_inside_the_noise_is_no_clear_difference() {
+        let mut ev = scaling();
+        set(&mut ev, threads((1.4, 1.1, 1.6)));
+        set(&mut ev, par(UnitKind::Thread, 1.15));
+        set(&mut ev, processes((1.4, 1.1, 1.6)));
+        set(&mut ev, par(UnitKind::Fork, 1.15));
+        for id in ["T3", "T7", "P3", "T8"] {
+            assert_eq!(word(&ev, id), Word::NoClearDifference, "{id}");
+        }
+    }
+
+    #[test]
+    fn processes_seen_running_at_once_make_p3_hold_and_serial_ones_make_it_fail() {
+        let mut ev = scaling();
+        set(&mut ev, processes((1.3, 1.1, 1.6)));
+        assert_eq!(word(&ev, "P3"), Word::Holds, "CPU time ÷ wall 1.95");
+        set(&mut ev, processes((1.0, 0.97, 1.03)));
+        set(&mut ev, par(UnitKind::Fork, 1.0));
+        assert_eq!(word(&ev, "P3"), Word::Fails);
+    }
+
+    #[test]
+    fn pinned_threads_that_scale_refute_t8() {
+        let mut ev = scaling();
+        set(&mut ev, pinned((1.9, 1.8, 1.95)));
+        assert_eq!(word(&ev, "T8"), Word::Fails);
+    }
+
+    #[test]
+    fn a_busy_machine_makes_scaling_depend_on_load_never_hold() {
+        // Whatever the figures say: a disturbed round can make a speedup
+        // look bigger or smaller than the units' own.
+        for (t, p) in [(1.9, 1.95), (1.0, 1.0)] {
+            let mut ev = scaling();
+            set(&mut ev, threads((t, t * 0.95, t * 1.02)));
+            set(&mut ev, par(UnitKind::Thread, p));
+            set(&mut ev, load(0.9));
+            for id in ["T3", "T7", "P3", "T8"] {
+                assert!(depends_on(&word(&ev, id), "load"), "{id}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_load_the_experiment_recorded_comes_before_the_step_s() {
+        let mut ev = scaling();
+        // The step as a whole was busy, but the rounds the figures rest on were quiet.
+        set(
+            &mut ev,
+            (crate::verdict::load_key("scale"), fig(0.9, 0.9, 0.9)),
+        );
+        assert_eq!(word(&ev, "T7"), Word::Holds);
+        // Without the experiment's own figure, the step's load decides.
+        ev.figures.remove(key::LOAD);
+        assert!(depends_on(&word(&ev, "T7"), "load"));
     }
 
     #[test]
     fn on_one_cpu_scaling_depends_on_the_number_of_cpus() {
-        let ev = with(&[
-            (key::CPUS.into(), fig(1.0, 1.0, 1.0)),
-            threads(1.0, 1.0, 1.0),
-            (
-                key::speedup(UnitKind::Fork, CpuSet::AllCpus),
-                ratio(1.0, 1.0, 1.0),
-            ),
-            (
-                key::speedup(UnitKind::Thread, CpuSet::OneCpu),
-                ratio(1.0, 1.0, 1.0),
-            ),
-        ]);
+        let mut ev = scaling();
+        set(&mut ev, cpus(1.0));
+        set(&mut ev, threads((1.0, 0.98, 1.02)));
         for id in ["T3", "T7", "P3", "T8"] {
-            match scale(&ev, id).word {
-                Word::Depends { on } => assert!(on.contains("number of CPUs"), "{id}: {on}"),
+            assert!(depends_on(&word(&ev, id), "number of CPUs"), "{id}");
+        }
+        // Taking turns on one CPU is just what A5 says.
+        assert_eq!(word(&ev, "A5"), Word::Holds);
+    }
+
+    #[test]
+    fn without_the_experiment_scaling_is_not_measurable_and_says_why() {
+        let mut ev = Evidence::default();
+        ev.miss("scale", "`pingpong scale` did not finish within 180s");
+        for id in ["T3", "T7", "P3", "T8", "A5"] {
+            match word(&ev, id) {
+                Word::NotMeasurable { why } => assert!(why.contains("180s"), "{id}: {why}"),
                 w => panic!("{id}: {w:?}"),
             }
         }
     }
 
     #[test]
-    fn t8_and_a5_read_the_pinned_run() {
-        let pinned = |v, lo, hi| {
-            (
-                key::speedup(UnitKind::Thread, CpuSet::OneCpu),
-                ratio(v, lo, hi),
-            )
-        };
-        let mut ev = with(&[two(), threads(1.9, 1.8, 1.95), pinned(1.0, 0.97, 1.02)]);
-        assert_eq!(scale(&ev, "T8").word, Word::Holds);
-        ev.show(key::PINNED_VERIFIED, true, "ok");
-        assert_eq!(scale(&ev, "A5").word, Word::Holds);
-        ev.show(key::PINNED_VERIFIED, false, "wrong sum");
-        assert_eq!(scale(&ev, "A5").word, Word::Fails);
-        let (k, f) = pinned(1.9, 1.8, 1.95);
-        ev.put(k, f);
-        assert_eq!(scale(&ev, "T8").word, Word::Fails);
+    fn a_broken_measurement_is_not_measurable_naming_why() {
+        let mut ev = scaling();
+        let k = key::speedup(UnitKind::Thread, CpuSet::AllCpus);
+        ev.figures.remove(&k);
+        ev.figures.remove(&key::parallelism(UnitKind::Thread));
+        ev.miss(k, "a speedup of 3.1× from 2 threads cannot be theirs");
+        for id in ["T3", "T7", "T8"] {
+            match word(&ev, id) {
+                Word::NotMeasurable { why } => assert!(why.contains("3.1×"), "{id}: {why}"),
+                w => panic!("{id}: {w:?}"),
+            }
+        }
+        // Processes were measured apart.
+        assert_eq!(word(&ev, "P3"), Word::Holds);
+    }
+
+    #[test]
+    fn a_broken_measurement_on_a_busy_machine_depends_on_the_load() {
+        let mut ev = scaling();
+        let k = key::speedup(UnitKind::Thread, CpuSet::OneCpu);
+        ev.figures.remove(&k);
+        ev.miss(
+            k,
+            "a speedup of 1.4× from 2 threads on one CPU cannot be theirs",
+        );
+        set(&mut ev, load(1.2));
+        assert!(depends_on(&word(&ev, "T8"), "load"));
+    }
+
+    #[test]
+    fn a5_is_not_measurable_without_its_demonstration_and_fails_only_on_a_wrong_or_unfinished_run()
+    {
+        let mut ev = scaling();
+        ev.demos.clear();
+        assert!(matches!(word(&ev, "A5"), Word::NotMeasurable { .. }));
+        ev.show(key::PINNED_VERIFIED, false, "WRONG ANSWER with 2 threads");
+        assert_eq!(word(&ev, "A5"), Word::Fails);
+        ev.show(key::PINNED_VERIFIED, true, "all finished");
+        // Others' load cannot change an answer: A5 still holds.
+        set(&mut ev, load(1.5));
+        assert_eq!(word(&ev, "A5"), Word::Holds);
     }
 
     fn py(threads: (f64, f64, f64), processes: (f64, f64, f64), load: f64) -> Evidence {
