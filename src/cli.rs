@@ -48,7 +48,7 @@ pub enum Command {
     /// Latency of an interface that answers pings while heavy work runs (T4).
     Responsive(crate::experiment::responsive::ResponsiveArgs),
     /// Show faults happening, contained in sacrificial children: crash, stop, deadlock, race, isolation, zombies, pool.
-    Faults(FaultsArgs),
+    Faults(crate::faults::FaultsArgs),
     /// The same experiments in CPython (threading, _thread, multiprocessing), with and without the GIL: rally, spawn, scale, pickling, memory, faults, stop, pool, locks, connection, zombie.
     Python(crate::python::PythonArgs),
     /// Play one player (pingpong's own use: the spawn start method re-executes this).
@@ -354,18 +354,4 @@ pub struct DemoArgs {
     /// Deadline for the whole demo [default: enough for the hits at that pace, plus 30s].
     #[arg(long, value_name = "TIME")]
     pub timeout: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct FaultsArgs {
-    /// Experiments to run [default: all]: crash, stop, deadlock, race, isolation, zombies, pool.
-    #[arg(value_name = "NAME")]
-    pub names: Vec<String>,
-
-    /// Smaller workloads and shorter grace periods (seconds, not minutes).
-    #[arg(long)]
-    pub quick: bool,
-
-    #[command(flatten)]
-    pub exports: crate::export::Exports,
 }

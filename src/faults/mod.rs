@@ -152,8 +152,23 @@ pub struct FaultsDocument {
     pub notes: Vec<String>,
 }
 
+/// `pingpong faults`: which experiments, how big, where the results go.
+#[derive(Debug, clap::Args)]
+pub struct FaultsArgs {
+    /// Experiments to run [default: all]: crash, stop, deadlock, race, isolation, zombies, pool.
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+
+    /// Smaller workloads and shorter grace periods (seconds, not minutes).
+    #[arg(long)]
+    pub quick: bool,
+
+    #[command(flatten)]
+    pub exports: crate::export::Exports,
+}
+
 /// Resolves the command line.
-pub fn plan(args: &crate::cli::FaultsArgs) -> Result<FaultsPlan> {
+pub fn plan(args: &FaultsArgs) -> Result<FaultsPlan> {
     args.exports.check()?;
     let mut experiments = Vec::new();
     for n in &args.names {
@@ -178,7 +193,7 @@ pub fn plan(args: &crate::cli::FaultsArgs) -> Result<FaultsPlan> {
 }
 
 /// `pingpong faults`: runs each experiment, exporting after each one.
-pub fn run(args: &crate::cli::FaultsArgs) -> Result<bool> {
+pub fn run(args: &FaultsArgs) -> Result<bool> {
     let plan = plan(args)?;
     let mut doc = FaultsDocument {
         header: Header::new("faults"),
