@@ -200,10 +200,14 @@ pub struct Evidence {
 
 impl Evidence {
     pub fn figure(&self, key: &str) -> Option<&Figure> {
+        #[cfg(test)]
+        asked::note(asked::Asked::Figure(key.to_string()));
         self.figures.get(key)
     }
 
     pub fn demo(&self, key: &str) -> Option<&Demo> {
+        #[cfg(test)]
+        asked::note(asked::Asked::Demo(key.to_string()));
         self.demos.get(key)
     }
 
@@ -224,6 +228,41 @@ impl Evidence {
     pub fn miss(&mut self, experiment: impl Into<String>, why: impl Into<String>) {
         self.missing
             .insert(experiment.into(), Missing { why: why.into() });
+    }
+}
+
+/// What the rules asked the evidence for (tests only): lets a test find
+/// every figure and demonstration a rule reads without listing them, so it
+/// can feed the rule synthetic values for each (see `verdict::rules`).
+#[cfg(test)]
+pub(crate) mod asked {
+    use std::cell::RefCell;
+    use std::collections::BTreeSet;
+
+    #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+    pub enum Asked {
+        Figure(String),
+        Demo(String),
+    }
+
+    thread_local! {
+        static ASKED: RefCell<Option<BTreeSet<Asked>>> = const { RefCell::new(None) };
+    }
+
+    pub fn note(a: Asked) {
+        ASKED.with(|s| {
+            if let Some(set) = s.borrow_mut().as_mut() {
+                set.insert(a);
+            }
+        });
+    }
+
+    /// Runs `f`, returning its result and what it asked for.
+    pub fn recording<T>(f: impl FnOnce() -> T) -> (T, BTreeSet<Asked>) {
+        ASKED.with(|s| *s.borrow_mut() = Some(BTreeSet::new()));
+        let out = f();
+        let set = ASKED.with(|s| s.borrow_mut().take()).unwrap_or_default();
+        (out, set)
     }
 }
 

@@ -107,7 +107,7 @@ fn view(ev: &Evidence, b: Build) -> Evidence {
 }
 
 /// A figure key of the view, as the column names it.
-fn from_view(b: Build, k: String) -> String {
+pub(super) fn from_view(b: Build, k: String) -> String {
     match k.strip_prefix("python.") {
         Some(rest) => key::of(b, rest),
         None => key::of(b, &k),

@@ -12,6 +12,8 @@ mod faults;
 mod memory;
 mod overlap;
 mod rally;
+#[cfg(test)]
+mod reach;
 mod responsive;
 mod scale;
 mod spawn;
