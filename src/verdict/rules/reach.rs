@@ -14,6 +14,8 @@ use super::{judge, judge_cpython, Word, BOTH};
 use crate::evidence::asked::{recording, Asked};
 use crate::evidence::{Evidence, Figure, Spread, Unit};
 use crate::python::Build;
+use proptest::prelude::Rng;
+use proptest::test_runner::{RngAlgorithm, TestRng};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A word without its reason, to compare sets of words.
@@ -38,16 +40,20 @@ impl From<&Word> for Kind {
     }
 }
 
-/// SplitMix64: a reproducible stream of synthetic values.
-struct Stream(u64);
+/// A reproducible stream of synthetic values.
+struct Stream(TestRng);
 
 impl Stream {
+    fn seeded(id: &str) -> Stream {
+        let mut seed = [0u8; 32];
+        for (i, b) in id.bytes().enumerate() {
+            seed[i % 32] ^= b;
+        }
+        Stream(TestRng::from_seed(RngAlgorithm::ChaCha, &seed))
+    }
+
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     fn pick<T: Copy>(&mut self, from: &[T]) -> T {
@@ -137,7 +143,7 @@ fn explore(id: &str, column: Column) -> BTreeSet<Kind> {
     let mut figures: BTreeSet<String> = seeds();
     let mut demos: BTreeSet<String> = BTreeSet::new();
     let mut words = BTreeSet::new();
-    let mut s = Stream(id.bytes().fold(7, |h, b| h * 31 + u64::from(b)));
+    let mut s = Stream::seeded(id);
     for round in 0..ROUNDS {
         let mut ev = Evidence::default();
         // Each round its own mix: from no figure at all to every one, and
