@@ -29,20 +29,35 @@
 //! - **Broken.** A speedup above what the workers and the CPUs allow (plus
 //!   10%) cannot be the workers' doing: that measurement is marked broken
 //!   and is not evidence.
+//!
+//! This file holds the experiment (its arguments, its document, the run);
+//! the kernel is in `kernel.rs`, one run over threads or processes in
+//! `units.rs`, sizing the runs to the budget in `budget.rs`, which rounds a
+//! comparison rests on in `comparison.rs`, what the document shows in
+//! `evidence.rs`.
 
-use super::{Children, CommonArgs, Deadline, Row, Session};
+mod budget;
+mod comparison;
+mod evidence;
+mod kernel;
+mod units;
+
+pub use budget::default_counts;
+pub use evidence::key;
+pub use kernel::{kernel, part, splitmix64};
+
+use super::{CommonArgs, Deadline, Row, Session};
 use crate::error::usage;
-use crate::evidence::{Evidence, Figure, Unit, Witness};
 use crate::format::ns;
 use crate::kinds::{CpuSet, UnitKind};
 use crate::measure::load::{BusySource, LoadMeter};
-use anyhow::{bail, Result};
+use anyhow::Result;
+use budget::{calibrate, round_estimate};
 use clap::Args;
+use kernel::expected_checksum;
 use serde::{Deserialize, Serialize};
-use std::os::fd::{AsFd, AsRawFd};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
+use units::{processes, threads};
 
 /// A run during which other processes used more CPUs than this is
 /// disturbed: it is measured again, within the budget, and set aside when
@@ -223,424 +238,8 @@ impl Row for ScaleResult {
 /// What `pingpong scale --json` writes.
 pub type ScaleDocument = super::ExperimentDocument<Settings, ScaleResult>;
 
-/// The names of the figures this experiment shows: the rules read them by
-/// these functions, so the two cannot disagree.
-pub mod key {
-    use crate::kinds::{CpuSet, UnitKind};
-
-    /// CPUs pingpong may use.
-    pub const CPUS: &str = "scale.cpus";
-    /// Whether every run of two or more threads pinned to one CPU finished
-    /// with the right answer (a demonstration).
-    pub const PINNED_VERIFIED: &str = "scale.pinned-verified";
-    /// CPUs other processes used during the rounds the figures rest on.
-    pub const LOAD: &str = "scale.load";
-
-    fn unit(u: UnitKind) -> &'static str {
-        match u {
-            UnitKind::Thread => "threads",
-            _ => "processes",
-        }
-    }
-
-    /// Speedup of the most workers measured (up to the CPUs) over one.
-    pub fn speedup(u: UnitKind, cpus: CpuSet) -> String {
-        match cpus {
-            CpuSet::AllCpus => format!("scale.{}.speedup", unit(u)),
-            CpuSet::OneCpu => format!("scale.{}.pinned.speedup", unit(u)),
-        }
-    }
-
-    /// CPU time ÷ wall time of those workers, free to use every CPU.
-    pub fn parallelism(u: UnitKind) -> String {
-        format!("scale.{}.parallelism", unit(u))
-    }
-}
-
-impl ScaleDocument {
-    fn rows(&self, unit: UnitKind, cpus: CpuSet) -> impl Iterator<Item = &ScaleResult> {
-        self.results.iter().filter(move |r| {
-            r.unit == unit && r.placement == cpus && (!r.reps.is_empty() || r.failed.is_some())
-        })
-    }
-
-    /// The 1-worker row and the row with the most workers that still fit
-    /// the CPUs (at least 2), among the rows measured: whatever worker
-    /// counts the run was given, this is the pair a speedup compares.
-    pub fn one_and_many(
-        &self,
-        unit: UnitKind,
-        cpus: CpuSet,
-    ) -> Option<(&ScaleResult, &ScaleResult)> {
-        let fit = self.settings.allowed_cpus.max(2);
-        let one = self.rows(unit, cpus).find(|r| r.workers == 1)?;
-        let many = self
-            .rows(unit, cpus)
-            .filter(|r| r.workers > 1 && r.workers <= fit)
-            .max_by_key(|r| r.workers)?;
-        Some((one, many))
-    }
-
-    /// The 1-worker row `row` is compared with (itself for a 1-worker row).
-    fn partner(&self, row: &ScaleResult) -> Option<&ScaleResult> {
-        self.rows(row.unit, row.placement).find(|r| r.workers == 1)
-    }
-
-    /// Whether other processes left this repetition alone.
-    pub fn quiet(&self, rep: &Rep) -> bool {
-        rep.others_cpus <= self.settings.disturbed_cpus
-    }
-
-    /// The fewest quiet rounds a comparison may rest on.
-    fn enough(&self) -> usize {
-        FEWEST_QUIET.min(self.settings.repetitions.max(1) as usize)
-    }
-
-    /// The rounds a comparison of `many` with `one` rests on, as pairs of
-    /// their repetitions: the rounds in which both were quiet, when there
-    /// are enough of them; else every round that measured both. The flag
-    /// says which.
-    pub fn pairs<'a>(
-        &self,
-        one: &'a ScaleResult,
-        many: &'a ScaleResult,
-    ) -> (Vec<(&'a Rep, &'a Rep)>, bool) {
-        let all: Vec<(&Rep, &Rep)> = many
-            .reps
-            .iter()
-            .filter_map(|m| Some((one.rep(m.round)?, m)))
-            .collect();
-        let quiet: Vec<(&Rep, &Rep)> = all
-            .iter()
-            .copied()
-            .filter(|(o, m)| self.quiet(o) && self.quiet(m))
-            .collect();
-        if quiet.len() >= self.enough() {
-            (quiet, true)
-        } else {
-            (all, false)
-        }
-    }
-
-    /// `many`'s speedup over `one` in each round it rests on.
-    pub fn paired_speedups(&self, one: &ScaleResult, many: &ScaleResult) -> Vec<f64> {
-        self.pairs(one, many)
-            .0
-            .iter()
-            .filter(|(_, m)| m.wall_ns > 0)
-            .map(|(o, m)| o.wall_ns as f64 / m.wall_ns as f64)
-            .collect()
-    }
-
-    /// Quiet rounds `row` still lacks (compared with its 1-worker row).
-    fn lacking(&self, row: &ScaleResult) -> usize {
-        let Some(one) = self.partner(row) else {
-            return 0;
-        };
-        let quiet = row
-            .reps
-            .iter()
-            .filter(|m| self.quiet(m) && one.rep(m.round).is_some_and(|o| self.quiet(o)))
-            .count();
-        (self.settings.repetitions as usize).saturating_sub(quiet)
-    }
-
-    /// The most speedup `row` can honestly show: its workers, or the CPUs
-    /// they may use, whichever is fewer.
-    fn ceiling(&self, row: &ScaleResult) -> usize {
-        let cpus = match row.placement {
-            CpuSet::AllCpus => self.settings.allowed_cpus.max(1),
-            CpuSet::OneCpu => 1,
-        };
-        row.workers.min(cpus)
-    }
-
-    /// Recomputes every row's medians, speedup and broken mark from the
-    /// repetitions its comparison rests on ([`ScaleDocument::pairs`]).
-    pub fn summarize(&mut self) {
-        let mut out = Vec::with_capacity(self.results.len());
-        for row in &self.results {
-            let mut r = row.clone();
-            let (reps, ratios): (Vec<&Rep>, Vec<f64>) = match self.partner(row) {
-                Some(one) => self
-                    .pairs(one, row)
-                    .0
-                    .into_iter()
-                    .filter(|(_, m)| m.wall_ns > 0)
-                    .map(|(o, m)| (m, o.wall_ns as f64 / m.wall_ns as f64))
-                    .unzip(),
-                None => (row.reps.iter().collect(), Vec::new()),
-            };
-            let median = |f: &dyn Fn(&Rep) -> u64| {
-                (!reps.is_empty()).then(|| {
-                    crate::stats::median(&reps.iter().map(|p| f(p) as f64).collect::<Vec<_>>())
-                })
-            };
-            r.wall_ns = median(&|p| p.wall_ns);
-            r.cpu_ns = median(&|p| p.cpu_ns);
-            r.speedup = (!ratios.is_empty()).then(|| crate::stats::median(&ratios));
-            r.efficiency = r.speedup.map(|s| super::efficiency(s, row.workers));
-            let cap = self.ceiling(row);
-            r.broken = r
-                .speedup
-                .filter(|&s| s > cap as f64 * BROKEN_ABOVE)
-                .map(|s| {
-                    format!(
-                        "a speedup of {s:.2}× from {} {} on {} cannot be theirs: at most {cap}× \
-                     (plus {:.0}%) is possible, so its runs or the 1-worker runs they are compared with were disturbed",
-                        row.workers,
-                        row.unit,
-                        row.placement,
-                        (BROKEN_ABOVE - 1.0) * 100.0
-                    )
-                });
-            out.push(r);
-        }
-        self.results = out;
-    }
-}
-
-impl Witness for ScaleDocument {
-    fn testify(&self, ev: &mut Evidence, cmd: &str) {
-        let cpus = self.settings.allowed_cpus;
-        ev.put(
-            key::CPUS,
-            Figure::exact(cpus as f64, Unit::Cpus, "CPUs pingpong may use", cmd),
-        );
-        // The others' load during the repetitions each figure rests on; the
-        // most disturbed figure's is the load the rules read.
-        let mut load: Option<(f64, Vec<f64>, String)> = None;
-        for unit in [UnitKind::Thread, UnitKind::Fork] {
-            for placement in CpuSet::BOTH {
-                let Some((one, many)) = self.one_and_many(unit, placement) else {
-                    continue;
-                };
-                let k = key::speedup(unit, placement);
-                if let Some(why) = many
-                    .broken
-                    .as_ref()
-                    .or(many.failed.as_ref())
-                    .or(one.failed.as_ref())
-                {
-                    ev.miss(k, format!("{} {unit} on {placement}: {why}", many.workers));
-                    continue;
-                }
-                let n = many.workers;
-                let (pairs, quiet) = self.pairs(one, many);
-                let loads: Vec<f64> = pairs
-                    .iter()
-                    .map(|(o, m)| o.others_cpus.max(m.others_cpus))
-                    .collect();
-                let worst = crate::stats::median(&loads);
-                if worst.is_finite() && load.as_ref().is_none_or(|(w, ..)| worst > *w) {
-                    let rounds = format!(
-                        "the {} round(s) of {n} {unit} and 1 on {placement}{}",
-                        pairs.len(),
-                        if quiet {
-                            ", all quiet"
-                        } else {
-                            ", too few of them quiet"
-                        }
-                    );
-                    load = Some((worst, loads, rounds));
-                }
-                let ratios = self.paired_speedups(one, many);
-                if let Some(f) = Figure::of_repetitions(
-                    &ratios,
-                    Unit::Ratio,
-                    format!("speedup of {n} {unit} over 1 on {placement}, round by round"),
-                    cmd,
-                ) {
-                    ev.put(k, f);
-                }
-                if placement == CpuSet::AllCpus {
-                    let par: Vec<f64> = pairs
-                        .iter()
-                        .filter(|(_, m)| m.wall_ns > 0)
-                        .map(|(_, m)| m.cpu_ns as f64 / m.wall_ns as f64)
-                        .collect();
-                    if let Some(f) = Figure::of_repetitions(
-                        &par,
-                        Unit::Cpus,
-                        format!("CPU time ÷ wall time of {n} {unit}: how many ran at once"),
-                        cmd,
-                    ) {
-                        ev.put(key::parallelism(unit), f);
-                    }
-                }
-            }
-        }
-        if let Some((_, loads, rounds)) = load {
-            if let Some(f) = Figure::of_repetitions(
-                &loads,
-                Unit::Cpus,
-                format!("CPUs other processes used during {rounds} (the most disturbed figure's)"),
-                cmd,
-            ) {
-                ev.put(key::LOAD, f);
-            }
-        }
-        // A5: threads pinned to one CPU take turns; they must all finish
-        // with the right answer.
-        let pinned: Vec<&ScaleResult> = self
-            .results
-            .iter()
-            .filter(|r| {
-                r.placement == CpuSet::OneCpu && r.unit == UnitKind::Thread && r.workers > 1
-            })
-            .collect();
-        let tried: Vec<&&ScaleResult> = pinned
-            .iter()
-            .filter(|r| !r.reps.is_empty() || r.failed.is_some())
-            .collect();
-        if tried.is_empty() {
-            ev.miss(
-                key::PINNED_VERIFIED,
-                "no run of two or more threads pinned to one CPU was measured",
-            );
-            return;
-        }
-        let wrong: Vec<String> = tried
-            .iter()
-            .filter(|r| !r.verified)
-            .map(|r| r.workers.to_string())
-            .collect();
-        let unfinished: Vec<String> = tried
-            .iter()
-            .filter(|r| r.failed.is_some())
-            .map(|r| r.workers.to_string())
-            .collect();
-        let reps: usize = tried.iter().map(|r| r.reps.len()).sum();
-        let counts: Vec<String> = tried.iter().map(|r| r.workers.to_string()).collect();
-        let mut shown = format!(
-            "{reps} run(s) of {} threads pinned to CPU {}",
-            counts.join(", "),
-            self.settings.pinned_cpu
-        );
-        if wrong.is_empty() && unfinished.is_empty() {
-            shown.push_str(" all finished with the right answer, taking turns on one CPU");
-        }
-        if !wrong.is_empty() {
-            shown.push_str(&format!("; WRONG ANSWER with {} threads", wrong.join(", ")));
-        }
-        if !unfinished.is_empty() {
-            shown.push_str(&format!(
-                "; did not finish with {} threads",
-                unfinished.join(", ")
-            ));
-        }
-        ev.show(
-            key::PINNED_VERIFIED,
-            wrong.is_empty() && unfinished.is_empty(),
-            shown,
-        );
-    }
-}
-
-/// SplitMix64's output function (Steele, Lea, Flood 2014).
-#[inline]
-pub fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// The kernel: wrapping sum of splitmix64(i) for i in lo..hi. Checks `stop`
-/// every 2^20 iterations, so a deadline can end a thread that cannot be killed.
-pub fn kernel(lo: u64, hi: u64, stop: &AtomicBool) -> Option<u64> {
-    let mut acc = 0u64;
-    let mut i = lo;
-    while i < hi {
-        let end = hi.min(i + (1 << 20));
-        for x in i..end {
-            acc = acc.wrapping_add(splitmix64(x));
-        }
-        i = end;
-        if stop.load(Ordering::Relaxed) {
-            return None;
-        }
-    }
-    Some(acc)
-}
-
-/// The kernel's result over 0..work, computed in slices so that Ctrl-C
-/// and the deadline end it too (a large `--work` takes seconds).
-fn expected_checksum(work: u64, d: &Deadline) -> Result<u64> {
-    let never = AtomicBool::new(false);
-    let mut acc = 0u64;
-    let mut lo = 0;
-    while lo < work {
-        d.check("computing the expected checksum")?;
-        let hi = work.min(lo + (1 << 24));
-        acc = acc.wrapping_add(kernel(lo, hi, &never).unwrap_or(0));
-        lo = hi;
-    }
-    Ok(acc)
-}
-
-/// The `i`-th of `n` near-equal parts of 0..work.
-pub fn part(work: u64, n: usize, i: usize) -> (u64, u64) {
-    let n = n as u128;
-    let w = work as u128;
-    ((w * i as u128 / n) as u64, (w * (i as u128 + 1) / n) as u64)
-}
-
-/// The default worker counts: free, 1, 2, 4, … below N, then N and 2N;
-/// pinned, 1, N and 2N (at least 2). Either way about ten serial runs of
-/// the work per round, on 2 CPUs as on 128.
-pub fn default_counts(cpus: usize) -> (Vec<usize>, Vec<usize>) {
-    let n = cpus.max(1);
-    let mut free: Vec<usize> = std::iter::successors(Some(1usize), |&w| Some(w * 2))
-        .take_while(|&w| w < n)
-        .collect();
-    free.extend([n, 2 * n]);
-    let mut pinned = vec![1, n.max(2), 2 * n];
-    for v in [&mut free, &mut pinned] {
-        v.sort_unstable();
-        v.dedup();
-    }
-    (free, pinned)
-}
-
 /// One run to measure: unit, placement, workers.
 type Variant = (UnitKind, CpuSet, usize);
-
-/// Seconds one round is expected to take: each run's share of the work at
-/// `ns_per_iter`, over the CPUs it may use, plus starting its workers.
-fn round_estimate(variants: &[Variant], work: u64, ns_per_iter: f64, cpus: usize) -> f64 {
-    variants
-        .iter()
-        .map(|&(unit, placement, n)| {
-            let at_once = match placement {
-                CpuSet::AllCpus => n.min(cpus).max(1),
-                CpuSet::OneCpu => 1,
-            };
-            // Rough start-up costs, only to size the work: a fork and its
-            // reap, or a thread's spawn and join.
-            let start = if unit == UnitKind::Thread {
-                30e-6
-            } else {
-                200e-6
-            };
-            work as f64 * ns_per_iter * 1e-9 / at_once as f64 + n as f64 * start
-        })
-        .sum()
-}
-
-/// Nanoseconds per kernel iteration on one CPU: the best of a few short runs.
-fn calibrate() -> f64 {
-    let never = AtomicBool::new(false);
-    let chunk = 1u64 << 20;
-    (0..5)
-        .map(|i| {
-            let t = Instant::now();
-            std::hint::black_box(kernel(i * chunk, (i + 1) * chunk, &never));
-            t.elapsed().as_nanos() as f64 / chunk as f64
-        })
-        .fold(f64::INFINITY, f64::min)
-        .max(0.01)
-}
 
 pub fn run(args: &ScaleArgs) -> Result<i32> {
     let c = &args.common;
@@ -920,103 +519,10 @@ pub fn run(args: &ScaleArgs) -> Result<i32> {
     s.finish()
 }
 
-/// One run over threads: (wall ns, CPU ns, checksum).
-fn threads(work: u64, n: usize, pin: Option<usize>, d: &Deadline) -> Result<(u64, u64, u64)> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let (tx, rx) = std::sync::mpsc::channel::<Result<u64, String>>();
-    let cpu0 = crate::measure::rusage::process_cpu_ns();
-    let t0 = Instant::now();
-    let mut hs = Vec::with_capacity(n);
-    for i in 0..n {
-        let (tx, stop) = (tx.clone(), stop.clone());
-        hs.push(std::thread::spawn(move || {
-            if let Some(c) = pin {
-                if let Err(e) = crate::measure::placement::pin_to(c) {
-                    let _ = tx.send(Err(format!("{e:#}")));
-                    return;
-                }
-            }
-            let (lo, hi) = part(work, n, i);
-            if let Some(v) = kernel(lo, hi, &stop) {
-                let _ = tx.send(Ok(v));
-            }
-        }));
-    }
-    drop(tx);
-    let mut total = 0u64;
-    let mut failure = None;
-    for _ in 0..n {
-        match rx.recv_timeout(d.remaining()) {
-            Ok(Ok(v)) => total = total.wrapping_add(v),
-            Ok(Err(e)) => {
-                failure = Some(anyhow::anyhow!(e));
-                break;
-            }
-            Err(_) => {
-                failure = Some(anyhow::anyhow!(
-                    "{n} worker threads did not finish within {}; told to stop",
-                    d.describe()
-                ));
-                break;
-            }
-        }
-    }
-    if failure.is_some() {
-        stop.store(true, Ordering::Relaxed);
-    }
-    for h in hs {
-        let _ = h.join();
-    }
-    let wall = t0.elapsed().as_nanos() as u64;
-    let cpu = crate::measure::rusage::process_cpu_ns().saturating_sub(cpu0);
-    match failure {
-        Some(e) => Err(e),
-        None => Ok((wall, cpu, total)),
-    }
-}
-
-/// One run over forked processes: (wall ns, CPU ns, checksum).
-fn processes(work: u64, n: usize, pin: Option<usize>, d: &Deadline) -> Result<(u64, u64, u64)> {
-    let (r, w) = super::pipe()?;
-    let mut kids = Children::default();
-    let cpu0 = super::children_cpu_ns();
-    let t0 = Instant::now();
-    for i in 0..n {
-        let wfd = w.as_raw_fd();
-        kids.0.push(super::fork_child(move || {
-            if let Some(c) = pin {
-                if crate::measure::placement::pin_to(c).is_err() {
-                    return false;
-                }
-            }
-            let (lo, hi) = part(work, n, i);
-            let v = kernel(lo, hi, &AtomicBool::new(false)).unwrap_or(0);
-            // SAFETY: writes 8 bytes (atomic on a pipe) from a live buffer.
-            unsafe { nix::libc::write(wfd, v.to_le_bytes().as_ptr().cast(), 8) == 8 }
-        })?);
-    }
-    drop(w);
-    let mut buf = vec![0u8; 8 * n];
-    super::read_within(r.as_fd(), &mut buf, d, "the worker processes").map_err(super::or_killed)?;
-    let statuses = kids.reap_all(d, "a worker process")?;
-    let wall = t0.elapsed().as_nanos() as u64;
-    if !statuses
-        .iter()
-        .all(|s| matches!(s, nix::sys::wait::WaitStatus::Exited(_, 0)))
-    {
-        bail!("a worker process did not exit cleanly: {statuses:?}");
-    }
-    let cpu = super::children_cpu_ns().saturating_sub(cpu0);
-    let total = buf
-        .chunks_exact(8)
-        .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
-        .fold(0u64, u64::wrapping_add);
-    Ok((wall, cpu, total))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::evidence::{Evidence, Witness};
 
     /// A document of `cpus` CPUs from rows (unit, placement, workers, wall
     /// ms per round), CPU time = workers' share at full speed, and the
@@ -1079,36 +585,6 @@ mod tests {
         let mut ev = Evidence::default();
         d.testify(&mut ev, "pingpong scale");
         ev
-    }
-
-    #[test]
-    fn default_counts_run_from_one_to_the_cpus_and_twice_them() {
-        assert_eq!(default_counts(1), (vec![1, 2], vec![1, 2]));
-        assert_eq!(default_counts(2), (vec![1, 2, 4], vec![1, 2, 4]));
-        assert_eq!(default_counts(3), (vec![1, 2, 3, 6], vec![1, 3, 6]));
-        let (free, pinned) = default_counts(128);
-        assert_eq!(free, vec![1, 2, 4, 8, 16, 32, 64, 128, 256]);
-        assert_eq!(pinned, vec![1, 128, 256]);
-    }
-
-    #[test]
-    fn a_round_costs_about_ten_serial_runs_on_2_cpus_as_on_128() {
-        for cpus in [1, 2, 3, 16, 128] {
-            let (free, pinned) = default_counts(cpus);
-            let mut v: Vec<Variant> = Vec::new();
-            for (p, counts) in [(FREE, &free), (PIN, &pinned)] {
-                for u in [UnitKind::Fork, T] {
-                    v.extend(counts.iter().map(|&n| (u, p, n)));
-                }
-            }
-            // 1 ns per iteration, 1e9 iterations: one serial run is 1 s.
-            let compute =
-                round_estimate(&v, 1_000_000_000, 1.0, cpus) - round_estimate(&v, 0, 1.0, cpus);
-            assert!(
-                compute <= 12.0,
-                "{cpus} CPUs: {compute} serial runs per round"
-            );
-        }
     }
 
     #[test]
@@ -1233,37 +709,5 @@ mod tests {
         let ev = evidence(&d);
         assert!(ev.demo(key::PINNED_VERIFIED).is_none());
         assert!(ev.missing.contains_key(key::PINNED_VERIFIED));
-    }
-
-    #[test]
-    fn parts_cover_the_work_exactly() {
-        for n in 1..9 {
-            let mut next = 0;
-            for i in 0..n {
-                let (lo, hi) = part(1000, n, i);
-                assert_eq!(lo, next);
-                next = hi;
-            }
-            assert_eq!(next, 1000);
-        }
-    }
-
-    #[test]
-    fn the_answer_does_not_depend_on_the_split() {
-        let stop = AtomicBool::new(false);
-        let whole = kernel(0, 10_000, &stop).unwrap();
-        let split = (0..3)
-            .map(|i| {
-                let (lo, hi) = part(10_000, 3, i);
-                kernel(lo, hi, &stop).unwrap()
-            })
-            .fold(0u64, u64::wrapping_add);
-        assert_eq!(whole, split);
-    }
-
-    #[test]
-    fn splitmix_matches_the_reference() {
-        // First output of the reference generator seeded with 0.
-        assert_eq!(splitmix64(0), 0xE220_A839_7B1D_CDAF);
     }
 }
