@@ -1,10 +1,11 @@
 //! Sizing a run to its budget: the default worker counts, what one round
-//! is expected to cost, and the kernel's speed on one CPU.
+//! is expected to cost (from the kernel's speed on one CPU), and the work
+//! and the rounds shrunk until the planned rounds fit.
 
-use super::{kernel, Variant};
+use super::{kernel, ScaleArgs, Variant, LEAST_WORK, PLANNED_SHARE};
 use crate::kinds::{CpuSet, UnitKind};
 use std::sync::atomic::AtomicBool;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The default worker counts: free, 1, 2, 4, … below N, then N and 2N;
 /// pinned, 1, N and 2N (at least 2). Either way about ten serial runs of
@@ -23,14 +24,43 @@ pub fn default_counts(cpus: usize) -> (Vec<usize>, Vec<usize>) {
     (free, pinned)
 }
 
+/// The work and the rounds sized to the budget (what the user gave is
+/// kept), and what was shortened to fit it.
+pub(super) fn fit(
+    args: &ScaleArgs,
+    variants: &[Variant],
+    budget: Duration,
+    cpus: usize,
+) -> (u64, u32, Vec<String>) {
+    let c = &args.common;
+    let mut shortened = Vec::new();
+    let ns_per_iter = calibrate();
+    let planned = budget.as_secs_f64() * PLANNED_SHARE;
+    let mut work = args.work.unwrap_or(if c.quick { 1 << 24 } else { 1 << 26 });
+    let mut reps = args.reps.unwrap_or(if c.quick { 3 } else { 5 });
+    let estimate = |work| round_estimate(variants, work, ns_per_iter, cpus);
+    if args.work.is_none() && estimate(work) * reps as f64 > planned {
+        let compute = estimate(work) - estimate(0);
+        let room = (planned / reps as f64 - estimate(0)).max(0.0);
+        let fitted = ((work as f64 * room / compute.max(1e-9)) as u64).clamp(LEAST_WORK, work);
+        if fitted < work {
+            shortened.push(format!("the work from {work} to {fitted} iterations"));
+            work = fitted;
+        }
+    }
+    if args.reps.is_none() && estimate(work) * reps as f64 > planned {
+        let fitted = ((planned / estimate(work)) as u32).clamp(2.min(reps), reps);
+        if fitted < reps {
+            shortened.push(format!("the rounds from {reps} to {fitted}"));
+            reps = fitted;
+        }
+    }
+    (work, reps, shortened)
+}
+
 /// Seconds one round is expected to take: each run's share of the work at
 /// `ns_per_iter`, over the CPUs it may use, plus starting its workers.
-pub(super) fn round_estimate(
-    variants: &[Variant],
-    work: u64,
-    ns_per_iter: f64,
-    cpus: usize,
-) -> f64 {
+fn round_estimate(variants: &[Variant], work: u64, ns_per_iter: f64, cpus: usize) -> f64 {
     variants
         .iter()
         .map(|&(unit, placement, n)| {
@@ -51,7 +81,7 @@ pub(super) fn round_estimate(
 }
 
 /// Nanoseconds per kernel iteration on one CPU: the best of a few short runs.
-pub(super) fn calibrate() -> f64 {
+fn calibrate() -> f64 {
     let never = AtomicBool::new(false);
     let chunk = 1u64 << 20;
     (0..5)

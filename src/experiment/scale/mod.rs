@@ -32,14 +32,16 @@
 //!
 //! This file holds the experiment (its arguments, its document, the run);
 //! the kernel is in `kernel.rs`, one run over threads or processes in
-//! `units.rs`, sizing the runs to the budget in `budget.rs`, which rounds a
-//! comparison rests on in `comparison.rs`, what the document shows in
-//! `evidence.rs`.
+//! `units.rs`, sizing the runs to the budget in `budget.rs`, the
+//! interleaved rounds and measuring disturbed runs again in `rounds.rs`,
+//! which rounds a comparison rests on in `comparison.rs`, what the document
+//! shows in `evidence.rs`.
 
 mod budget;
 mod comparison;
 mod evidence;
 mod kernel;
+mod rounds;
 mod units;
 
 pub use budget::default_counts;
@@ -50,14 +52,13 @@ use super::{CommonArgs, Deadline, Row, Session};
 use crate::error::usage;
 use crate::format::ns;
 use crate::kinds::{CpuSet, UnitKind};
-use crate::measure::load::{BusySource, LoadMeter};
+use crate::measure::load::BusySource;
 use anyhow::Result;
-use budget::{calibrate, round_estimate};
 use clap::Args;
 use kernel::expected_checksum;
+use rounds::{Plan, Rounds};
 use serde::{Deserialize, Serialize};
-use std::time::{Duration, Instant};
-use units::{processes, threads};
+use std::time::Duration;
 
 /// A run during which other processes used more CPUs than this is
 /// disturbed: it is measured again, within the budget, and set aside when
@@ -242,6 +243,73 @@ pub type ScaleDocument = super::ExperimentDocument<Settings, ScaleResult>;
 type Variant = (UnitKind, CpuSet, usize);
 
 pub fn run(args: &ScaleArgs) -> Result<i32> {
+    let asked = prepare(args)?;
+    let variants = variants(&asked.workers, &asked.pinned_workers);
+    let (work, reps, shortened) = budget::fit(args, &variants, asked.budget, asked.cpus);
+    let pinned_cpu = crate::measure::placement::allowed_cpus()
+        .first()
+        .copied()
+        .unwrap_or(0);
+    let expected = expected_checksum(work, &Deadline::after(asked.timeout))?;
+    let settings = Settings {
+        workers: asked.workers.clone(),
+        pinned_workers: asked.pinned_workers.clone(),
+        work_iterations: work,
+        repetitions: reps,
+        budget_s: asked.budget.as_secs_f64(),
+        disturbed_cpus: DISTURBED_CPUS,
+        load_source: crate::measure::load::busy_source(),
+        kernel: "wrapping sum of SplitMix64(i), i in 0..work".into(),
+        pinned_cpu,
+        allowed_cpus: asked.cpus,
+        expected_checksum: expected,
+        timeout_s: asked.timeout.as_secs_f64(),
+    };
+    let mut s = Session::new(
+        "scale",
+        "fixed CPU-bound work split over workers",
+        &args.common,
+        settings,
+        (variants.len() as u64) * reps as u64,
+    )?;
+    if asked.cpus == 1 {
+        s.unavailable(
+            "only one CPU is available to pingpong: the all-CPUs runs equal the one-CPU runs, \
+             so parallel speedup cannot be shown here",
+        );
+    }
+    s.doc.results = variants
+        .iter()
+        .map(|&(u, p, n)| ScaleResult::new(u, p, n))
+        .collect();
+    let plan = Plan {
+        variants: &variants,
+        work,
+        reps,
+        budget: asked.budget,
+        timeout: asked.timeout,
+        pinned_cpu,
+        expected,
+    };
+    let rounds = rounds::measure(&mut s, &plan)?;
+    notes(&mut s, &plan, &rounds, &shortened, &asked);
+    s.finish()
+}
+
+/// What the command line asks, checked (one clear line for a bad value).
+struct Asked {
+    workers: Vec<usize>,
+    pinned_workers: Vec<usize>,
+    budget: Duration,
+    /// The timeout of one run.
+    timeout: Duration,
+    /// CPUs pingpong may use.
+    cpus: usize,
+}
+
+/// The worker counts, the budget and the timeout from the command line,
+/// with `--work` and `--reps` checked.
+fn prepare(args: &ScaleArgs) -> Result<Asked> {
     let c = &args.common;
     let timeout = c.timeout()?;
     c.exports.check()?;
@@ -281,176 +349,37 @@ pub fn run(args: &ScaleArgs) -> Result<i32> {
         None if c.quick => Duration::from_millis(1500),
         None => Duration::from_secs(6),
     };
+    Ok(Asked {
+        workers,
+        pinned_workers,
+        budget,
+        timeout,
+        cpus,
+    })
+}
+
+/// Every run to measure: both units with each worker count, free to use
+/// every CPU, then pinned to one.
+fn variants(workers: &[usize], pinned_workers: &[usize]) -> Vec<Variant> {
     let mut variants: Vec<Variant> = Vec::new();
-    for (placement, counts) in [
-        (CpuSet::AllCpus, &workers),
-        (CpuSet::OneCpu, &pinned_workers),
-    ] {
+    for (placement, counts) in [(CpuSet::AllCpus, workers), (CpuSet::OneCpu, pinned_workers)] {
         for unit in [UnitKind::Fork, UnitKind::Thread] {
             variants.extend(counts.iter().map(|&n| (unit, placement, n)));
         }
     }
-    // Size the work and the rounds to the budget; what the user gave is kept.
-    let mut shortened = Vec::new();
-    let ns_per_iter = calibrate();
-    let planned = budget.as_secs_f64() * PLANNED_SHARE;
-    let mut work = args.work.unwrap_or(if c.quick { 1 << 24 } else { 1 << 26 });
-    let mut reps = args.reps.unwrap_or(if c.quick { 3 } else { 5 });
-    let estimate = |work| round_estimate(&variants, work, ns_per_iter, cpus);
-    if args.work.is_none() && estimate(work) * reps as f64 > planned {
-        let compute = estimate(work) - estimate(0);
-        let room = (planned / reps as f64 - estimate(0)).max(0.0);
-        let fitted = ((work as f64 * room / compute.max(1e-9)) as u64).clamp(LEAST_WORK, work);
-        if fitted < work {
-            shortened.push(format!("the work from {work} to {fitted} iterations"));
-            work = fitted;
-        }
-    }
-    if args.reps.is_none() && estimate(work) * reps as f64 > planned {
-        let fitted = ((planned / estimate(work)) as u32).clamp(2.min(reps), reps);
-        if fitted < reps {
-            shortened.push(format!("the rounds from {reps} to {fitted}"));
-            reps = fitted;
-        }
-    }
-    let pinned_cpu = crate::measure::placement::allowed_cpus()
-        .first()
-        .copied()
-        .unwrap_or(0);
-    let expected = expected_checksum(work, &Deadline::after(timeout))?;
-    let settings = Settings {
-        workers: workers.clone(),
-        pinned_workers: pinned_workers.clone(),
-        work_iterations: work,
-        repetitions: reps,
-        budget_s: budget.as_secs_f64(),
-        disturbed_cpus: DISTURBED_CPUS,
-        load_source: crate::measure::load::busy_source(),
-        kernel: "wrapping sum of SplitMix64(i), i in 0..work".into(),
-        pinned_cpu,
-        allowed_cpus: cpus,
-        expected_checksum: expected,
-        timeout_s: timeout.as_secs_f64(),
-    };
-    let mut s = Session::new(
-        "scale",
-        "fixed CPU-bound work split over workers",
-        c,
-        settings,
-        (variants.len() as u64) * reps as u64,
-    )?;
-    if cpus == 1 {
-        s.unavailable(
-            "only one CPU is available to pingpong: the all-CPUs runs equal the one-CPU runs, \
-             so parallel speedup cannot be shown here",
-        );
-    }
-    s.doc.results = variants
-        .iter()
-        .map(|&(u, p, n)| ScaleResult::new(u, p, n))
-        .collect();
+    variants
+}
+
+/// What the figures rest on and what the run changed to fit its budget.
+fn notes(
+    s: &mut Session<'_, Settings, ScaleResult>,
+    plan: &Plan,
+    rounds: &Rounds,
+    shortened: &[String],
+    asked: &Asked,
+) {
     let precise = s.doc.settings.load_source == BusySource::Cpuacct;
-    let started = Instant::now();
-    let mut durations: Vec<f64> = Vec::new();
-    let mut round = 0u32;
-    let mut out_of_budget = false;
-    let mut again = 0usize;
-    loop {
-        let spent = started.elapsed().as_secs_f64();
-        let next = crate::stats::median(&durations);
-        let fits = durations.is_empty() || spent + next <= budget.as_secs_f64();
-        let live = |i: &usize| s.doc.results[*i].failed.is_none();
-        let chosen: Vec<usize> = if round < reps {
-            // The planned rounds, at least two of them whatever the budget.
-            if round >= 2.min(reps) && !fits {
-                out_of_budget = true;
-                break;
-            }
-            (0..variants.len()).filter(live).collect()
-        } else {
-            // Runs measured again where disturbed repetitions left a
-            // comparison short of quiet rounds, with their 1-worker runs.
-            let short: Vec<usize> = (0..variants.len())
-                .filter(|&i| live(&i) && s.doc.lacking(&s.doc.results[i]) > 0)
-                .collect();
-            if short.is_empty() || round >= 3 * reps {
-                break;
-            }
-            if !fits {
-                out_of_budget = true;
-                break;
-            }
-            (0..variants.len())
-                .filter(|&i| {
-                    live(&i)
-                        && short.iter().any(|&j| {
-                            let (u, p, _) = variants[j];
-                            j == i || (variants[i] == (u, p, 1))
-                        })
-                })
-                .collect()
-        };
-        if round >= reps {
-            again += chosen.len();
-        }
-        let round_meter = LoadMeter::start();
-        let t0 = Instant::now();
-        let mut taken: Vec<(usize, Rep)> = Vec::new();
-        let order: Vec<usize> = if round % 2 == 0 {
-            chosen
-        } else {
-            chosen.into_iter().rev().collect()
-        };
-        for i in order {
-            let (unit, placement, n) = variants[i];
-            let what = format!("{unit}, {placement}, {n} worker(s), round {}", round + 1);
-            s.start(&what)?;
-            let d = Deadline::after(timeout);
-            let pin = (placement == CpuSet::OneCpu).then_some(pinned_cpu);
-            let meter = LoadMeter::start();
-            let r = if unit == UnitKind::Thread {
-                threads(work, n, pin, &d)
-            } else {
-                processes(work, n, pin, &d)
-            };
-            let others = meter.others_cpus();
-            match r {
-                Ok((wall_ns, cpu_ns, checksum)) => taken.push((
-                    i,
-                    Rep {
-                        round,
-                        wall_ns,
-                        cpu_ns,
-                        checksum,
-                        others_cpus: others,
-                    },
-                )),
-                Err(e) => {
-                    s.doc.results[i].failed = Some(format!("{e:#}"));
-                    s.failed(&what, e)?;
-                }
-            }
-        }
-        // Without an exact source, a run is too short to read others' load
-        // on its own: every run of the round gets the round's.
-        let whole_round = round_meter.others_cpus();
-        durations.push(t0.elapsed().as_secs_f64());
-        for (i, mut rep) in taken {
-            if !precise {
-                rep.others_cpus = whole_round;
-            }
-            let row = &mut s.doc.results[i];
-            if rep.checksum != expected {
-                row.verified = false;
-            }
-            row.reps.push(rep);
-            s.doc.summarize();
-            let row = s.doc.results[i].clone();
-            s.set(i, row)?;
-        }
-        round += 1;
-    }
-    s.doc.summarize();
+    let expected = plan.expected;
     for r in s.doc.results.clone() {
         if !r.verified {
             let sums: Vec<u64> = r.reps.iter().map(|p| p.checksum).collect();
@@ -482,8 +411,9 @@ pub fn run(args: &ScaleArgs) -> Result<i32> {
     if disturbed > 0 {
         s.note(format!(
             "{disturbed} of {} runs were disturbed (other processes used over {DISTURBED_CPUS} CPUs during {}); \
-             {again} runs were measured again, and the figures rest on rounds in which both runs compared were quiet{}",
+             {} runs were measured again, and the figures rest on rounds in which both runs compared were quiet{}",
             all.len(),
+            rounds.again,
             if precise { "them" } else { "their round" },
             if short.is_empty() {
                 String::new()
@@ -495,28 +425,29 @@ pub fn run(args: &ScaleArgs) -> Result<i32> {
             }
         ));
     }
-    if out_of_budget {
+    if rounds.out_of_budget {
         s.note(format!(
-            "the budget of {} was spent after {round} round(s)",
-            humantime::format_duration(budget)
+            "the budget of {} was spent after {} round(s)",
+            rounds.round,
+            humantime::format_duration(plan.budget)
         ));
     }
     if !shortened.is_empty() {
         s.note(format!(
             "to fit the budget of {} with {} runs per round, this run shortened {}",
-            humantime::format_duration(budget),
-            variants.len(),
+            humantime::format_duration(plan.budget),
+            plan.variants.len(),
             shortened.join(" and ")
         ));
     }
-    if !workers.contains(&1) {
+    if !asked.workers.contains(&1) {
         s.note("no 1-worker run: speedup and efficiency need one, so they are not given");
     }
     s.note(format!(
-        "{cpus} CPU(s) available; speedup = 1-worker wall time / this wall time (same unit, placement and round), \
-         median over the rounds used; efficiency = speedup / workers"
+        "{} CPU(s) available; speedup = 1-worker wall time / this wall time (same unit, placement and round), \
+         median over the rounds used; efficiency = speedup / workers",
+        asked.cpus
     ));
-    s.finish()
 }
 
 #[cfg(test)]
