@@ -49,65 +49,10 @@ impl Witness for ScaleDocument {
         );
         // The others' load during the repetitions each figure rests on; the
         // most disturbed figure's is the load the rules read.
-        let mut load: Option<(f64, Vec<f64>, String)> = None;
+        let mut load: Load = None;
         for unit in [UnitKind::Thread, UnitKind::Fork] {
             for placement in CpuSet::BOTH {
-                let Some((one, many)) = self.one_and_many(unit, placement) else {
-                    continue;
-                };
-                let k = key::speedup(unit, placement);
-                if let Some(why) = many
-                    .broken
-                    .as_ref()
-                    .or(many.failed.as_ref())
-                    .or(one.failed.as_ref())
-                {
-                    ev.miss(k, format!("{} {unit} on {placement}: {why}", many.workers));
-                    continue;
-                }
-                let n = many.workers;
-                let (pairs, quiet) = self.pairs(one, many);
-                let loads: Vec<f64> = pairs
-                    .iter()
-                    .map(|(o, m)| o.others_cpus.max(m.others_cpus))
-                    .collect();
-                let worst = crate::stats::median(&loads);
-                if worst.is_finite() && load.as_ref().is_none_or(|(w, ..)| worst > *w) {
-                    let rounds = format!(
-                        "the {} round(s) of {n} {unit} and 1 on {placement}{}",
-                        pairs.len(),
-                        if quiet {
-                            ", all quiet"
-                        } else {
-                            ", too few of them quiet"
-                        }
-                    );
-                    load = Some((worst, loads, rounds));
-                }
-                let ratios = self.paired_speedups(one, many);
-                if let Some(f) = Figure::of_repetitions(
-                    &ratios,
-                    Unit::Ratio,
-                    format!("speedup of {n} {unit} over 1 on {placement}, round by round"),
-                    cmd,
-                ) {
-                    ev.put(k, f);
-                }
-                if placement == CpuSet::AllCpus {
-                    let par: Vec<f64> = pairs
-                        .iter()
-                        .filter(|(_, m)| m.wall_ns > 0)
-                        .map(|(_, m)| m.cpu_ns as f64 / m.wall_ns as f64)
-                        .collect();
-                    if let Some(f) = Figure::of_repetitions(
-                        &par,
-                        Unit::Cpus,
-                        format!("CPU time ÷ wall time of {n} {unit}: how many ran at once"),
-                        cmd,
-                    ) {
-                        ev.put(key::parallelism(unit), f);
-                    }
-                }
+                self.testify_speedup(ev, cmd, unit, placement, &mut load);
             }
         }
         if let Some((_, loads, rounds)) = load {
@@ -122,6 +67,86 @@ impl Witness for ScaleDocument {
         }
         // A5: threads pinned to one CPU take turns; they must all finish
         // with the right answer.
+        self.testify_pinned(ev);
+    }
+}
+
+/// The others' load during the rounds a figure rests on, and which rounds.
+type Load = Option<(f64, Vec<f64>, String)>;
+
+impl ScaleDocument {
+    /// The speedup of the most workers over one, of `unit` on `placement`
+    /// (free to use every CPU, also how many ran at once), or why it is
+    /// missing; `load` keeps the most disturbed figure's load.
+    fn testify_speedup(
+        &self,
+        ev: &mut Evidence,
+        cmd: &str,
+        unit: UnitKind,
+        placement: CpuSet,
+        load: &mut Load,
+    ) {
+        let Some((one, many)) = self.one_and_many(unit, placement) else {
+            return;
+        };
+        let k = key::speedup(unit, placement);
+        if let Some(why) = many
+            .broken
+            .as_ref()
+            .or(many.failed.as_ref())
+            .or(one.failed.as_ref())
+        {
+            ev.miss(k, format!("{} {unit} on {placement}: {why}", many.workers));
+            return;
+        }
+        let n = many.workers;
+        let (pairs, quiet) = self.pairs(one, many);
+        let loads: Vec<f64> = pairs
+            .iter()
+            .map(|(o, m)| o.others_cpus.max(m.others_cpus))
+            .collect();
+        let worst = crate::stats::median(&loads);
+        if worst.is_finite() && load.as_ref().is_none_or(|(w, ..)| worst > *w) {
+            let rounds = format!(
+                "the {} round(s) of {n} {unit} and 1 on {placement}{}",
+                pairs.len(),
+                if quiet {
+                    ", all quiet"
+                } else {
+                    ", too few of them quiet"
+                }
+            );
+            *load = Some((worst, loads, rounds));
+        }
+        let ratios = self.paired_speedups(one, many);
+        if let Some(f) = Figure::of_repetitions(
+            &ratios,
+            Unit::Ratio,
+            format!("speedup of {n} {unit} over 1 on {placement}, round by round"),
+            cmd,
+        ) {
+            ev.put(k, f);
+        }
+        if placement == CpuSet::AllCpus {
+            let par: Vec<f64> = pairs
+                .iter()
+                .filter(|(_, m)| m.wall_ns > 0)
+                .map(|(_, m)| m.cpu_ns as f64 / m.wall_ns as f64)
+                .collect();
+            if let Some(f) = Figure::of_repetitions(
+                &par,
+                Unit::Cpus,
+                format!("CPU time ÷ wall time of {n} {unit}: how many ran at once"),
+                cmd,
+            ) {
+                ev.put(key::parallelism(unit), f);
+            }
+        }
+    }
+
+    /// A5: whether every run of two or more threads pinned to one CPU
+    /// finished with the right answer, or why nothing shows it.
+    fn testify_pinned(&self, ev: &mut Evidence) {
         let pinned: Vec<&ScaleResult> = self
             .results
             .iter()
