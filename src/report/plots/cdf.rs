@@ -36,24 +36,7 @@ pub fn cdf(doc: &VerdictDocument) -> Plot {
     let found = Pinned::BOTH
         .into_iter()
         .find_map(|p| run(doc, p.step()).map(|r| (p, r)));
-    let title = match found {
-        Some((p, _)) => t(
-            ru,
-            &format!(
-                "Distribution of round trips (CDF), threads and processes, {}",
-                p.describe(false)
-            ),
-            &format!(
-                "Распределение кругового обмена (CDF), потоки и процессы, {}",
-                p.describe(true)
-            ),
-        ),
-        None => t(
-            ru,
-            "Distribution of round trips (CDF)",
-            "Распределение кругового обмена (CDF)",
-        ),
-    };
+    let title = cdf_title(found, ru);
     let Some((_, r)) = found else {
         return Plot {
             id: "cdf",
@@ -75,42 +58,7 @@ pub fn cdf(doc: &VerdictDocument) -> Plot {
     let mut series = Vec::new();
     for (i, channel) in cdf_channels(r).iter().enumerate() {
         for unit in [UnitKind::Thread, UnitKind::Spawn] {
-            let mut h = stats::histogram();
-            for m in r
-                .measurements
-                .iter()
-                .filter(|m| m.combo.channel == *channel && m.combo.unit == unit.name())
-            {
-                let _ = h.add(stats::histogram_from(&m.histogram));
-            }
-            let n = h.len();
-            if n == 0 {
-                continue;
-            }
-            // Up to the 99.9th percentile: the few slowest would stretch
-            // the axis over the rest (the tail's size is in the figures).
-            let mut seen = 0u64;
-            let points: Vec<(f64, f64)> = h
-                .iter_recorded()
-                .map(|v| {
-                    seen += v.count_at_value();
-                    (v.value_iterated_to() as f64, seen as f64 / n as f64)
-                })
-                .take_while(|p| p.1 <= 0.999)
-                .collect();
-            let who = match (unit, ru) {
-                (UnitKind::Thread, false) => "threads",
-                (UnitKind::Thread, true) => "потоки",
-                (_, false) => "processes",
-                (_, true) => "процессы",
-            };
-            series.push(Series {
-                name: format!("{channel} · {who}"),
-                points,
-                dashed: unit != UnitKind::Thread,
-                color: i,
-                values: false,
-            });
+            series.extend(cdf_line(r, channel, unit, i, ru));
         }
     }
     let body = if series.is_empty() {
@@ -146,4 +94,73 @@ pub fn cdf(doc: &VerdictDocument) -> Plot {
             r.header.command.join(" ")
         ),
     }
+}
+
+/// The title, naming the placement of the rally shown.
+fn cdf_title(found: Option<(Pinned, &RunDocument)>, ru: bool) -> String {
+    match found.map(|(p, _)| p) {
+        Some(p) => t(
+            ru,
+            &format!(
+                "Distribution of round trips (CDF), threads and processes, {}",
+                p.describe(false)
+            ),
+            &format!(
+                "Распределение кругового обмена (CDF), потоки и процессы, {}",
+                p.describe(true)
+            ),
+        ),
+        None => t(
+            ru,
+            "Distribution of round trips (CDF)",
+            "Распределение кругового обмена (CDF)",
+        ),
+    }
+}
+
+/// One unit's round trips over one channel, up to the 99.9th percentile,
+/// in colour `color` (none when it kept no histogram).
+fn cdf_line(
+    r: &RunDocument,
+    channel: &str,
+    unit: UnitKind,
+    color: usize,
+    ru: bool,
+) -> Option<Series> {
+    let mut h = stats::histogram();
+    for m in r
+        .measurements
+        .iter()
+        .filter(|m| m.combo.channel == *channel && m.combo.unit == unit.name())
+    {
+        let _ = h.add(stats::histogram_from(&m.histogram));
+    }
+    let n = h.len();
+    if n == 0 {
+        return None;
+    }
+    // Up to the 99.9th percentile: the few slowest would stretch
+    // the axis over the rest (the tail's size is in the figures).
+    let mut seen = 0u64;
+    let points: Vec<(f64, f64)> = h
+        .iter_recorded()
+        .map(|v| {
+            seen += v.count_at_value();
+            (v.value_iterated_to() as f64, seen as f64 / n as f64)
+        })
+        .take_while(|p| p.1 <= 0.999)
+        .collect();
+    let who = match (unit, ru) {
+        (UnitKind::Thread, false) => "threads",
+        (UnitKind::Thread, true) => "потоки",
+        (_, false) => "processes",
+        (_, true) => "процессы",
+    };
+    Some(Series {
+        name: format!("{channel} · {who}"),
+        points,
+        dashed: unit != UnitKind::Thread,
+        color,
+        values: false,
+    })
 }

@@ -28,29 +28,7 @@ pub fn memory(doc: &VerdictDocument) -> Plot {
         };
     };
     let d: &MemoryDocument = d;
-    let mut units: Vec<UnitKind> = Vec::new();
-    for r in &d.results {
-        if !units.contains(&r.unit) {
-            units.push(r.unit);
-        }
-    }
-    let series: Vec<Series> = units
-        .iter()
-        .enumerate()
-        .map(|(i, &u)| Series {
-            name: unit_name(u, ru).to_string(),
-            points: d
-                .results
-                .iter()
-                .filter(|r| r.unit == u)
-                .filter_map(|r| Some((r.units as f64, r.pss_kib_per_unit?)))
-                .collect(),
-            dashed: false,
-            color: i,
-            values: true,
-        })
-        .filter(|s| !s.points.is_empty())
-        .collect();
+    let series = unit_series(d, ru);
     let body = if series.is_empty() {
         Body::Missing(t(
             ru,
@@ -92,4 +70,31 @@ pub fn memory(doc: &VerdictDocument) -> Plot {
             d.header.command.join(" ")
         ),
     }
+}
+
+/// A line per kind of unit: PSS per unit against units alive at once.
+fn unit_series(d: &MemoryDocument, ru: bool) -> Vec<Series> {
+    let mut units: Vec<UnitKind> = Vec::new();
+    for r in &d.results {
+        if !units.contains(&r.unit) {
+            units.push(r.unit);
+        }
+    }
+    units
+        .iter()
+        .enumerate()
+        .map(|(i, &u)| Series {
+            name: unit_name(u, ru).to_string(),
+            points: d
+                .results
+                .iter()
+                .filter(|r| r.unit == u)
+                .filter_map(|r| Some((r.units as f64, r.pss_kib_per_unit?)))
+                .collect(),
+            dashed: false,
+            color: i,
+            values: true,
+        })
+        .filter(|s| !s.points.is_empty())
+        .collect()
 }

@@ -1,6 +1,7 @@
 //! The cost of starting and ending one unit, by method.
 
 use super::{drawn, t, why, Body, Plot};
+use crate::evidence::Evidence;
 use crate::experiment::spawn_cost::{self, Method};
 use crate::format::ns;
 use crate::report::chart::{self, Dot, DotChart};
@@ -33,22 +34,7 @@ pub fn spawn(doc: &VerdictDocument) -> Plot {
                 .any(|h| ev.figure(&spawn_cost::key::total(*m, *h)).is_some())
         })
         .collect();
-    let mut dots = Vec::new();
-    let mut command = String::new();
-    for (row, m) in rows.iter().enumerate() {
-        for (series, heap) in [false, true].into_iter().enumerate() {
-            if let Some(f) = ev.figure(&spawn_cost::key::total(*m, heap)) {
-                command = f.command.clone();
-                dots.push(Dot {
-                    row,
-                    series,
-                    value: f.value,
-                    low: f.low,
-                    high: f.high,
-                });
-            }
-        }
-    }
+    let (dots, command) = method_dots(ev, &rows);
     let body = if dots.is_empty() {
         Body::Missing(t(
             ru,
@@ -91,4 +77,26 @@ pub fn spawn(doc: &VerdictDocument) -> Plot {
             t(ru, "Reproduce", "Повторить"),
         ),
     }
+}
+
+/// Each method's median total, with a small parent and with a large heap,
+/// as dots, and the command that measured them.
+fn method_dots(ev: &Evidence, rows: &[Method]) -> (Vec<Dot>, String) {
+    let mut dots = Vec::new();
+    let mut command = String::new();
+    for (row, m) in rows.iter().enumerate() {
+        for (series, heap) in [false, true].into_iter().enumerate() {
+            if let Some(f) = ev.figure(&spawn_cost::key::total(*m, heap)) {
+                command = f.command.clone();
+                dots.push(Dot {
+                    row,
+                    series,
+                    value: f.value,
+                    low: f.low,
+                    high: f.high,
+                });
+            }
+        }
+    }
+    (dots, command)
 }
