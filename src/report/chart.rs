@@ -11,8 +11,10 @@
 //! reference value marked), and lines (each axis linear or logarithmic,
 //! optionally with each point's value written beside it).
 
-use plotters::coord::combinators::BindKeyPoints;
+use plotters::coord::combinators::{BindKeyPoints, WithKeyPoints};
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -157,51 +159,11 @@ pub fn dots(c: &DotChart) -> Result<String, String> {
             .light_line_style(RGBColor(0xee, 0xee, 0xee))
             .draw()
             .map_err(err)?;
-        let y_of = |row: usize, series: usize| {
-            let s = c.series.len().max(1) as f64;
-            let offset = if s > 1.0 {
-                (series as f64 - (s - 1.0) / 2.0) * (0.5 / s)
-            } else {
-                0.0
-            };
-            (n - 1 - row) as f64 - offset
-        };
-        if let Some((x, label)) = &c.reference {
-            chart
-                .draw_series(DashedLineSeries::new(
-                    vec![(*x, bottom), (*x, n as f64 - 0.4)],
-                    6,
-                    4,
-                    BLACK.stroke_width(1),
-                ))
-                .map_err(err)?;
-            chart
-                .draw_series(std::iter::once(
-                    EmptyElement::at((*x, n as f64 - 0.4))
-                        + Text::new(label.clone(), (4, 2), (FONT, 13).into_font().color(&BLACK)),
-                ))
-                .map_err(err)?;
+        if let Some(reference) = &c.reference {
+            draw_reference(&mut chart, reference, bottom, n)?;
         }
         for (s, name) in c.series.iter().enumerate() {
-            let style = color(s).filled().stroke_width(2);
-            chart
-                .draw_series(c.dots.iter().filter(|d| d.series == s).map(|d| {
-                    ErrorBar::new_horizontal(y_of(d.row, s), d.low, d.value, d.high, style, 10)
-                }))
-                .map_err(err)?
-                .label(name.clone())
-                .legend(move |(x, y)| Circle::new((x, y), 5, style));
-            // Each value written beside its whisker.
-            chart
-                .draw_series(c.dots.iter().filter(|d| d.series == s).map(|d| {
-                    EmptyElement::at((d.high, y_of(d.row, s)))
-                        + Text::new(
-                            (c.fmt)(d.value),
-                            (8, -7),
-                            (FONT, 12).into_font().color(&color(s)),
-                        )
-                }))
-                .map_err(err)?;
+            draw_dots(&mut chart, c, s, name, n)?;
         }
         if c.series.len() > 1 {
             chart
@@ -213,19 +175,103 @@ pub fn dots(c: &DotChart) -> Result<String, String> {
                 .draw()
                 .map_err(err)?;
         }
-        // The rows' labels, right-aligned against the plot.
-        let style = (FONT, 14)
-            .into_font()
-            .color(&BLACK)
-            .pos(Pos::new(HPos::Right, VPos::Center));
-        for (i, label) in c.rows.iter().enumerate() {
-            let (px, py) = chart.backend_coord(&(lo, (n - 1 - i) as f64));
-            root.draw(&Text::new(label.clone(), (px - 10, py), style.clone()))
-                .map_err(err)?;
-        }
+        label_rows(&root, &chart, c, lo, n)?;
         root.present().map_err(err)?;
     }
     Ok(svg)
+}
+
+/// A dot chart's plotting area: a logarithmic x axis with key points, a
+/// row per label on y.
+type DotArea<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<WithKeyPoints<LogCoord<f64>>, RangedCoordf64>>;
+
+/// Where a dot of `series` sits in `row` (of `n`): rows top down, the
+/// series of a row spread around its line.
+fn dot_y(c: &DotChart, n: usize, row: usize, series: usize) -> f64 {
+    let s = c.series.len().max(1) as f64;
+    let offset = if s > 1.0 {
+        (series as f64 - (s - 1.0) / 2.0) * (0.5 / s)
+    } else {
+        0.0
+    };
+    (n - 1 - row) as f64 - offset
+}
+
+/// The reference value: a dashed vertical line with its label on top.
+fn draw_reference(
+    chart: &mut DotArea,
+    (x, label): &(f64, String),
+    bottom: f64,
+    n: usize,
+) -> Result<(), String> {
+    chart
+        .draw_series(DashedLineSeries::new(
+            vec![(*x, bottom), (*x, n as f64 - 0.4)],
+            6,
+            4,
+            BLACK.stroke_width(1),
+        ))
+        .map_err(err)?;
+    chart
+        .draw_series(std::iter::once(
+            EmptyElement::at((*x, n as f64 - 0.4))
+                + Text::new(label.clone(), (4, 2), (FONT, 13).into_font().color(&BLACK)),
+        ))
+        .map_err(err)?;
+    Ok(())
+}
+
+/// Series `s`'s dots with their whiskers, each value written beside its
+/// whisker, and its entry in the legend.
+fn draw_dots(
+    chart: &mut DotArea,
+    c: &DotChart,
+    s: usize,
+    name: &str,
+    n: usize,
+) -> Result<(), String> {
+    let style = color(s).filled().stroke_width(2);
+    chart
+        .draw_series(c.dots.iter().filter(|d| d.series == s).map(|d| {
+            ErrorBar::new_horizontal(dot_y(c, n, d.row, s), d.low, d.value, d.high, style, 10)
+        }))
+        .map_err(err)?
+        .label(name)
+        .legend(move |(x, y)| Circle::new((x, y), 5, style));
+    // Each value written beside its whisker.
+    chart
+        .draw_series(c.dots.iter().filter(|d| d.series == s).map(|d| {
+            EmptyElement::at((d.high, dot_y(c, n, d.row, s)))
+                + Text::new(
+                    (c.fmt)(d.value),
+                    (8, -7),
+                    (FONT, 12).into_font().color(&color(s)),
+                )
+        }))
+        .map_err(err)?;
+    Ok(())
+}
+
+/// The rows' labels, right-aligned against the plot.
+fn label_rows(
+    root: &DrawingArea<SVGBackend, Shift>,
+    chart: &DotArea,
+    c: &DotChart,
+    lo: f64,
+    n: usize,
+) -> Result<(), String> {
+    // The rows' labels, right-aligned against the plot.
+    let style = (FONT, 14)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Right, VPos::Center));
+    for (i, label) in c.rows.iter().enumerate() {
+        let (px, py) = chart.backend_coord(&(lo, (n - 1 - i) as f64));
+        root.draw(&Text::new(label.clone(), (px - 10, py), style.clone()))
+            .map_err(err)?;
+    }
+    Ok(())
 }
 
 /// A line of a [`LineChart`].

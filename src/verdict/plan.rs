@@ -522,14 +522,7 @@ pub fn measure(
     let rallies = rallies(mode, &cpus);
     let plans = rally_plans(&rallies)?;
     let mut experiments = mode.experiments(cpus.len());
-    if let Some(step) = experiments.iter_mut().find(|s| s.name == "python") {
-        for (flag, path) in [("--python", python), ("--python-ft", python_ft)] {
-            if let Some(p) = path {
-                step.args.push(flag.into());
-                step.args.push(p.display().to_string());
-            }
-        }
-    }
+    with_pythons(&mut experiments, python, python_ft);
     let hosts_plan = crate::net::client::plan(&hosts_args(mode))?;
     let rally_plans: Vec<&RunPlan> = plans
         .iter()
@@ -539,16 +532,66 @@ pub fn measure(
         .collect();
     let progress = progress_bar(mode, &rally_plans, &experiments, repeat);
     let budget = Budget::new(mode.budget() * repeat);
+    let mut done = rally_steps(&rallies, &plans, repeat, &progress)?;
+    done.extend(hosts_steps(&hosts_plan, mode, repeat, &progress)?);
+    budget.elapsed_since_last();
+    progress.set_kind(EXPERIMENTS);
+    done.extend(experiment_steps(
+        &experiments,
+        mode,
+        repeat,
+        &budget,
+        &progress,
+    )?);
+    progress.finish();
+    let mut doc = VerdictDocument {
+        header: Header::new("verdict"),
+        mode: mode.name().into(),
+        lang,
+        runs: repeat,
+        verdicts: Vec::new(),
+        evidence: Default::default(),
+        demos: live,
+        steps: done,
+    };
+    doc.judge();
+    Ok(doc)
+}
+
+/// The `python` step given the CPythons asked for.
+fn with_pythons(
+    experiments: &mut [ExperimentStep],
+    python: Option<&std::path::Path>,
+    python_ft: Option<&std::path::Path>,
+) {
+    if let Some(step) = experiments.iter_mut().find(|s| s.name == "python") {
+        for (flag, path) in [("--python", python), ("--python-ft", python_ft)] {
+            if let Some(p) = path {
+                step.args.push(flag.into());
+                step.args.push(p.display().to_string());
+            }
+        }
+    }
+}
+
+/// Each rally `repeat` times (a rally that cannot be measured here, once
+/// per run, with why).
+fn rally_steps(
+    rallies: &[RallyStep],
+    plans: &[std::result::Result<(String, RunPlan), String>],
+    repeat: u32,
+    progress: &Progress,
+) -> Result<Vec<Step>> {
     let mut done = Vec::new();
-    for (step, plan) in rallies.iter().zip(&plans) {
+    for (step, plan) in rallies.iter().zip(plans) {
         for run in 0..repeat {
             progress.set_context(step.name);
             let mut s = match plan {
                 Ok((command, plan)) => rally_step(
                     step.name,
                     command.clone(),
-                    || crate::rally::measure(plan, &progress),
-                    &progress,
+                    || crate::rally::measure(plan, progress),
+                    progress,
                 )?,
                 Err(why) => Step {
                     name: step.name.into(),
@@ -563,43 +606,52 @@ pub fn measure(
             done.push(s);
         }
     }
+    Ok(done)
+}
+
+/// The rally over the network between hosts, `repeat` times.
+fn hosts_steps(
+    hosts_plan: &RunPlan,
+    mode: Mode,
+    repeat: u32,
+    progress: &Progress,
+) -> Result<Vec<Step>> {
+    let mut done = Vec::new();
     for run in 0..repeat {
         progress.set_context(HOSTS_STEP);
         let mut s = rally_step(
             HOSTS_STEP,
             hosts_command(&hosts_args(mode)),
-            || hosts_rally(&hosts_plan, mode, &progress),
-            &progress,
+            || hosts_rally(hosts_plan, mode, progress),
+            progress,
         )?;
         s.run = run;
         done.push(s);
     }
-    budget.elapsed_since_last();
-    progress.set_kind(EXPERIMENTS);
-    for step in &experiments {
+    Ok(done)
+}
+
+/// Each experiment `repeat` times, within the budget.
+fn experiment_steps(
+    experiments: &[ExperimentStep],
+    mode: Mode,
+    repeat: u32,
+    budget: &Budget,
+    progress: &Progress,
+) -> Result<Vec<Step>> {
+    let mut done = Vec::new();
+    for step in experiments {
         for run in 0..repeat {
             progress.set_context(step.name);
             progress.start_expecting(
                 &format!("`{}`", step.command()),
                 expected_experiment(mode, step.name),
             );
-            done.push(experiment_step(step, run, &budget, &progress)?);
+            done.push(experiment_step(step, run, budget, progress)?);
             progress.done();
         }
     }
-    progress.finish();
-    let mut doc = VerdictDocument {
-        header: Header::new("verdict"),
-        mode: mode.name().into(),
-        lang,
-        runs: repeat,
-        verdicts: Vec::new(),
-        evidence: Default::default(),
-        demos: live,
-        steps: done,
-    };
-    doc.judge();
-    Ok(doc)
+    Ok(done)
 }
 
 #[cfg(test)]

@@ -107,38 +107,71 @@ struct Column {
 /// important columns go, and the lines say which.
 fn claims_table(doc: &VerdictDocument, width: usize) -> Vec<String> {
     let ru = doc.lang == "ru";
-    let word = |j: Option<&Judgement>| {
-        j.map(|j| summary::short_word(&j.word, ru).to_string())
-            .unwrap_or_else(|| "–".into())
-    };
-    // The key figure: the first ratio the Rust word rests on, else its
-    // first figure that is not a count.
-    let key_figure = |v: &super::Verdict, full: bool| {
-        let figs: Vec<&crate::evidence::Figure> = v
-            .judgement
-            .figures
-            .iter()
-            .filter_map(|k| v.values.get(k))
-            .collect();
-        use crate::evidence::Unit;
-        figs.iter()
-            .find(|f| f.unit == Unit::Ratio)
-            .or_else(|| figs.iter().find(|f| f.unit != Unit::Count))
-            .map(|f| {
-                if full {
-                    summary::brief(f)
-                } else {
-                    summary::brief(&crate::evidence::Figure {
-                        spread: crate::evidence::Spread::Exact,
-                        ..(*f).clone()
-                    })
-                }
-            })
-            .unwrap_or_default()
-    };
     let vs = &doc.verdicts;
-    let unstable = |v: &super::Verdict| v.stability.as_ref().is_some_and(|s| !s.stable());
-    let mut cols = vec![
+    let mut cols = columns(doc);
+    let notes = fit_columns(&mut cols, vs, width, ru);
+    let widths = column_widths(&cols, width);
+    let mut out = Vec::new();
+    out.extend(table_row(
+        cols.iter().map(|c| c.title.as_str()).collect(),
+        &widths,
+    ));
+    for i in 0..vs.len() {
+        out.extend(table_row(
+            cols.iter().map(|c| c.cells[i].as_str()).collect(),
+            &widths,
+        ));
+    }
+    out.extend(legend(vs, notes, width, ru));
+    out
+}
+
+/// Spaces between two columns.
+const GAP: usize = 2;
+
+/// A word in a column of the table ("–" where that column has none).
+fn table_word(j: Option<&Judgement>, ru: bool) -> String {
+    j.map(|j| summary::short_word(&j.word, ru).to_string())
+        .unwrap_or_else(|| "–".into())
+}
+
+/// The key figure: the first ratio the Rust word rests on, else its first
+/// figure that is not a count; with its interval when `full`.
+fn key_figure(v: &super::Verdict, full: bool) -> String {
+    let figs: Vec<&crate::evidence::Figure> = v
+        .judgement
+        .figures
+        .iter()
+        .filter_map(|k| v.values.get(k))
+        .collect();
+    use crate::evidence::Unit;
+    figs.iter()
+        .find(|f| f.unit == Unit::Ratio)
+        .or_else(|| figs.iter().find(|f| f.unit != Unit::Count))
+        .map(|f| {
+            if full {
+                summary::brief(f)
+            } else {
+                summary::brief(&crate::evidence::Figure {
+                    spread: crate::evidence::Spread::Exact,
+                    ..(*f).clone()
+                })
+            }
+        })
+        .unwrap_or_default()
+}
+
+/// Whether the runs of this claim gave different words.
+fn unstable(v: &super::Verdict) -> bool {
+    v.stability.as_ref().is_some_and(|s| !s.stable())
+}
+
+/// Every column at its fullest: id, claim, the words, the key figure.
+fn columns(doc: &VerdictDocument) -> Vec<Column> {
+    let ru = doc.lang == "ru";
+    let word = |j: Option<&Judgement>| table_word(j, ru);
+    let vs = &doc.verdicts;
+    vec![
         Column {
             title: "id".into(),
             cells: vs.iter().map(|v| v.id.clone()).collect(),
@@ -192,21 +225,34 @@ fn claims_table(doc: &VerdictDocument, width: usize) -> Vec<String> {
             cells: vs.iter().map(|v| key_figure(v, true)).collect(),
             drop_rank: 4,
         },
-    ];
-    const GAP: usize = 2;
-    let natural = |c: &Column| {
-        c.cells
-            .iter()
-            .map(|s| width_of(s))
-            .chain(std::iter::once(width_of(&c.title)))
-            .max()
-            .unwrap_or(0)
-    };
-    let total = |cols: &[Column]| -> usize {
-        cols.iter().map(natural).sum::<usize>() + GAP * cols.len().saturating_sub(1)
-    };
+    ]
+}
+
+/// A column's width with nothing wrapped: its widest cell or its title.
+fn natural(c: &Column) -> usize {
+    c.cells
+        .iter()
+        .map(|s| width_of(s))
+        .chain(std::iter::once(width_of(&c.title)))
+        .max()
+        .unwrap_or(0)
+}
+
+/// The table's width with nothing wrapped.
+fn total(cols: &[Column]) -> usize {
+    cols.iter().map(natural).sum::<usize>() + GAP * cols.len().saturating_sub(1)
+}
+
+/// Fits the columns to `width`: the key figure loses its interval first,
+/// then the least important columns go. The notes say which.
+fn fit_columns(
+    cols: &mut Vec<Column>,
+    vs: &[super::Verdict],
+    width: usize,
+    ru: bool,
+) -> Vec<String> {
     let mut notes = Vec::new();
-    if total(&cols) > width {
+    if total(cols) > width {
         // The figure without its interval (the interval is in --explain).
         if let Some(c) = cols.iter_mut().find(|c| c.drop_rank == 4) {
             c.cells = vs.iter().map(|v| key_figure(v, false)).collect();
@@ -218,7 +264,7 @@ fn claims_table(doc: &VerdictDocument, width: usize) -> Vec<String> {
         });
     }
     let mut dropped = Vec::new();
-    while total(&cols) > width {
+    while total(cols) > width {
         let Some(i) = cols
             .iter()
             .enumerate()
@@ -244,56 +290,60 @@ fn claims_table(doc: &VerdictDocument, width: usize) -> Vec<String> {
             )
         });
     }
-    // Still too wide (a very narrow terminal): the claim wraps at spaces.
-    let widths: Vec<usize> = {
-        let mut w: Vec<usize> = cols.iter().map(natural).collect();
-        let over = total(&cols).saturating_sub(width);
-        if over > 0 {
-            let longest_word = cols[1]
-                .cells
-                .iter()
-                .flat_map(|c| c.split(' '))
-                .map(width_of)
-                .max()
-                .unwrap_or(1);
-            w[1] = w[1].saturating_sub(over).max(longest_word);
-        }
-        w
-    };
-    let mut out = Vec::new();
-    let row = |cells: Vec<&str>| -> Vec<String> {
-        // Each cell wrapped to its width; the row takes as many lines as
-        // its tallest cell.
-        let wrapped: Vec<Vec<String>> = cells
+    notes
+}
+
+/// Each column's width; when the table is still too wide (a very narrow
+/// terminal), the claim's column narrows and wraps at spaces.
+fn column_widths(cols: &[Column], width: usize) -> Vec<usize> {
+    let mut w: Vec<usize> = cols.iter().map(natural).collect();
+    let over = total(cols).saturating_sub(width);
+    if over > 0 {
+        let longest_word = cols[1]
+            .cells
             .iter()
-            .zip(&widths)
-            .map(|(c, w)| {
-                if width_of(c) <= *w {
-                    vec![c.to_string()]
-                } else {
-                    wrap(c, *w, 0)
-                }
-            })
-            .collect();
-        let height = wrapped.iter().map(Vec::len).max().unwrap_or(1);
-        (0..height)
-            .map(|k| {
-                let mut line = String::new();
-                for (i, (cell, w)) in wrapped.iter().zip(&widths).enumerate() {
-                    let text = cell.get(k).map(String::as_str).unwrap_or("");
-                    line.push_str(text);
-                    if i + 1 < wrapped.len() {
-                        line.push_str(&" ".repeat(w - width_of(text) + GAP));
-                    }
-                }
-                line.trim_end().to_string()
-            })
-            .collect()
-    };
-    out.extend(row(cols.iter().map(|c| c.title.as_str()).collect()));
-    for i in 0..vs.len() {
-        out.extend(row(cols.iter().map(|c| c.cells[i].as_str()).collect()));
+            .flat_map(|c| c.split(' '))
+            .map(width_of)
+            .max()
+            .unwrap_or(1);
+        w[1] = w[1].saturating_sub(over).max(longest_word);
     }
+    w
+}
+
+/// One row: each cell wrapped to its width; the row takes as many lines as
+/// its tallest cell.
+fn table_row(cells: Vec<&str>, widths: &[usize]) -> Vec<String> {
+    let wrapped: Vec<Vec<String>> = cells
+        .iter()
+        .zip(widths)
+        .map(|(c, w)| {
+            if width_of(c) <= *w {
+                vec![c.to_string()]
+            } else {
+                wrap(c, *w, 0)
+            }
+        })
+        .collect();
+    let height = wrapped.iter().map(Vec::len).max().unwrap_or(1);
+    (0..height)
+        .map(|k| {
+            let mut line = String::new();
+            for (i, (cell, w)) in wrapped.iter().zip(widths).enumerate() {
+                let text = cell.get(k).map(String::as_str).unwrap_or("");
+                line.push_str(text);
+                if i + 1 < wrapped.len() {
+                    line.push_str(&" ".repeat(w - width_of(text) + GAP));
+                }
+            }
+            line.trim_end().to_string()
+        })
+        .collect()
+}
+
+/// What the short words mean, the mark of unstable words, and the notes.
+fn legend(vs: &[super::Verdict], notes: Vec<String>, width: usize, ru: bool) -> Vec<String> {
+    let mut out = Vec::new();
     let legend = if ru {
         "н/и: здесь не измерить · нет разн.: нет явной разницы · без GIL: free-threaded CPython · –: не измеряется"
     } else {

@@ -607,56 +607,7 @@ fn round_trips(ev: &Evidence, ru: bool) -> Vec<Sentence> {
             absent.push(family.name(ru));
             continue;
         }
-        let mut parts = Vec::new();
-        for pinned in Pinned::BOTH {
-            let here: Vec<&RallyRatio> =
-                of.iter().copied().filter(|r| r.pinned == pinned).collect();
-            if here.is_empty() {
-                continue;
-            }
-            let cite = |r: &RallyRatio| format!("{} {}", r.channel, brief(&r.figure));
-            let (lo, hi) = (here[0], here[here.len() - 1]);
-            let range = if here.len() == 1 {
-                cite(lo)
-            } else if ru {
-                format!("от {} до {}", cite(lo), cite(hi))
-            } else {
-                format!("{} to {}", cite(lo), cite(hi))
-            };
-            parts.push(format!(
-                "{}: {range}, {}",
-                pinned.label(ru),
-                direction(&here, ru)
-            ));
-        }
-        let missing: Vec<&str> = Pinned::BOTH
-            .iter()
-            .filter(|p| !of.iter().any(|r| r.pinned == **p))
-            .map(|p| p.label(ru))
-            .collect();
-        let mut text = if ru {
-            format!(
-                "Круговой обмен, процессы ÷ потоки, {} — {}",
-                family.name(ru),
-                parts.join("; ")
-            )
-        } else {
-            format!(
-                "Round trip, processes ÷ threads over {} — {}",
-                family.name(ru),
-                parts.join("; ")
-            )
-        };
-        if !missing.is_empty() {
-            text.push_str(&if ru {
-                format!("; {}: не измерено", missing.join(", "))
-            } else {
-                format!("; {}: not measured", missing.join(", "))
-            });
-        }
-        text.push('.');
-        let keys = of.iter().flat_map(|r| r.keys.clone()).collect();
-        out.push(measured(Topic::RoundTrip(family), text, keys));
+        out.push(family_sentence(family, &of, ru));
     }
     if !absent.is_empty() {
         out.push(unmeasured(
@@ -672,6 +623,60 @@ fn round_trips(ev: &Evidence, ru: bool) -> Vec<Sentence> {
         ));
     }
     out
+}
+
+/// One family's round trip, processes ÷ threads: the range over its
+/// channels and which way it goes, for each pinned placement measured.
+fn family_sentence(family: Family, of: &[&RallyRatio], ru: bool) -> Sentence {
+    let mut parts = Vec::new();
+    for pinned in Pinned::BOTH {
+        let here: Vec<&RallyRatio> = of.iter().copied().filter(|r| r.pinned == pinned).collect();
+        if here.is_empty() {
+            continue;
+        }
+        let cite = |r: &RallyRatio| format!("{} {}", r.channel, brief(&r.figure));
+        let (lo, hi) = (here[0], here[here.len() - 1]);
+        let range = if here.len() == 1 {
+            cite(lo)
+        } else if ru {
+            format!("от {} до {}", cite(lo), cite(hi))
+        } else {
+            format!("{} to {}", cite(lo), cite(hi))
+        };
+        parts.push(format!(
+            "{}: {range}, {}",
+            pinned.label(ru),
+            direction(&here, ru)
+        ));
+    }
+    let missing: Vec<&str> = Pinned::BOTH
+        .iter()
+        .filter(|p| !of.iter().any(|r| r.pinned == **p))
+        .map(|p| p.label(ru))
+        .collect();
+    let mut text = if ru {
+        format!(
+            "Круговой обмен, процессы ÷ потоки, {} — {}",
+            family.name(ru),
+            parts.join("; ")
+        )
+    } else {
+        format!(
+            "Round trip, processes ÷ threads over {} — {}",
+            family.name(ru),
+            parts.join("; ")
+        )
+    };
+    if !missing.is_empty() {
+        text.push_str(&if ru {
+            format!("; {}: не измерено", missing.join(", "))
+        } else {
+            format!("; {}: not measured", missing.join(", "))
+        });
+    }
+    text.push('.');
+    let keys = of.iter().flat_map(|r| r.keys.clone()).collect();
+    measured(Topic::RoundTrip(family), text, keys)
 }
 
 /// The claim `id`'s Rust word, short, for a sentence's conclusion.
@@ -831,19 +836,7 @@ fn gil(ev: &Evidence, verdicts: &[Verdict], ru: bool) -> Option<Sentence> {
     let processes = speedup(Build::Default, PyUnit::Processes);
     let ft = speedup(Build::FreeThreaded, PyUnit::Threads);
     let Some((tk, t)) = threads else {
-        let why = ev
-            .missing
-            .get(py::column(Build::Default))
-            .or_else(|| ev.missing.get(py::STEP))
-            .map(|m| m.why.clone())?;
-        return Some(unmeasured(
-            Topic::Gil,
-            if ru {
-                format!("CPython не измерен: {why}.")
-            } else {
-                format!("CPython was not measured: {why}.")
-            },
-        ));
+        return gil_unmeasured(ev, ru);
     };
     let mut keys = vec![tk];
     let word = |id: &str, b: Build| -> String {
@@ -900,6 +893,23 @@ fn gil(ev: &Evidence, verdicts: &[Verdict], ru: bool) -> Option<Sentence> {
         }),
     }
     Some(measured(Topic::Gil, text, keys))
+}
+
+/// Why CPython was not measured (nothing when it was not looked for).
+fn gil_unmeasured(ev: &Evidence, ru: bool) -> Option<Sentence> {
+    let why = ev
+        .missing
+        .get(py::column(Build::Default))
+        .or_else(|| ev.missing.get(py::STEP))
+        .map(|m| m.why.clone())?;
+    Some(unmeasured(
+        Topic::Gil,
+        if ru {
+            format!("CPython не измерен: {why}.")
+        } else {
+            format!("CPython was not measured: {why}.")
+        },
+    ))
 }
 
 /// The word without what it depends on, as the one-line table shows it.

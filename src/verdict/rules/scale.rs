@@ -104,32 +104,11 @@ pub fn scale(ev: &Evidence, id: &str) -> Judgement {
         .or(par)
         .map(|x| vec![x.command.clone()])
         .unwrap_or_default();
-    let shown = |x: Option<&Figure>| x.map(show).unwrap_or_else(|| "not measured".into());
-    let measured_text = match id {
-        "T8" => format!("pinned {}, free {}", shown(f), shown(free)),
-        _ => format!(
-            "speedup {}{}",
-            shown(f),
-            par.map(|p| format!("; CPU time ÷ wall time {}", show(p)))
-                .unwrap_or_default()
-        ),
-    };
+    let measured_text = measured_text(id, f, par, free);
     let n = cpus(ev);
     if n < 2 {
-        // One CPU: no two units can run at once here, whatever they are.
-        // That is a property of this machine, not of threads or processes.
         figures.push(key::CPUS.into());
-        return Judgement {
-            word: Word::Depends {
-                on: "the number of CPUs: pingpong may use one here, so units can only take turns"
-                    .into(),
-            },
-            rule: format!(
-                "with one CPU no two units run at once, so the claim cannot be told apart from the machine; measured {measured_text}"
-            ),
-            figures,
-            commands,
-        };
+        return one_cpu(&measured_text, figures, commands);
     }
     let load = scale_load(ev);
     let others = load.as_ref().map(|(_, l)| *l).unwrap_or(0.0);
@@ -139,80 +118,16 @@ pub fn scale(ev: &Evidence, id: &str) -> Judgement {
     if others > BUSY {
         // Before a missing figure too: a measurement broken or cut short on
         // a busy machine says more about the machine than about the units.
-        return Judgement {
-            word: busy_word(others),
-            rule: format!(
-                "a CPU-bound comparison needs the CPUs to itself: others used over {BUSY} CPUs during \
-                 the rounds measured; measured {measured_text}"
-            ),
-            figures,
-            commands,
-        };
+        return busy(others, &measured_text, figures, commands);
     }
     if !measured {
         return missing(ev, &why, "needs the `scale` experiment");
     }
     let (word, rule) = match id {
-        "T3" => (
-            if par.is_some_and(at_once) || f.is_some_and(parallel) {
-                Word::Fails
-            } else if f.is_none_or(serial) && par.is_none_or(one_at_a_time) {
-                Word::Holds
-            } else {
-                Word::NoClearDifference
-            },
-            format!(
-                "fails when CPU-bound threads are seen running at once (CPU time over {SERIAL}× wall time, \
-                 or a speedup over {PARALLEL}× with {n} CPUs, in every round); holds when they neither speed up \
-                 (under {SERIAL}×) nor use more than one CPU; between, no clear difference"
-            ),
-        ),
-        "T7" => (
-            if f.is_some_and(parallel) {
-                Word::Holds
-            } else if f.is_some_and(serial) {
-                Word::Fails
-            } else {
-                Word::NoClearDifference
-            },
-            format!(
-                "holds when CPU-bound work split over threads, one per CPU ({n}), runs over {PARALLEL}× faster \
-                 than on one thread in every round; fails under {SERIAL}×; between, no clear difference"
-            ),
-        ),
-        "P3" => (
-            if f.is_some_and(parallel) || par.is_some_and(at_once) {
-                Word::Holds
-            } else if f.is_none_or(serial) && par.is_none_or(one_at_a_time) {
-                Word::Fails
-            } else {
-                Word::NoClearDifference
-            },
-            format!(
-                "holds when CPU-bound processes, one per CPU ({n}), run over {PARALLEL}× faster than one \
-                 or are seen running at once (CPU time over {SERIAL}× wall time) in every round; fails when \
-                 they neither speed up (under {SERIAL}×) nor use more than one CPU; between, no clear difference"
-            ),
-        ),
-        _ => (
-            // T8: pinned to one CPU against free to use every CPU (both
-            // measured, as checked above).
-            match (f, free) {
-                (Some(pinned), Some(free)) if serial(pinned) && parallel(free) => Word::Holds,
-                (Some(pinned), Some(free))
-                    if parallel(pinned) || (serial(free) && serial(pinned)) =>
-                {
-                    Word::Fails
-                }
-                _ => Word::NoClearDifference,
-            },
-                format!(
-                    "holds when threads pinned to one CPU gain under {SERIAL}× while threads free to use \
-                     {n} CPUs gain over {PARALLEL}×; fails when pinned threads gain over {PARALLEL}× too, \
-                     or when free threads gain under {SERIAL}× as pinned ones do (several processors give \
-                 no more); between, no clear difference"
-            ),
-        ),
+        "T3" => t3(f, par, n),
+        "T7" => t7(f, n),
+        "P3" => p3(f, par, n),
+        _ => t8(f, free, n),
     };
     Judgement {
         word,
@@ -220,6 +135,134 @@ pub fn scale(ev: &Evidence, id: &str) -> Judgement {
         figures,
         commands,
     }
+}
+
+/// What was measured, as the rule's text gives it: T8's pinned and free
+/// speedups, else the speedup and CPU time ÷ wall time.
+fn measured_text(
+    id: &str,
+    f: Option<&Figure>,
+    par: Option<&Figure>,
+    free: Option<&Figure>,
+) -> String {
+    let shown = |x: Option<&Figure>| x.map(show).unwrap_or_else(|| "not measured".into());
+    match id {
+        "T8" => format!("pinned {}, free {}", shown(f), shown(free)),
+        _ => format!(
+            "speedup {}{}",
+            shown(f),
+            par.map(|p| format!("; CPU time ÷ wall time {}", show(p)))
+                .unwrap_or_default()
+        ),
+    }
+}
+
+/// One CPU: no two units can run at once here, whatever they are. That is
+/// a property of this machine, not of threads or processes.
+fn one_cpu(measured_text: &str, figures: Vec<String>, commands: Vec<String>) -> Judgement {
+    Judgement {
+        word: Word::Depends {
+            on: "the number of CPUs: pingpong may use one here, so units can only take turns"
+                .into(),
+        },
+        rule: format!(
+            "with one CPU no two units run at once, so the claim cannot be told apart from the machine; measured {measured_text}"
+        ),
+        figures,
+        commands,
+    }
+}
+
+/// Others used over [`BUSY`] CPUs during the rounds measured.
+fn busy(
+    others: f64,
+    measured_text: &str,
+    figures: Vec<String>,
+    commands: Vec<String>,
+) -> Judgement {
+    Judgement {
+        word: busy_word(others),
+        rule: format!(
+            "a CPU-bound comparison needs the CPUs to itself: others used over {BUSY} CPUs during \
+             the rounds measured; measured {measured_text}"
+        ),
+        figures,
+        commands,
+    }
+}
+
+/// T3's word (threads seen running at once fail it) and rule.
+fn t3(f: Option<&Figure>, par: Option<&Figure>, n: usize) -> (Word, String) {
+    (
+        if par.is_some_and(at_once) || f.is_some_and(parallel) {
+            Word::Fails
+        } else if f.is_none_or(serial) && par.is_none_or(one_at_a_time) {
+            Word::Holds
+        } else {
+            Word::NoClearDifference
+        },
+        format!(
+            "fails when CPU-bound threads are seen running at once (CPU time over {SERIAL}× wall time, \
+             or a speedup over {PARALLEL}× with {n} CPUs, in every round); holds when they neither speed up \
+             (under {SERIAL}×) nor use more than one CPU; between, no clear difference"
+        ),
+    )
+}
+
+/// T7's word (threads one per CPU faster than one) and rule.
+fn t7(f: Option<&Figure>, n: usize) -> (Word, String) {
+    (
+        if f.is_some_and(parallel) {
+            Word::Holds
+        } else if f.is_some_and(serial) {
+            Word::Fails
+        } else {
+            Word::NoClearDifference
+        },
+        format!(
+            "holds when CPU-bound work split over threads, one per CPU ({n}), runs over {PARALLEL}× faster \
+             than on one thread in every round; fails under {SERIAL}×; between, no clear difference"
+        ),
+    )
+}
+
+/// P3's word (processes faster than one, or seen running at once) and rule.
+fn p3(f: Option<&Figure>, par: Option<&Figure>, n: usize) -> (Word, String) {
+    (
+        if f.is_some_and(parallel) || par.is_some_and(at_once) {
+            Word::Holds
+        } else if f.is_none_or(serial) && par.is_none_or(one_at_a_time) {
+            Word::Fails
+        } else {
+            Word::NoClearDifference
+        },
+        format!(
+            "holds when CPU-bound processes, one per CPU ({n}), run over {PARALLEL}× faster than one \
+             or are seen running at once (CPU time over {SERIAL}× wall time) in every round; fails when \
+             they neither speed up (under {SERIAL}×) nor use more than one CPU; between, no clear difference"
+        ),
+    )
+}
+
+/// T8's word (pinned to one CPU against free to use every CPU, both
+/// measured) and rule.
+fn t8(f: Option<&Figure>, free: Option<&Figure>, n: usize) -> (Word, String) {
+    (
+        // Both measured, as checked in `scale`.
+        match (f, free) {
+            (Some(pinned), Some(free)) if serial(pinned) && parallel(free) => Word::Holds,
+            (Some(pinned), Some(free)) if parallel(pinned) || (serial(free) && serial(pinned)) => {
+                Word::Fails
+            }
+            _ => Word::NoClearDifference,
+        },
+        format!(
+            "holds when threads pinned to one CPU gain under {SERIAL}× while threads free to use \
+             {n} CPUs gain over {PARALLEL}×; fails when pinned threads gain over {PARALLEL}× too, \
+             or when free threads gain under {SERIAL}× as pinned ones do (several processors give \
+             no more); between, no clear difference"
+        ),
+    )
 }
 
 fn busy_word(load: f64) -> Word {
