@@ -99,6 +99,7 @@ fn repeated(docs: Vec<ScaleDocument>) -> VerdictDocument {
                 others_cpus: Some(0.0),
                 run: k as u32,
                 disturbed: vec![],
+                seconds: 1.0,
                 outcome: Outcome::Measured {
                     document: Box::new(Document::Scale(doc)),
                 },

@@ -46,6 +46,7 @@ fn judged(dir: &Path, steps: Vec<(&str, Document)>) -> Vec<Value> {
                 others_cpus: Some(0.0),
                 run: 0,
                 disturbed: vec![],
+                seconds: 1.0,
                 outcome: Outcome::Measured {
                     document: Box::new(d),
                 },

@@ -93,6 +93,10 @@ pub struct Step {
     /// other processes disturbed them (empty when the first attempt counted).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub disturbed: Vec<f64>,
+    /// Wall time the step took, every attempt included (0 when the
+    /// document predates the field).
+    #[serde(default)]
+    pub seconds: f64,
     pub outcome: Outcome,
 }
 

@@ -266,6 +266,7 @@ fn rally_step(
     progress: &Progress,
 ) -> Result<Step> {
     let load = steps::LoadMeter::start();
+    let t0 = std::time::Instant::now();
     let outcome = match run() {
         Ok(mut doc) => {
             // The command that reproduces this rally alone, not the verdict's own.
@@ -288,6 +289,7 @@ fn rally_step(
         others_cpus: Some(load.others_cpus()),
         run: 0,
         disturbed: Vec::new(),
+        seconds: t0.elapsed().as_secs_f64(),
         outcome,
     })
 }
@@ -328,7 +330,9 @@ fn experiment_step(
             _ => (best, again),
         };
         loads.extend(drop.others_cpus);
+        let seconds = keep.seconds + drop.seconds;
         best = keep;
+        best.seconds = seconds;
     }
     if let Outcome::Failed { why } = &best.outcome {
         if crate::interrupt::interrupted() {
@@ -599,6 +603,7 @@ fn rally_steps(
                     others_cpus: None,
                     run: 0,
                     disturbed: Vec::new(),
+                    seconds: 0.0,
                     outcome: Outcome::Failed { why: why.clone() },
                 },
             };

@@ -36,6 +36,7 @@ pub use crate::measure::load::LoadMeter;
 /// Runs the step as a child of pingpong: its document, or why there is none.
 pub fn run(step: &ExperimentStep, timeout: Duration) -> Step {
     let load = LoadMeter::start();
+    let t0 = std::time::Instant::now();
     let outcome = match measure(step, timeout) {
         Ok(document) => Outcome::Measured {
             document: Box::new(document),
@@ -51,6 +52,7 @@ pub fn run(step: &ExperimentStep, timeout: Duration) -> Step {
         others_cpus: Some(load.others_cpus()),
         run: 0,
         disturbed: Vec::new(),
+        seconds: t0.elapsed().as_secs_f64(),
         outcome,
     }
 }
