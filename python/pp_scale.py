@@ -44,11 +44,12 @@ Rows (besides the common fields of pp_common.py):
     parallelism  number: median over repetitions of CPU time ÷ wall time
                  (CPUs busy on average; about 1 under the GIL for
                  python-loop threads)
-    speedup      number or null: median wall of 1 worker ÷ median wall of
-                 this run, same kernel, unit and placement
-    speedup_low, speedup_high  number or null: the range over repetitions:
-                 low = fastest 1-worker wall ÷ slowest wall of this run,
-                 high = slowest 1-worker wall ÷ fastest wall of this run
+    speedup      number or null: the median over rounds of 1 worker's wall
+                 ÷ this run's wall in the same round (same kernel, unit and
+                 placement)
+    speedup_low, speedup_high  number or null: the range over repetitions
+                 of the speedup paired by round (1 worker's wall ÷ this
+                 run's wall, both from the same interleaved round)
     ns_per_item  number: wall ns ÷ work, for 1 worker only (the
                  single-thread speed of this interpreter: per loop iteration
                  or per MiB); null for more workers
@@ -161,6 +162,13 @@ def verified(kernel, total, res, digest):
     return all(x == digest for x in res)
 
 
+def paired(one, many):
+    """The speedup of each round: one worker's wall ÷ many workers' wall
+    of the same interleaved round (rounds a failure cut short count only
+    while both have them)."""
+    return [a / b for a, b in zip(one, many) if b] or [float("nan")]
+
+
 def worker_counts(cpus):
     if cpus <= 8:
         return list(range(1, cpus + 1))
@@ -184,6 +192,16 @@ def run(out, quick, cpus):
                     configs.append((kernel, placement, cpu, unit, fn, k))
     got = {c[:4] + (c[5],): {"wall": [], "cpu": [], "ok": True} for c in configs}
     failed = set()
+    # One untimed run of one worker of each kind first: the first thread
+    # and the first process pay for multiprocessing's lazy imports and
+    # the interpreter's warm-up (10-20 ms here), which would otherwise
+    # land in the first repetition of one variant only.
+    for kernel, placement, cpu, unit, fn, k in configs:
+        if k == 1 and placement == "free":
+            try:
+                fn(kernel, work[kernel], k)
+            except Exception:
+                pass  # the timed rounds report it
     with Load() as load:
         for _ in range(reps):
             for kernel, placement, cpu, unit, fn, k in configs:  # interleaved
@@ -213,9 +231,9 @@ def run(out, quick, cpus):
                  kernel=kernel, unit=unit, placement=placement, workers=k, work=work[kernel],
                  cpu_ns=median(g["cpu"]),
                  parallelism=median([c / w for c, w in zip(g["cpu"], g["wall"]) if w]),
-                 speedup=median(base) / wall if base else None,
-                 speedup_low=min(base) / max(g["wall"]) if base else None,
-                 speedup_high=max(base) / min(g["wall"]) if base else None,
+                 speedup=median(paired(base, g["wall"])) if base else None,
+                 speedup_low=min(paired(base, g["wall"])) if base else None,
+                 speedup_high=max(paired(base, g["wall"])) if base else None,
                  ns_per_item=wall / work[kernel] if k == 1 else None,
                  load_other_cpus=load.other_cpus, load_wall_s=load.wall_s,
                  verified=g["ok"])

@@ -263,6 +263,17 @@ pub const CPUS: &str = "python.scale.cpus";
 /// build's (its single-thread cost).
 pub const SINGLE_THREAD_SLOWDOWN: &str = "python-ft.scale.single-thread-slowdown";
 
+/// The default CPython's CPU time ÷ wall time over the pure-Python loop
+/// ("threads" or "processes", all CPUs): read by Rust's P5.
+pub fn parallelism(u: &str) -> String {
+    let u = if u == "threads" {
+        PyUnit::Threads
+    } else {
+        PyUnit::Processes
+    };
+    python(&scale_parallelism(Kernel::PythonLoop, u))
+}
+
 /// The default CPython's scaling figure, by the names the programs use
 /// ("" for the pure-Python loop, ".hash" for sha256): read by Rust's P5.
 pub fn speedup(kernel: &str, u: &str, pinned: bool) -> String {

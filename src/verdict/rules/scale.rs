@@ -329,7 +329,15 @@ pub fn gil(ev: &Evidence) -> Judgement {
         .figure(&crate::verdict::load_key("python"))
         .map(|f| f.value)
         .unwrap_or(0.0);
-    let procs_parallel = against(p, PARALLEL) == Compared::Above;
+    // Processes ran at once: a speedup clearly over PARALLEL, or CPU time
+    // over SERIAL× wall time in every round together with a speedup
+    // clearly over SERIAL (as P3 reads Rust's processes): a CPython
+    // process's start and end make its short runs' speedups noisy, its
+    // CPU time ÷ wall time is not.
+    let pk_par = py::parallelism("processes");
+    let par = ev.figure(&pk_par);
+    let procs_parallel =
+        against(p, PARALLEL) == Compared::Above || (par.is_some_and(at_once) && p.low > SERIAL);
     let threads_serial = t.high < SERIAL;
     let threads_parallel = against(t, PARALLEL) == Compared::Above;
     let word = if procs_parallel && threads_serial {
@@ -349,13 +357,17 @@ pub fn gil(ev: &Evidence) -> Judgement {
     Judgement {
         word,
         rule: format!(
-            "holds when CPython processes run a pure-Python CPU loop over {PARALLEL}× faster on {n:.0} CPUs than one process \
-             while CPython threads stay under {SERIAL}× (the GIL lets one run at a time); measured processes {}, threads {}; \
-             others' load {load:.2} CPUs",
+            "holds when CPython processes run a pure-Python CPU loop at once on {n:.0} CPUs (over {PARALLEL}× faster than one \
+             process, or over {SERIAL}× faster with CPU time over {SERIAL}× wall time, in every round) while CPython threads \
+             stay under {SERIAL}× (the GIL lets one run at a time); measured processes {}{}, threads {}; others' load {load:.2} CPUs",
             show(p),
+            par.map(|f| format!(" (CPU time ÷ wall time {})", show(f))).unwrap_or_default(),
             show(t)
         ),
-        figures: vec![pk, tk],
+        figures: std::iter::once(pk)
+            .chain(par.map(|_| pk_par.clone()))
+            .chain(std::iter::once(tk))
+            .collect(),
         commands: vec![p.command.clone()],
     }
 }
@@ -594,6 +606,22 @@ mod tests {
     fn p5_fails_when_threads_scale_too_as_without_a_gil() {
         let ev = py((1.9, 1.8, 1.95), (1.9, 1.8, 1.95), 0.0);
         assert_eq!(gil(&ev).word, Word::Fails);
+    }
+
+    #[test]
+    fn p5_holds_when_processes_ran_at_once_though_one_round_sped_up_less() {
+        use crate::python::evidence::key as py;
+        // A short CPython run: one round's speedup under PARALLEL, but every
+        // round's CPU time shows both processes running at once.
+        let mut ev = py((1.0, 0.97, 1.02), (1.85, 1.45, 2.05), 0.0);
+        assert_eq!(gil(&ev).word, Word::NoClearDifference);
+        ev.put(py::parallelism("processes"), fig(1.92, 1.88, 1.94));
+        let j = gil(&ev);
+        assert_eq!(j.word, Word::Holds, "{}", j.rule);
+        assert!(j.figures.contains(&py::parallelism("processes")));
+        // Running at once but no faster than serial is no evidence.
+        ev.put(py::speedup("", "processes", false), ratio(1.3, 1.1, 1.5));
+        assert_eq!(gil(&ev).word, Word::NoClearDifference);
     }
 
     #[test]
