@@ -14,6 +14,7 @@
 #
 #   bash bench/stability.sh            # N=10, M=5, default verdicts
 #   RUNS=5 LOADED=3 MODE=--quick bash bench/stability.sh
+#   KEEP=/tmp/verdicts bash bench/stability.sh   # keep every run's document
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +28,7 @@ out=$(mktemp -d "${TMPDIR:-/tmp}/pingpong-stability-XXXXXX")
 hog=""
 cleanup() {
   [ -n "$hog" ] && kill "$hog" 2>/dev/null && wait "$hog" 2>/dev/null
+  if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp "$out"/*.json "$KEEP"/ 2>/dev/null || true; fi
   rm -rf "$out"
 }
 trap cleanup EXIT INT TERM
