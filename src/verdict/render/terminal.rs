@@ -1,24 +1,13 @@
-//! The verdict as a terminal table and as Markdown, with the CPython
-//! columns (the default build and a free-threaded one) and the one sentence
-//! saying where they differ.
+//! The terminal verdict, fitted to the width: the machine, the bottom
+//! line, the one-line table of the claims (the key figure loses its
+//! interval first, then the least important columns go, and a note says
+//! which), and with `--explain` the rule and every figure per claim.
 
-use super::rules::{Judgement, Word};
-use super::summary::{self, Summary};
-use super::{claims, VerdictDocument};
-use crate::document::Document;
-use crate::evidence::show;
-use crate::python::evidence::key as py;
+use super::super::rules::Judgement;
+use super::super::summary::{self, Summary};
+use super::super::{claims, Verdict, VerdictDocument};
+use super::{cpython_lines, figures, machine_line, runs_line, stability};
 use crate::python::Build;
-use std::fmt::Write;
-
-/// The figures a verdict rests on, one per line.
-fn figures(v: &super::Verdict, keys: &[String]) -> String {
-    keys.iter()
-        .filter_map(|k| v.values.get(k).map(|f| (k, f)))
-        .map(|(k, f)| format!("{k} = {}", show(f)))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 /// The width to fit the terminal verdict to: `COLUMNS` when set, else
 /// the terminal's, else (a pipe, a file) 100.
@@ -53,27 +42,6 @@ fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
     text.lines()
         .flat_map(|l| textwrap::wrap(l, &opts).into_iter().map(|c| c.into_owned()))
         .collect()
-}
-
-/// The machine's virtualisation in the verdict's language.
-pub fn virtualization(v: &str, ru: bool) -> String {
-    match (v, ru) {
-        (v, false) => v.to_string(),
-        ("none detected", true) => "без виртуализации".to_string(),
-        (v, true) => v.replacen("virtual machine", "виртуальная машина", 1),
-    }
-}
-
-/// The machine in one line, in the verdict's language.
-pub fn machine_line(m: &crate::measure::machine::Machine, ru: bool) -> String {
-    if !ru {
-        return format!("machine: {}", m.one_line());
-    }
-    let virt = virtualization(&m.virtualization, true);
-    format!(
-        "машина: {} · {} CPU, ядер: {} · {} · {virt} · часы {}",
-        m.cpu_model, m.logical_cpus, m.physical_cores, m.kernel, m.clock_source
-    )
 }
 
 /// The bottom line: the counts, the question and its paragraph, each
@@ -137,7 +105,7 @@ fn table_word(j: Option<&Judgement>, ru: bool) -> String {
 
 /// The key figure: the first ratio the Rust word rests on, else its first
 /// figure that is not a count; with its interval when `full`.
-fn key_figure(v: &super::Verdict, full: bool) -> String {
+fn key_figure(v: &Verdict, full: bool) -> String {
     let figs: Vec<&crate::evidence::Figure> = v
         .judgement
         .figures
@@ -162,7 +130,7 @@ fn key_figure(v: &super::Verdict, full: bool) -> String {
 }
 
 /// Whether the runs of this claim gave different words.
-fn unstable(v: &super::Verdict) -> bool {
+fn unstable(v: &Verdict) -> bool {
     v.stability.as_ref().is_some_and(|s| !s.stable())
 }
 
@@ -245,12 +213,7 @@ fn total(cols: &[Column]) -> usize {
 
 /// Fits the columns to `width`: the key figure loses its interval first,
 /// then the least important columns go. The notes say which.
-fn fit_columns(
-    cols: &mut Vec<Column>,
-    vs: &[super::Verdict],
-    width: usize,
-    ru: bool,
-) -> Vec<String> {
+fn fit_columns(cols: &mut Vec<Column>, vs: &[Verdict], width: usize, ru: bool) -> Vec<String> {
     let mut notes = Vec::new();
     if total(cols) > width {
         // The figure without its interval (the interval is in --explain).
@@ -342,7 +305,7 @@ fn table_row(cells: Vec<&str>, widths: &[usize]) -> Vec<String> {
 }
 
 /// What the short words mean, the mark of unstable words, and the notes.
-fn legend(vs: &[super::Verdict], notes: Vec<String>, width: usize, ru: bool) -> Vec<String> {
+fn legend(vs: &[Verdict], notes: Vec<String>, width: usize, ru: bool) -> Vec<String> {
     let mut out = Vec::new();
     let legend = if ru {
         "н/и: здесь не измерить · нет разн.: нет явной разницы · без GIL: free-threaded CPython · –: не измеряется"
@@ -471,329 +434,4 @@ pub fn table(doc: &VerdictDocument, width: usize, explain: bool) -> String {
     let mut out = lines.join("\n");
     out.push('\n');
     out
-}
-
-/// A CPython column's cell: the word and the figures it rests on ("–"
-/// where CPython does not measure the claim).
-fn cpython(v: &super::Verdict, j: Option<&Judgement>, ru: bool) -> String {
-    match j {
-        None => "–".into(),
-        Some(j) => {
-            let figs = figures(v, &j.figures);
-            if figs.is_empty() {
-                j.word.label(ru)
-            } else {
-                format!("{}\n{figs}", j.word.label(ru))
-            }
-        }
-    }
-}
-
-/// With `--repeat`: "9/10 runs", or "UNSTABLE: holds 6, depends 4".
-pub fn stability(v: &super::Verdict) -> Option<String> {
-    let s = v.stability.as_ref()?;
-    let (_, n) = s.seen.first()?;
-    Some(if s.stable() {
-        format!("{n}/{} runs", s.runs)
-    } else {
-        format!(
-            "UNSTABLE over {} runs: {}",
-            s.runs,
-            s.seen
-                .iter()
-                .map(|(w, n)| format!("{w} {n}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    })
-}
-
-/// With `--repeat`: how many runs, and which claims were unstable.
-fn runs_line(doc: &VerdictDocument, ru: bool) -> String {
-    let unstable: Vec<&str> = doc
-        .verdicts
-        .iter()
-        .filter(|v| v.stability.as_ref().is_some_and(|s| !s.stable()))
-        .map(|v| v.id.as_str())
-        .collect();
-    match (unstable.is_empty(), ru) {
-        (true, false) => format!(
-            "{} runs of the plan, interleaved: every claim gave the same word in every run",
-            doc.runs
-        ),
-        (false, false) => format!(
-            "{} runs of the plan, interleaved: unstable: {}",
-            doc.runs,
-            unstable.join(", ")
-        ),
-        (true, true) => format!(
-            "{} прогонов плана вперемешку: каждое утверждение получило один и тот же ответ",
-            doc.runs
-        ),
-        (false, true) => format!(
-            "{} прогонов плана вперемешку: неустойчивы {}",
-            doc.runs,
-            unstable.join(", ")
-        ),
-    }
-}
-
-pub fn markdown(doc: &VerdictDocument) -> String {
-    let ru = doc.lang == "ru";
-    let mut s = String::new();
-    let sum = summary::summarize(doc);
-    let _ = writeln!(s, "# pingpong verdict\n");
-    let _ = writeln!(s, "{}\n", machine_line(&doc.header.machine, ru));
-    for line in sum.count_lines(ru) {
-        let _ = writeln!(s, "- {line}");
-    }
-    let _ = writeln!(s, "\n## {}\n", Summary::question(ru));
-    let _ = writeln!(s, "{}\n", sum.paragraph());
-    let _ = writeln!(
-        s,
-        "## {}\n\n{}\n",
-        if ru {
-            "Утверждения"
-        } else {
-            "The claims"
-        },
-        claims::source_note(ru)
-    );
-    let (claim, verdict, evidence) = if ru {
-        ("утверждение", "вердикт (Rust)", "на чём основан")
-    } else {
-        ("claim", "verdict (Rust)", "evidence")
-    };
-    let _ = writeln!(
-        s,
-        "| id | {claim} | {verdict} | {} | {} | {evidence} |",
-        summary::build_title(Build::Default, ru),
-        summary::build_title(Build::FreeThreaded, ru)
-    );
-    let _ = writeln!(s, "|---|---|---|---|---|---|");
-    let esc = |x: &str| x.replace('|', "\\|").replace('\n', "<br>");
-    for v in &doc.verdicts {
-        let claim = if ru {
-            format!("{} ({})", v.claim_ru, v.claim_en)
-        } else {
-            v.claim_en.clone()
-        };
-        let mut ev = match claims::experiment_line(&v.id, ru) {
-            Some(line) => format!("{line}\n{}", v.judgement.rule),
-            None => v.judgement.rule.clone(),
-        };
-        let figs = figures(v, &v.judgement.figures);
-        if !figs.is_empty() {
-            ev.push('\n');
-            ev.push_str(&figs);
-        }
-        if !v.judgement.commands.is_empty() {
-            ev.push_str(&format!(
-                "\n{}: `{}`",
-                if ru {
-                    "повторить"
-                } else {
-                    "reproduce"
-                },
-                v.judgement.commands.join("`, `")
-            ));
-        }
-        let _ = writeln!(
-            s,
-            "| {} | {} | **{}** | {} | {} | {} |",
-            v.id,
-            esc(&claim),
-            v.judgement.word.label(ru),
-            esc(&cpython(v, v.cpython.as_ref(), ru)),
-            esc(&cpython(v, v.cpython_ft.as_ref(), ru)),
-            esc(&ev)
-        );
-    }
-    if doc.runs > 1 {
-        let _ = writeln!(s, "\n{}", runs_line(doc, ru));
-    }
-    for line in cpython_lines(doc, ru) {
-        let _ = writeln!(s, "\n{line}");
-    }
-    s
-}
-
-/// The word without what it depends on: "depends", for a sentence.
-fn short(w: &Word, ru: bool) -> String {
-    match (w, ru) {
-        (Word::Depends { .. }, false) => "depends".into(),
-        (Word::Depends { .. }, true) => "зависит".into(),
-        _ => w.label(ru),
-    }
-}
-
-fn measured(j: Option<&Judgement>) -> Option<&Judgement> {
-    j.filter(|j| !matches!(j.word, Word::NotMeasurable { .. }))
-}
-
-/// One sentence: where the free-threaded CPython's answer differs from the
-/// default CPython's, computed from the two columns' words.
-pub fn free_threaded_differences(doc: &VerdictDocument, ru: bool) -> String {
-    let ft: Vec<&Judgement> = doc
-        .verdicts
-        .iter()
-        .filter_map(|v| v.cpython_ft.as_ref())
-        .collect();
-    if ft
-        .iter()
-        .all(|j| matches!(j.word, Word::NotMeasurable { .. }))
-    {
-        let why = ft
-            .iter()
-            .find_map(|j| match &j.word {
-                Word::NotMeasurable { why } => Some(why.clone()),
-                _ => None,
-            })
-            .unwrap_or_else(|| "CPython was not measured".into());
-        return if ru {
-            format!("Столбец free-threaded CPython (без GIL) пуст: {why}.")
-        } else {
-            format!("The free-threaded CPython column is empty: {why}.")
-        };
-    }
-    let both: Vec<(&str, &Judgement, &Judgement)> = doc
-        .verdicts
-        .iter()
-        .filter_map(|v| {
-            Some((
-                v.id.as_str(),
-                measured(v.cpython.as_ref())?,
-                measured(v.cpython_ft.as_ref())?,
-            ))
-        })
-        .collect();
-    if both.is_empty() {
-        return if ru {
-            "Обычный CPython (с GIL) не измерен, поэтому сравнить его со столбцом free-threaded нельзя.".into()
-        } else {
-            "The default CPython (with the GIL) was not measured, so the free-threaded column has nothing to differ from.".into()
-        };
-    }
-    let differ: Vec<String> = both
-        .iter()
-        .filter(|(_, a, b)| std::mem::discriminant(&a.word) != std::mem::discriminant(&b.word))
-        .map(|(id, a, b)| format!("{id} ({} → {})", short(&a.word, ru), short(&b.word, ru)))
-        .collect();
-    match (differ.is_empty(), ru) {
-        (true, false) => format!(
-            "Without the GIL, the free-threaded CPython gives each of the {} claims judged in both CPython columns the same word as the default CPython.",
-            both.len()
-        ),
-        (true, true) => format!(
-            "Без GIL (free-threaded) CPython даёт каждому из {} утверждений, оценённых в обоих столбцах CPython, тот же ответ, что и обычный CPython.",
-            both.len()
-        ),
-        (false, false) => format!(
-            "Without the GIL, the free-threaded CPython answers {} of the {} claims judged in both CPython columns differently from the default CPython: {}.",
-            differ.len(),
-            both.len(),
-            differ.join(", ")
-        ),
-        (false, true) => format!(
-            "Без GIL (free-threaded) CPython отвечает иначе, чем обычный CPython, на {} из {} утверждений: {}.",
-            differ.len(),
-            both.len(),
-            differ.join(", ")
-        ),
-    }
-}
-
-/// Which CPython each column ran, the free-threaded build's single-thread
-/// cost beside its thread speedup, and where the two columns differ.
-pub fn cpython_lines(doc: &VerdictDocument, ru: bool) -> Vec<String> {
-    let mut lines = Vec::new();
-    if let Some(Document::Python(p)) = doc.document(py::STEP) {
-        let cols: Vec<String> = p
-            .settings
-            .interpreters
-            .iter()
-            .map(|i| {
-                let gil = p
-                    .results
-                    .iter()
-                    .any(|r| r.interpreter == i.label && r.gil_enabled);
-                format!(
-                    "{}: {} ({})",
-                    i.label.title(),
-                    crate::python::evidence::describe(i, gil || i.gil_enabled),
-                    i.path.display()
-                )
-            })
-            .collect();
-        lines.push(cols.join(" · "));
-    }
-    let slowdown = doc.evidence.figure(py::SINGLE_THREAD_SLOWDOWN);
-    let speedup_key = py::of(
-        Build::FreeThreaded,
-        &py::scale_speedup(
-            crate::python::Kernel::PythonLoop,
-            crate::python::PyUnit::Threads,
-            crate::python::ScalePlacement::Free,
-        ),
-    );
-    if let (Some(s), Some(t)) = (slowdown, doc.evidence.figure(&speedup_key)) {
-        lines.push(if ru {
-            format!(
-                "Цена одного потока в CPython без GIL: {} = {} (время итерации чистого Python на одном потоке ÷ то же у обычной сборки); ускорение его потоков: {speedup_key} = {}.",
-                py::SINGLE_THREAD_SLOWDOWN,
-                show(s),
-                show(t)
-            )
-        } else {
-            format!(
-                "Free-threaded single-thread cost: {} = {} (its 1-thread pure-Python loop's time per iteration ÷ the default build's); its threads' speedup: {speedup_key} = {}.",
-                py::SINGLE_THREAD_SLOWDOWN,
-                show(s),
-                show(t)
-            )
-        });
-    }
-    lines.push(free_threaded_differences(doc, ru));
-    lines
-}
-
-impl crate::export::Export for VerdictDocument {
-    /// One row per claim: its word, each CPython column's, the rule and
-    /// the figures.
-    fn csv(&self) -> anyhow::Result<Vec<u8>> {
-        let rows = self.verdicts.iter().map(|v| {
-            vec![
-                v.id.clone(),
-                v.claim_en.clone(),
-                v.judgement.word.label(false),
-                v.cpython
-                    .as_ref()
-                    .map(|j| j.word.label(false))
-                    .unwrap_or_default(),
-                v.cpython_ft
-                    .as_ref()
-                    .map(|j| j.word.label(false))
-                    .unwrap_or_default(),
-                v.judgement.rule.clone(),
-                figures(v, &v.judgement.figures).replace('\n', "; "),
-                v.judgement.commands.join("; "),
-            ]
-        });
-        crate::export::csv_bytes(
-            &[
-                "id",
-                "claim",
-                "verdict",
-                "cpython",
-                "cpython_ft",
-                "rule",
-                "figures",
-                "commands",
-            ],
-            rows,
-        )
-    }
-    fn markdown(&self) -> String {
-        markdown(self)
-    }
 }
