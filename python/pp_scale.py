@@ -192,14 +192,13 @@ def run(out, quick, cpus):
                     configs.append((kernel, placement, cpu, unit, fn, k))
     got = {c[:4] + (c[5],): {"wall": [], "cpu": [], "ok": True} for c in configs}
     failed = set()
-    # One untimed run of one worker of each kind first: the first thread
-    # and the first process pay for multiprocessing's lazy imports and
-    # the interpreter's warm-up (10-20 ms here), which would otherwise
-    # land in the first repetition of one variant only.
+    # One small untimed run of one worker process first: the first
+    # process pays for multiprocessing's lazy imports (10-20 ms here),
+    # which would otherwise land in the first repetition of one variant.
     for kernel, placement, cpu, unit, fn, k in configs:
-        if k == 1 and placement == "free":
+        if k == 1 and placement == "free" and unit == "processes":
             try:
-                fn(kernel, work[kernel], k)
+                fn(kernel, max(1, work[kernel] // 100), k)
             except Exception:
                 pass  # the timed rounds report it
     with Load() as load:

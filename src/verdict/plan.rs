@@ -580,7 +580,9 @@ pub fn measure(
         .collect();
     let progress = progress_bar(mode, &rally_plans, &experiments, repeat);
     let budget = Budget::new(mode.budget() * repeat);
-    let mut done = rally_steps(&rallies, &plans, repeat, &progress)?;
+    // Quick mode measures each rally once: it is a first look in 15 s.
+    let remeasure = mode != Mode::Quick;
+    let mut done = rally_steps(&rallies, &plans, repeat, remeasure, &progress)?;
     done.extend(hosts_steps(&hosts_plan, mode, repeat, &progress)?);
     budget.elapsed_since_last();
     progress.set_kind(EXPERIMENTS);
@@ -622,12 +624,15 @@ fn with_pythons(
     }
 }
 
-/// Each rally `repeat` times (a rally that cannot be measured here, once
+/// Each rally `repeat` times, the one on one CPU measured again where a
+/// repetition contradicts the others and `remeasure` allows (a rally that
+/// cannot be measured here, once
 /// per run, with why).
 fn rally_steps(
     rallies: &[RallyStep],
     plans: &[std::result::Result<(String, RunPlan), String>],
     repeat: u32,
+    remeasure: bool,
     progress: &Progress,
 ) -> Result<Vec<Step>> {
     let mut done = Vec::new();
@@ -645,7 +650,7 @@ fn rally_steps(
                         )
                     };
                     let first = attempt()?;
-                    if step.name == SAME_CPU_STEP && contradicted(&first) > 0 {
+                    if remeasure && step.name == SAME_CPU_STEP && contradicted(&first) > 0 {
                         progress.println(&format!(
                             "note: a repetition of `{command}` contradicted the others; measuring it again"
                         ));
