@@ -293,6 +293,33 @@ fn start(fault_on: u64, work: u64, replacement: bool) -> Result<Worker> {
 fn processes(rest: &[String]) -> Result<i32> {
     let (n, m, work) = args(rest);
     let fault_on = (m / (3 * n as u64)).max(1);
+    // Worker 0 aborts on its `fault_on`-th job. Should the others take
+    // every job first (worker 0 started late or was descheduled on a busy
+    // machine), the fault never happened: the pool runs again, at most
+    // three times, and a row without a fault says so ("no fault").
+    let mut attempt = 1;
+    loop {
+        let (tally, death, mark_ns, recovered) = pool_of_processes(n, m, work, fault_on)?;
+        if death.is_some() || attempt == 3 {
+            report(&tally.row(
+                &format!("{n} worker processes, one aborts on its job #{fault_on}"),
+                death,
+                mark_ns,
+                recovered,
+                String::new(),
+            ));
+            return Ok(0);
+        }
+        attempt += 1;
+    }
+}
+
+/// What one run of the process pool gave: the tally, the worker's death
+/// (status and when it was noticed) if it happened, and the recovery marks.
+type PoolRun = (Tally, Option<(String, u64)>, u64, Option<u64>);
+
+/// One run of the process pool.
+fn pool_of_processes(n: usize, m: u64, work: u64, fault_on: u64) -> Result<PoolRun> {
     let mut tally = Tally::new(m, work);
     let mut queue: VecDeque<u64> = (0..m).collect();
     let mut workers = Vec::new();
@@ -319,17 +346,9 @@ fn processes(rest: &[String]) -> Result<i32> {
         w.stdin = None;
         let _ = wait_until(Pid::from_raw(w.child.id() as i32), Duration::from_secs(5));
     }
-    report(&tally.row(
-        &format!("{n} worker processes, one aborts on its job #{fault_on}"),
-        death,
-        mark_ns,
-        recovered,
-        String::new(),
-    ));
-    Ok(0)
+    Ok((tally, death, mark_ns, recovered))
 }
 
-/// Gives each idle living worker the next job in the queue.
 fn hand_out(workers: &mut [Worker], queue: &mut VecDeque<u64>) {
     for w in workers.iter_mut().filter(|w| w.alive && w.held.is_none()) {
         let Some(j) = queue.pop_front() else { break };
