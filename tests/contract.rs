@@ -5,6 +5,8 @@
 //! a document with a missing field, or of another schema version, is
 //! refused naming what is wrong.
 
+mod common;
+
 use assert_cmd::Command;
 use pingpong::document::Document;
 use pingpong::experiment::scale::{Rep, ScaleDocument, ScaleResult, Settings};
@@ -12,7 +14,7 @@ use pingpong::experiment::ExperimentDocument;
 use pingpong::kinds::{CpuSet, UnitKind};
 use pingpong::measure::load::BusySource;
 use pingpong::results::Header;
-use pingpong::verdict::{Outcome, Step, VerdictDocument};
+use pingpong::verdict::VerdictDocument;
 use serde_json::Value;
 
 fn pingpong() -> Command {
@@ -80,49 +82,20 @@ fn verdict_of(doc: ScaleDocument) -> VerdictDocument {
     repeated(vec![doc])
 }
 
-/// A verdict document of `docs.len()` runs, run `k` holding `docs[k]` as step `scale`.
+/// A verdict document holding `docs` as step `scale` of successive runs
+/// of the plan (`--repeat`).
 fn repeated(docs: Vec<ScaleDocument>) -> VerdictDocument {
-    VerdictDocument {
-        header: Header::new("verdict"),
-        mode: "default".into(),
-        lang: "en".into(),
-        runs: docs.len() as u32,
-        verdicts: vec![],
-        evidence: Default::default(),
-        demos: Default::default(),
-        steps: docs
-            .into_iter()
+    common::verdict_holding(
+        docs.into_iter()
             .enumerate()
-            .map(|(k, doc)| Step {
-                name: "scale".into(),
-                command: "pingpong scale".into(),
-                others_cpus: Some(0.0),
-                run: k as u32,
-                disturbed: vec![],
-                seconds: 1.0,
-                outcome: Outcome::Measured {
-                    document: Box::new(Document::Scale(doc)),
-                },
-            })
+            .map(|(k, doc)| ("scale", k as u32, Document::Scale(doc)))
             .collect(),
-    }
+    )
 }
 
 /// `pingpong verdict --from` on `doc`: the words it gives, by claim.
 fn judged_again(doc: &Value) -> Vec<(String, Value)> {
-    let dir = tempfile::tempdir().unwrap();
-    let (from, out) = (dir.path().join("in.json"), dir.path().join("out.json"));
-    std::fs::write(&from, serde_json::to_vec(doc).unwrap()).unwrap();
-    pingpong()
-        .args(["verdict", "--from"])
-        .arg(&from)
-        .arg("--json")
-        .arg(&out)
-        .timeout(std::time::Duration::from_secs(30))
-        .assert()
-        .success();
-    let judged: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
-    judged["verdicts"]
+    common::verdict_from(doc).1["verdicts"]
         .as_array()
         .unwrap()
         .iter()
@@ -245,26 +218,11 @@ fn repeated_runs_give_the_most_frequent_word_and_show_a_claim_whose_word_changed
         scale_document(1, &[1, 2]),
         scale_document(4, &[1, 4]),
     ]);
-    let dir = tempfile::tempdir().unwrap();
-    let (from, judged) = (dir.path().join("in.json"), dir.path().join("out.json"));
-    std::fs::write(&from, serde_json::to_vec(&doc).unwrap()).unwrap();
-    let out = pingpong()
-        .args(["verdict", "--from"])
-        .arg(&from)
-        .arg("--json")
-        .arg(&judged)
-        .timeout(std::time::Duration::from_secs(30))
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let table = String::from_utf8_lossy(&out);
+    let (table, judged) = common::verdict_from(&doc);
     assert!(
         table.contains("3 runs of the plan, interleaved: unstable: T3"),
         "{table}"
     );
-    let judged: Value = serde_json::from_slice(&std::fs::read(&judged).unwrap()).unwrap();
     let t3 = judged["verdicts"]
         .as_array()
         .unwrap()

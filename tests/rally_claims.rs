@@ -3,10 +3,10 @@
 //! they were one machine, over loopback; P11, A3 and A4 read the pinned
 //! rallies and `pingpong reach`.
 
+mod common;
+
 use assert_cmd::Command;
 use pingpong::document::Document;
-use pingpong::results::Header;
-use pingpong::verdict::{Outcome, Step, VerdictDocument};
 use serde_json::Value;
 use std::path::Path;
 
@@ -29,42 +29,12 @@ fn measured(dir: &Path, name: &str, args: &[&str]) -> Document {
 }
 
 /// `verdict --from` a verdict holding these steps: each claim's judgement.
-fn judged(dir: &Path, steps: Vec<(&str, Document)>) -> Vec<Value> {
-    let doc = VerdictDocument {
-        header: Header::new("verdict"),
-        mode: "default".into(),
-        lang: "en".into(),
-        runs: 1,
-        verdicts: vec![],
-        evidence: Default::default(),
-        demos: Default::default(),
-        steps: steps
-            .into_iter()
-            .map(|(name, d)| Step {
-                name: name.into(),
-                command: format!("pingpong {name}"),
-                others_cpus: Some(0.0),
-                run: 0,
-                disturbed: vec![],
-                seconds: 1.0,
-                outcome: Outcome::Measured {
-                    document: Box::new(d),
-                },
-            })
-            .collect(),
-    };
-    let (from, out) = (dir.join("in.json"), dir.join("out.json"));
-    std::fs::write(&from, serde_json::to_vec(&doc).unwrap()).unwrap();
-    pingpong()
-        .args(["verdict", "--from"])
-        .arg(&from)
-        .arg("--json")
-        .arg(&out)
-        .timeout(std::time::Duration::from_secs(30))
-        .assert()
-        .success();
-    let v: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
-    v["verdicts"].as_array().unwrap().clone()
+fn judged(steps: Vec<(&str, Document)>) -> Vec<Value> {
+    let doc = common::verdict_holding(steps.into_iter().map(|(name, d)| (name, 0, d)).collect());
+    common::verdict_from(&doc).1["verdicts"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 fn claim<'a>(verdicts: &'a [Value], id: &str) -> &'a Value {
@@ -99,7 +69,7 @@ fn p7_fails_when_no_path_reaches_the_other_endpoint() {
     let mut args = HOSTS.to_vec();
     args.push(&peer);
     let doc = measured(dir.path(), "hosts", &args);
-    let v = judged(dir.path(), vec![("hosts", doc)]);
+    let v = judged(vec![("hosts", doc)]);
     let p7 = claim(&v, "P7");
     assert_eq!(p7["word"]["word"], "fails", "{p7}");
     assert!(p7["rule"].as_str().unwrap().contains("no path"), "{p7}");
@@ -135,7 +105,7 @@ fn p7_holds_over_loopback_and_says_the_endpoints_were_one_machine() {
     args.push(&peer);
     let doc = measured(dir.path(), "hosts", &args);
     drop(server);
-    let v = judged(dir.path(), vec![("hosts", doc)]);
+    let v = judged(vec![("hosts", doc)]);
     let p7 = claim(&v, "P7");
     assert_eq!(p7["word"]["word"], "holds", "{p7}");
     let rule = p7["rule"].as_str().unwrap();
@@ -188,7 +158,7 @@ fn pinned_rallies_and_reach_give_p11_a3_and_a4_a_word() {
         let two: Vec<&str> = two.iter().map(String::as_str).collect();
         steps.push(("rally.two-cpus", measured(dir.path(), "two", &two)));
     }
-    let v = judged(dir.path(), steps);
+    let v = judged(steps);
     for id in ["P11", "A3", "A4"] {
         let j = claim(&v, id);
         assert_ne!(j["word"]["word"], "not_measurable", "{id}: {j}");

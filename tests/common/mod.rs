@@ -430,3 +430,56 @@ pub fn have_python3() -> bool {
     }
     found
 }
+
+/// A verdict document whose steps are these documents, each measured on a
+/// quiet machine: `(step name, run of the plan, document)`, as
+/// `pingpong verdict --from` reads them.
+pub fn verdict_holding(
+    steps: Vec<(&str, u32, pingpong::document::Document)>,
+) -> pingpong::verdict::VerdictDocument {
+    use pingpong::verdict::{Outcome, Step, VerdictDocument};
+    VerdictDocument {
+        header: pingpong::results::Header::new("verdict"),
+        mode: "default".into(),
+        lang: "en".into(),
+        runs: steps.iter().map(|(_, run, _)| run + 1).max().unwrap_or(1),
+        verdicts: vec![],
+        evidence: Default::default(),
+        demos: Default::default(),
+        steps: steps
+            .into_iter()
+            .map(|(name, run, document)| Step {
+                name: name.into(),
+                command: format!("pingpong {name}"),
+                others_cpus: Some(0.0),
+                run,
+                disturbed: vec![],
+                seconds: 1.0,
+                outcome: Outcome::Measured {
+                    document: Box::new(document),
+                },
+            })
+            .collect(),
+    }
+}
+
+/// `pingpong verdict --from` on `doc` (within 30 s): what it printed and
+/// the verdict document it wrote with `--json`.
+pub fn verdict_from(doc: &impl serde::Serialize) -> (String, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let (from, out) = (dir.path().join("in.json"), dir.path().join("out.json"));
+    std::fs::write(&from, serde_json::to_vec(doc).unwrap()).unwrap();
+    let printed = pingpong()
+        .args(["verdict", "--from"])
+        .arg(&from)
+        .arg("--json")
+        .arg(&out)
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let judged: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    (String::from_utf8_lossy(&printed).into_owned(), judged)
+}
