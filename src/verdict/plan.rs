@@ -324,18 +324,19 @@ fn contradicting(comparisons: &[crate::results::Comparison]) -> usize {
         .count()
 }
 
-/// Of a rally measured twice, the attempt whose repetitions contradict
-/// each other less (the first on a tie), with the other's load recorded
-/// and both attempts' time counted.
-fn again(first: Step, second: Step) -> Step {
-    let (mut keep, drop) = if contradicted(&second) < contradicted(&first) {
+/// Of two attempts at a step, `second` when it is the better one, else
+/// `first`: the other's load joins the loads of the kept one's earlier
+/// attempts, and its time is counted.
+fn keep(first: Step, second: Step, second_is_better: bool) -> Step {
+    let (mut kept, mut dropped) = if second_is_better {
         (second, first)
     } else {
         (first, second)
     };
-    keep.disturbed.extend(drop.others_cpus);
-    keep.seconds += drop.seconds;
-    keep
+    kept.disturbed.append(&mut dropped.disturbed);
+    kept.disturbed.extend(dropped.others_cpus);
+    kept.seconds += dropped.seconds;
+    kept
 }
 
 /// At most this many attempts at a step that other processes disturbed.
@@ -354,29 +355,24 @@ fn experiment_step(
 ) -> Result<Step> {
     let mut best = steps::run(step, STEP_TIMEOUT);
     let took = budget.elapsed_since_last();
-    let mut loads = Vec::new();
+    let mut attempts = 1;
     let disturbed = |s: &Step| {
         step.name != "faults"
             && matches!(s.outcome, Outcome::Measured { .. })
             && s.others_cpus.is_some_and(|l| l > super::rules::BUSY)
     };
-    while disturbed(&best) && loads.len() + 1 < ATTEMPTS && budget.allows(took) {
+    while disturbed(&best) && attempts < ATTEMPTS && budget.allows(took) {
         progress.println(&format!(
             "note: other processes used {:.2} CPUs during `{}`; measuring it again",
             best.others_cpus.unwrap_or(0.0),
             step.command()
         ));
         let again = steps::run(step, STEP_TIMEOUT);
-        let (keep, drop) = match (again.others_cpus, best.others_cpus) {
-            (Some(a), Some(b)) if a < b && matches!(again.outcome, Outcome::Measured { .. }) => {
-                (again, best)
-            }
-            _ => (best, again),
-        };
-        loads.extend(drop.others_cpus);
-        let seconds = keep.seconds + drop.seconds;
-        best = keep;
-        best.seconds = seconds;
+        // The least disturbed attempt that measured something.
+        let better = matches!(again.outcome, Outcome::Measured { .. })
+            && matches!((again.others_cpus, best.others_cpus), (Some(a), Some(b)) if a < b);
+        best = keep(best, again, better);
+        attempts += 1;
     }
     if let Outcome::Failed { why } = &best.outcome {
         if crate::interrupt::interrupted() {
@@ -385,7 +381,6 @@ fn experiment_step(
         progress.println(&format!("warning: {why}"));
     }
     best.run = run;
-    best.disturbed = loads;
     Ok(best)
 }
 
@@ -654,7 +649,10 @@ fn rally_steps(
                         progress.println(&format!(
                             "note: a repetition of `{command}` contradicted the others; measuring it again"
                         ));
-                        again(first, attempt()?)
+                        // The attempt whose repetitions contradict each other less.
+                        let second = attempt()?;
+                        let better = contradicted(&second) < contradicted(&first);
+                        keep(first, second, better)
                     } else {
                         first
                     }
@@ -741,6 +739,36 @@ mod tests {
             max_ratio: sorted[sorted.len() - 1],
             excluded: 0,
         }
+    }
+
+    fn attempt(load: f64, seconds: f64) -> Step {
+        Step {
+            name: "x".into(),
+            command: "pingpong x".into(),
+            others_cpus: Some(load),
+            run: 0,
+            disturbed: vec![],
+            seconds,
+            outcome: Outcome::Failed { why: "-".into() },
+        }
+    }
+
+    #[test]
+    fn the_attempt_kept_carries_the_loads_of_every_other_attempt_and_their_time() {
+        let two = keep(attempt(0.9, 1.0), attempt(0.5, 2.0), true);
+        assert_eq!(
+            (two.others_cpus, two.disturbed.clone()),
+            (Some(0.5), vec![0.9])
+        );
+        let three = keep(two, attempt(0.1, 4.0), true);
+        assert_eq!(three.others_cpus, Some(0.1));
+        assert_eq!(three.disturbed, vec![0.9, 0.5]);
+        assert_eq!(three.seconds, 7.0);
+        let kept = keep(three, attempt(0.7, 1.0), false);
+        assert_eq!(
+            (kept.others_cpus, kept.disturbed),
+            (Some(0.1), vec![0.9, 0.5, 0.7])
+        );
     }
 
     #[test]
