@@ -166,7 +166,7 @@ def paired(one, many):
     """The speedup of each round: one worker's wall ÷ many workers' wall
     of the same interleaved round (rounds a failure cut short count only
     while both have them)."""
-    return [a / b for a, b in zip(one, many) if b] or [float("nan")]
+    return [a / b for a, b in zip(one, many) if b]
 
 
 def worker_counts(cpus):
@@ -225,14 +225,15 @@ def run(out, quick, cpus):
         base = got.get((kernel, placement, cpu, unit, 1))
         base = base["wall"] if base and (kernel, placement, cpu, unit, 1) not in failed else None
         wall = median(g["wall"])
+        speedups = paired(base, g["wall"]) if base else []
         row_reps(out, "scale", f"{kernel} {unit} {k} {placement}", g["wall"], "ns",
                  rep_wall_ns=g["wall"], rep_cpu_ns=g["cpu"],
                  kernel=kernel, unit=unit, placement=placement, workers=k, work=work[kernel],
                  cpu_ns=median(g["cpu"]),
                  parallelism=median([c / w for c, w in zip(g["cpu"], g["wall"]) if w]),
-                 speedup=median(paired(base, g["wall"])) if base else None,
-                 speedup_low=min(paired(base, g["wall"])) if base else None,
-                 speedup_high=max(paired(base, g["wall"])) if base else None,
+                 speedup=median(speedups) if speedups else None,
+                 speedup_low=min(speedups) if speedups else None,
+                 speedup_high=max(speedups) if speedups else None,
                  ns_per_item=wall / work[kernel] if k == 1 else None,
                  load_other_cpus=load.other_cpus, load_wall_s=load.wall_s,
                  verified=g["ok"])
