@@ -259,11 +259,7 @@ fn report(column: Column, spec: &[(&str, &[Kind])]) -> Vec<String> {
 fn every_claim_s_rule_reaches_each_of_its_words_from_synthetic_figures() {
     let claims: BTreeSet<&str> = RUST.iter().map(|(id, _)| *id).collect();
     for c in crate::verdict::claims::all() {
-        assert!(
-            claims.contains(c.id.as_str()),
-            "{} has no row here",
-            c.id
-        );
+        assert!(claims.contains(c.id.as_str()), "{} has no row here", c.id);
     }
     let wrong = report(Column::Rust, RUST);
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
